@@ -1,0 +1,69 @@
+/**
+ * Shared end-to-end harness: a Vite server for the app and Debian's Chromium driven by
+ * playwright-core. Never downloads a browser.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { createServer, type ViteDevServer } from 'vite';
+
+const CHROMIUM_CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser'];
+
+/** Flags that keep Chromium off the closed network and give it a (software) WebGPU adapter. */
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+  '--disable-default-apps',
+  '--enable-unsafe-webgpu',
+  '--enable-features=Vulkan',
+  '--use-angle=swiftshader',
+  '--use-webgpu-adapter=swiftshader',
+];
+
+/** Path of the system Chromium; throws a clear message when it is missing. */
+export function chromiumPath(): string {
+  const found = process.env.CHROMIUM_PATH ?? CHROMIUM_CANDIDATES.find((p) => existsSync(p));
+  if (!found) {
+    throw new Error(
+      "Chromium not found: install Debian's package (apt-get install -y chromium) or set CHROMIUM_PATH",
+    );
+  }
+  return found;
+}
+
+/** Launches headless Chromium with the project's flags. */
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({ executablePath: chromiumPath(), headless: true, args: CHROMIUM_ARGS });
+}
+
+/** Starts the app's Vite dev server on a free loopback port. */
+export async function startApp(): Promise<{ server: ViteDevServer; url: string }> {
+  const server = await createServer({
+    configFile: 'vite.config.ts',
+    logLevel: 'error',
+    server: { port: 0, host: '127.0.0.1', strictPort: false, hmr: false },
+  });
+  await server.listen();
+  const address = server.httpServer?.address();
+  if (!address || typeof address === 'string') throw new Error('Vite server has no address');
+  return { server, url: `http://127.0.0.1:${address.port}` };
+}
+
+/** Opens a page that forwards the browser console to the test output when DEBUG_E2E is set. */
+export async function openPage(context: BrowserContext | Browser, url: string): Promise<Page> {
+  const page = await context.newPage();
+  if (process.env.DEBUG_E2E) page.on('console', (m) => console.log(`[browser] ${m.text()}`));
+  page.on('pageerror', (e) => console.error(`[page error] ${e.message}`));
+  await page.goto(url);
+  return page;
+}
+
+/** Where e2e tests save screenshots and other artefacts. */
+export function artefactDir(): string {
+  const dir = 'test-results/artefacts';
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
