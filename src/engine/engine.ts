@@ -1,0 +1,227 @@
+/**
+ * The engine: one loaded model (tokenizer + session on the rewritten graph) and the two things it
+ * does — every layer's hidden states for one text, and pooled vectors for a batch. Used by the
+ * browser worker and by Node (tests, CLI) with the onnxruntime module injected.
+ */
+import type { PreTrainedTokenizer } from '@huggingface/transformers';
+import { EngineError } from './errors.ts';
+import { planBatches, runBatch, toFloat32, tokenize, type Tokenized } from './encode.ts';
+import { HIDDEN_STATES, POOLED_OUTPUTS, rewriteForHiddenStates } from './graph.ts';
+import { loadModelFiles, sourceLabel, type ModelConfig, type ProgressFn } from './load.ts';
+import type {
+  Backend,
+  DevicePooling,
+  EmbeddedBatch,
+  EncodedText,
+  LoadOptions,
+  ModelInfo,
+} from './protocol.ts';
+import { createSession, type AdapterInfo, type OrtModule, type OrtSession } from './session.ts';
+import { GraphError } from './graph.ts';
+import { OnnxFormatError } from './onnx.ts';
+
+/** How the caller runs the model: the onnxruntime module and the backend already chosen. */
+export interface EngineRuntime {
+  ort: OrtModule;
+  backend: Backend;
+  threads: number;
+  adapter?: AdapterInfo;
+}
+
+export type LoadStage = 'download' | 'rewrite' | 'session' | 'warmup';
+
+const WARMUP_TEXT = 'Warm-up.';
+/** Upper bound on floats in one batch's stacked hidden states, to stay inside device buffers. */
+const STACKED_FLOAT_BUDGET = 32 * 1024 * 1024;
+
+/** Longest token sequence the model takes: RoBERTa offsets positions by pad id + 1. */
+export function maxTokensOf(config: ModelConfig, tokenizer: PreTrainedTokenizer): number {
+  const positions = config.max_position_embeddings ?? 512;
+  const offset =
+    config.model_type === 'roberta' || config.model_type === 'xlm-roberta'
+      ? (config.pad_token_id ?? 1) + 1
+      : 0;
+  const fromTokenizer = tokenizer.model_max_length;
+  return Math.min(
+    positions - offset,
+    Number.isFinite(fromTokenizer) && fromTokenizer > 0 ? fromTokenizer : Infinity,
+  );
+}
+
+function isRegressionExport(config: ModelConfig, outputs: string[]): boolean {
+  if (!outputs.includes('logits')) return false;
+  const labels = config.num_labels ?? Object.keys(config.id2label ?? {}).length;
+  const isClassifier =
+    config.architectures?.some((a) => /SequenceClassification$/.test(a)) ?? false;
+  return isClassifier && (labels === 1 || config.problem_type === 'regression');
+}
+
+export class Engine {
+  private constructor(
+    readonly info: ModelInfo,
+    private readonly runtime: EngineRuntime,
+    private readonly session: OrtSession,
+    private readonly tokenizer: PreTrainedTokenizer,
+    private readonly padId: number,
+  ) {}
+
+  /** Downloads, rewrites, starts and warms up a model; throws EngineError on any failure. */
+  static async load(
+    options: LoadOptions,
+    runtime: EngineRuntime,
+    onProgress: ProgressFn,
+    onStage: (stage: LoadStage) => void = () => {},
+  ): Promise<Engine> {
+    const started = performance.now();
+    onStage('download');
+    const files = await loadModelFiles(options.source, options.dtype, onProgress);
+
+    onStage('rewrite');
+    let rewrite;
+    try {
+      const probe = rewriteForHiddenStates(files.onnx, { pooling: false });
+      const isRegression = isRegressionExport(files.config, probe.originalOutputs);
+      const keepOutputs = [...(isRegression ? ['logits'] : []), 'pooler_output'];
+      rewrite = rewriteForHiddenStates(files.onnx, { pooling: true, keepOutputs });
+    } catch (e) {
+      if (e instanceof GraphError) throw new EngineError('not-encoder', e.message);
+      if (e instanceof OnnxFormatError) {
+        throw new EngineError(
+          'bad-onnx',
+          `${files.onnxFile} is not a complete ONNX model (${e.message}): the download may be truncated or the file corrupt. Retry the load.`,
+        );
+      }
+      throw e;
+    }
+
+    onStage('session');
+    const session = await createSession(
+      runtime.ort,
+      rewrite.bytes,
+      runtime.backend,
+      runtime.threads,
+    );
+    const layers = rewrite.hiddenStateTensors.length;
+    const info: ModelInfo = {
+      modelId: sourceLabel(options.source),
+      modelType: files.config.model_type,
+      backend: runtime.backend,
+      dtype: options.dtype,
+      threads: runtime.backend === 'webgpu' ? 0 : runtime.threads,
+      adapter: runtime.adapter,
+      layers,
+      hidden: files.config.hidden_size,
+      maxTokens: maxTokensOf(files.config, files.tokenizer),
+      extraOutputs: rewrite.outputs.filter((o) => o === 'logits' || o === 'pooler_output'),
+      isRegression: rewrite.outputs.includes('logits'),
+      hasTrainedPooler:
+        files.config.model_type === 'bert' && rewrite.outputs.includes('pooler_output'),
+      prunedNodes: rewrite.prunedNodes,
+      loadMs: 0,
+      warmupMs: 0,
+    };
+    const padId = files.config.pad_token_id ?? files.tokenizer.pad_token_id ?? 0;
+    const engine = new Engine(info, runtime, session, files.tokenizer, padId);
+
+    onStage('warmup');
+    const warmStart = performance.now();
+    try {
+      await engine.encode(WARMUP_TEXT);
+    } catch (e) {
+      await session.release().catch(() => undefined);
+      throw e;
+    }
+    info.warmupMs = performance.now() - warmStart;
+    info.loadMs = performance.now() - started;
+    return engine;
+  }
+
+  /** Tokenises a text as the model will see it. */
+  tokenize(text: string): Tokenized {
+    return tokenize(this.tokenizer, text, this.info.maxTokens);
+  }
+
+  /** Every layer's hidden state for one text. */
+  async encode(text: string): Promise<EncodedText> {
+    const t = this.tokenize(text);
+    const fetches = [HIDDEN_STATES, ...(this.info.isRegression ? ['logits'] : [])];
+    const { outputs } = await runBatch(this.runtime.ort, this.session, [t], this.padId, fetches);
+    // [layers, 1, tokens, hidden] is laid out exactly as [layers, tokens, hidden]
+    const states = toFloat32(outputs[HIDDEN_STATES]).slice();
+    return {
+      tokens: t.ids.map((id) => this.tokenizer.decode([id])),
+      ids: t.ids,
+      truncation:
+        t.totalTokens > t.ids.length
+          ? { keptTokens: t.ids.length, totalTokens: t.totalTokens }
+          : null,
+      layers: this.info.layers,
+      hidden: this.info.hidden,
+      states,
+      score: this.info.isRegression ? toFloat32(outputs.logits)[0] : undefined,
+    };
+  }
+
+  /** Pooled vectors `[count, layers, hidden]` for many texts, in length-bucketed padded batches. */
+  async embed(
+    texts: readonly string[],
+    pooling: readonly DevicePooling[],
+    onProgress: (done: number, total: number) => void = () => {},
+    signal?: AbortSignal,
+    maxBatch = this.runtime.backend === 'webgpu' ? 32 : 16,
+  ): Promise<EmbeddedBatch> {
+    const { layers, hidden } = this.info;
+    const tokenized = texts.map((t) => this.tokenize(t));
+    const maxTokens = Math.max(
+      this.info.maxTokens,
+      Math.floor(STACKED_FLOAT_BUDGET / (layers * hidden)),
+    );
+    const batches = planBatches(
+      tokenized.map((t) => t.ids.length),
+      maxBatch,
+      maxTokens,
+    );
+    const pooled: Partial<Record<DevicePooling, Float32Array>> = {};
+    for (const p of pooling) pooled[p] = new Float32Array(texts.length * layers * hidden);
+    const scores = this.info.isRegression ? new Float32Array(texts.length) : undefined;
+    const fetches = [...pooling.map((p) => POOLED_OUTPUTS[p]), ...(scores ? ['logits'] : [])];
+    const row = layers * hidden;
+    let done = 0;
+    for (const batch of batches) {
+      if (signal?.aborted) throw new EngineError('cancelled', 'The batch was cancelled.');
+      const { outputs } = await runBatch(
+        this.runtime.ort,
+        this.session,
+        batch.map((i) => tokenized[i]),
+        this.padId,
+        fetches,
+      );
+      for (const p of pooling) {
+        const data = toFloat32(outputs[POOLED_OUTPUTS[p]]); // [batch, layers, hidden]
+        batch.forEach((textIndex, b) =>
+          pooled[p]!.set(data.subarray(b * row, (b + 1) * row), textIndex * row),
+        );
+      }
+      if (scores) {
+        const logits = toFloat32(outputs.logits);
+        batch.forEach((textIndex, b) => (scores[textIndex] = logits[b]));
+      }
+      done += batch.length;
+      onProgress(done, texts.length);
+    }
+    return {
+      count: texts.length,
+      layers,
+      hidden,
+      pooled,
+      scores,
+      tokenCounts: Int32Array.from(tokenized, (t) => t.ids.length),
+      truncated: Uint8Array.from(tokenized, (t) => (t.totalTokens > t.ids.length ? 1 : 0)),
+    };
+  }
+
+  /** Frees the session. */
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}

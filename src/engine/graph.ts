@@ -1,0 +1,395 @@
+/**
+ * The ONNX rewrite: expose every layer's hidden state, prune what no output needs, and add pooled
+ * outputs so batch work can fetch `[batch, layers, hidden]` instead of token tensors.
+ *
+ * ORT can only return declared graph outputs, so the hidden states are found in the graph by name
+ * pattern and structure, stacked into one `hidden_states` output, and the rest of the graph is
+ * pruned backwards from the outputs that are kept (the masked-LM head of a fill-mask export costs
+ * close to half the encoder's per-token multiply-adds).
+ */
+import {
+  DataType,
+  GraphField,
+  encodeNode,
+  encodeTensor,
+  encodeValueInfo,
+  fieldOf,
+  parseModel,
+  serializeModel,
+  type NodeSpec,
+  type ParsedModel,
+  type ParsedNode,
+  type TensorSpec,
+} from './onnx.ts';
+
+/** Name of the stacked per-layer output: `[layers, batch, tokens, hidden]`. */
+export const HIDDEN_STATES = 'hidden_states';
+/** Pooled outputs, each `[batch, layers, hidden]`; padding never enters them. */
+export const POOLED_OUTPUTS = {
+  cls: 'pooled_cls',
+  mean: 'pooled_mean',
+  max: 'pooled_max',
+} as const;
+export type DevicePooling = keyof typeof POOLED_OUTPUTS;
+
+/** Thrown when a graph is not a BERT-family encoder whose layers can be found. */
+export class GraphError extends Error {
+  override name = 'GraphError';
+}
+
+/** Where a group of nodes sits: the embeddings, or encoder layer N. */
+type Group = { kind: 'embeddings' } | { kind: 'layer'; index: number };
+
+const LAYER_RE = /\/(?:encoder|transformer)\/layer\.(\d+)\//;
+const EMBEDDINGS_RE = /\/embeddings\//;
+/** Producers of a block's final LayerNorm: decomposed (opset < 17) or fused (opset >= 17). */
+const LAYER_NORM_OUT_RE = /(?:LayerNorm|layer_norm)\/(?:Add_1|LayerNormalization)$/;
+
+function groupOf(node: ParsedNode): Group | null {
+  const layer = LAYER_RE.exec(node.name);
+  if (layer) return { kind: 'layer', index: Number(layer[1]) };
+  if (EMBEDDINGS_RE.test(node.name)) return { kind: 'embeddings' };
+  return null;
+}
+
+const groupKey = (g: Group) => (g.kind === 'embeddings' ? -1 : g.index);
+
+const NOT_FOUND_HELP =
+  "Looked for node outputs named like '/encoder/layer.N/output/LayerNorm/Add_1_output_0' " +
+  "(opset < 17) or '.../LayerNorm/LayerNormalization_output_0' (opset >= 17), with or without a " +
+  "'/roberta' prefix, or '/transformer/layer.N/output_layer_norm/...' (DistilBERT), each leaving " +
+  'its layer. Load a BERT-family encoder exported from PyTorch (feature-extraction, fill-mask or ' +
+  'text-classification).';
+
+/**
+ * Finds the tensor that carries each hidden state: the embeddings output, then each layer's.
+ * A group's hidden state is the one tensor produced inside it, by a LayerNorm, and read outside it.
+ */
+export function findHiddenStates(model: ParsedModel): string[] {
+  const { nodes, outputs } = model.graph;
+  const groupByNode = new Map<ParsedNode, number>();
+  const producerGroup = new Map<string, number>();
+  const producer = new Map<string, ParsedNode>();
+  for (const node of nodes) {
+    const g = groupOf(node);
+    if (g) groupByNode.set(node, groupKey(g));
+    for (const out of node.outputs) {
+      producer.set(out, node);
+      if (g) producerGroup.set(out, groupKey(g));
+    }
+  }
+  if (groupByNode.size === 0) {
+    throw new GraphError(`No encoder layers were found in this ONNX graph. ${NOT_FOUND_HELP}`);
+  }
+
+  // Tensors that cross a group boundary: read by a node of another group, or a graph output.
+  const leaving = new Map<number, Set<string>>();
+  const mark = (tensor: string, readerGroup: number | undefined) => {
+    const from = producerGroup.get(tensor);
+    if (from === undefined || from === readerGroup) return;
+    const node = producer.get(tensor)!;
+    if (!LAYER_NORM_OUT_RE.test(node.name)) return;
+    if (!leaving.has(from)) leaving.set(from, new Set());
+    leaving.get(from)!.add(tensor);
+  };
+  for (const node of nodes) for (const input of node.inputs) mark(input, groupByNode.get(node));
+  for (const out of outputs) mark(out.name, undefined);
+
+  const layerCount = Math.max(...[...groupByNode.values()]) + 1;
+  const found: string[] = [];
+  for (let key = -1; key < layerCount; key++) {
+    const tensors = [...(leaving.get(key) ?? [])];
+    const where = key === -1 ? 'the embeddings' : `layer ${key}`;
+    if (tensors.length === 0) {
+      throw new GraphError(`The hidden state of ${where} was not found. ${NOT_FOUND_HELP}`);
+    }
+    if (tensors.length > 1) {
+      throw new GraphError(
+        `${where} has several candidate hidden states (${tensors.join(', ')}); the graph does not ` +
+          'look like a plain encoder export.',
+      );
+    }
+    found.push(tensors[0]);
+  }
+  return found;
+}
+
+/** Options of `rewriteForHiddenStates`. */
+export interface RewriteOptions {
+  /** Also add the pooled outputs (CLS, masked mean, masked max), fetched by batch work. */
+  pooling: boolean;
+  /** Original outputs to keep beside the hidden states (e.g. `logits` of a regression model). */
+  keepOutputs?: string[];
+}
+
+/** What the rewrite did, for the UI and the benchmark. */
+export interface RewriteResult {
+  bytes: Uint8Array;
+  /** Tensor names of the hidden states, embeddings first. */
+  hiddenStateTensors: string[];
+  /** The graph's outputs after the rewrite. */
+  outputs: string[];
+  /** The graph's inputs after the rewrite (unused inputs are removed). */
+  inputs: string[];
+  /** Original outputs of the model (before the rewrite). */
+  originalOutputs: string[];
+  prunedNodes: number;
+  prunedInitializers: number;
+}
+
+const REWRITE_PREFIX = 'readscope/';
+/** Subgraph-carrying ops may read initializers by outer name: keep all initializers then. */
+const SUBGRAPH_OPS = new Set(['If', 'Loop', 'Scan']);
+
+function constInt64(name: string, values: number[]): TensorSpec {
+  return {
+    name,
+    dataType: DataType.INT64,
+    dims: [values.length],
+    data: BigInt64Array.from(values.map(BigInt)),
+  };
+}
+
+/** Builds the nodes that stack the hidden states and, in pooled mode, reduce them. */
+function addedNodes(
+  hidden: string[],
+  pooling: boolean,
+  opset: number,
+  elemType: number,
+): { nodes: NodeSpec[]; initializers: TensorSpec[]; outputs: string[] } {
+  const p = REWRITE_PREFIX;
+  const axes0 = constInt64(`${p}axes_0`, [0]);
+  // Unsqueeze takes axes as an input from opset 13; before, as an attribute.
+  const unsqueeze = (name: string, input: string, output: string, axes: TensorSpec): NodeSpec =>
+    opset >= 13
+      ? { name, opType: 'Unsqueeze', inputs: [input, axes.name], outputs: [output] }
+      : {
+          name,
+          opType: 'Unsqueeze',
+          inputs: [input],
+          outputs: [output],
+          attributes: [
+            { name: 'axes', kind: 'ints', value: Array.from(axes.data as BigInt64Array, Number) },
+          ],
+        };
+  const nodes: NodeSpec[] = hidden.map((name, i) =>
+    unsqueeze(`${p}Unsqueeze_${i}`, name, `${p}layer_${i}`, axes0),
+  );
+  const stacked = HIDDEN_STATES;
+  // [layers, batch, tokens, hidden]
+  nodes.push({
+    name: `${p}Concat`,
+    opType: 'Concat',
+    inputs: hidden.map((_, i) => `${p}layer_${i}`),
+    outputs: [stacked],
+    attributes: [{ name: 'axis', kind: 'int', value: 0 }],
+  });
+  if (!pooling) return { nodes, initializers: [axes0], outputs: [HIDDEN_STATES] };
+
+  const axes2 = constInt64(`${p}axes_2`, [2]);
+  const axes03 = constInt64(`${p}axes_0_3`, [0, 3]);
+  const idx0 = {
+    name: `${p}index_0`,
+    dataType: DataType.INT64,
+    dims: [],
+    data: BigInt64Array.of(0n),
+  };
+  const floatType = elemType === DataType.FLOAT16 ? DataType.FLOAT16 : DataType.FLOAT;
+  const negBig: TensorSpec = {
+    name: `${p}neg_big`,
+    dataType: DataType.FLOAT,
+    dims: [],
+    data: Float32Array.of(-3.0e4),
+  };
+  // Reduce ops take axes as an input from opset 18 (ReduceSum from 13); before, as an attribute.
+  const reduce = (op: string, input: string, output: string, axes: TensorSpec): NodeSpec => {
+    const asInput = op === 'ReduceSum' ? opset >= 13 : opset >= 18;
+    return {
+      name: `${p}${op}_${output}`,
+      opType: op,
+      inputs: asInput ? [input, axes.name] : [input],
+      outputs: [output],
+      attributes: [
+        { name: 'keepdims', kind: 'int', value: 0 },
+        ...(asInput
+          ? []
+          : [
+              {
+                name: 'axes',
+                kind: 'ints' as const,
+                value: Array.from(axes.data as BigInt64Array, Number),
+              },
+            ]),
+      ],
+    };
+  };
+  const transposeToBatchFirst = (input: string, output: string): NodeSpec => ({
+    name: `${p}Transpose_${output}`,
+    opType: 'Transpose',
+    inputs: [input],
+    outputs: [output],
+    attributes: [{ name: 'perm', kind: 'ints', value: [1, 0, 2] }],
+  });
+  nodes.push(
+    // mask [batch, tokens] -> [1, batch, tokens, 1] in the hidden states' float type
+    {
+      name: `${p}CastMask`,
+      opType: 'Cast',
+      inputs: ['attention_mask'],
+      outputs: [`${p}mask`],
+      attributes: [{ name: 'to', kind: 'int', value: floatType }],
+    },
+    unsqueeze(`${p}UnsqueezeMask`, `${p}mask`, `${p}mask4`, axes03),
+    {
+      name: `${p}CastOne`,
+      opType: 'Cast',
+      inputs: [`${p}one_f32`],
+      outputs: [`${p}one`],
+      attributes: [{ name: 'to', kind: 'int', value: floatType }],
+    },
+    // CLS: token 0 of every layer -> [layers, batch, hidden]
+    {
+      name: `${p}GatherCls`,
+      opType: 'Gather',
+      inputs: [stacked, idx0.name],
+      outputs: [`${p}cls`],
+      attributes: [{ name: 'axis', kind: 'int', value: 2 }],
+    },
+    transposeToBatchFirst(`${p}cls`, POOLED_OUTPUTS.cls),
+    // masked mean: sum(h * m) / sum(m) over tokens
+    { name: `${p}MulMask`, opType: 'Mul', inputs: [stacked, `${p}mask4`], outputs: [`${p}masked`] },
+    reduce('ReduceSum', `${p}masked`, `${p}sum`, axes2),
+    reduce('ReduceSum', `${p}mask4`, `${p}count`, axes2),
+    {
+      name: `${p}DivCount`,
+      opType: 'Div',
+      inputs: [`${p}sum`, `${p}count`],
+      outputs: [`${p}mean`],
+    },
+    transposeToBatchFirst(`${p}mean`, POOLED_OUTPUTS.mean),
+    // masked max: padding pushed far below any activation before the max
+    {
+      name: `${p}OneMinusMask`,
+      opType: 'Sub',
+      inputs: [`${p}one`, `${p}mask4`],
+      outputs: [`${p}pad4`],
+    },
+    {
+      name: `${p}CastNegBig`,
+      opType: 'Cast',
+      inputs: [negBig.name],
+      outputs: [`${p}neg_big_t`],
+      attributes: [{ name: 'to', kind: 'int', value: floatType }],
+    },
+    {
+      name: `${p}PadPenalty`,
+      opType: 'Mul',
+      inputs: [`${p}pad4`, `${p}neg_big_t`],
+      outputs: [`${p}penalty`],
+    },
+    {
+      name: `${p}AddPenalty`,
+      opType: 'Add',
+      inputs: [stacked, `${p}penalty`],
+      outputs: [`${p}penalised`],
+    },
+    reduce('ReduceMax', `${p}penalised`, `${p}max`, axes2),
+    transposeToBatchFirst(`${p}max`, POOLED_OUTPUTS.max),
+  );
+  const initializers: TensorSpec[] = [
+    axes0,
+    axes2,
+    axes03,
+    idx0,
+    negBig,
+    { name: `${p}one_f32`, dataType: DataType.FLOAT, dims: [], data: Float32Array.of(1) },
+  ];
+  return { nodes, initializers, outputs: [HIDDEN_STATES, ...Object.values(POOLED_OUTPUTS)] };
+}
+
+/** Returns the nodes needed to compute `targets`, in their original order. */
+function neededNodes(nodes: ParsedNode[], targets: Set<string>): ParsedNode[] {
+  const needed = new Set(targets);
+  const keep = new Array<boolean>(nodes.length).fill(false);
+  for (let i = nodes.length - 1; i >= 0; i--) {
+    const node = nodes[i];
+    if (!node.outputs.some((o) => needed.has(o))) continue;
+    keep[i] = true;
+    for (const input of node.inputs) if (input) needed.add(input);
+  }
+  return nodes.filter((_, i) => keep[i]);
+}
+
+/**
+ * Rewrites an encoder export so that it returns every layer's hidden state (or their poolings),
+ * pruning every node and initializer that no kept output needs.
+ */
+export function rewriteForHiddenStates(bytes: Uint8Array, options: RewriteOptions): RewriteResult {
+  const model = parseModel(bytes);
+  const { graph } = model;
+  const opset = model.opsets.get('') ?? 0;
+  const hidden = findHiddenStates(model);
+  const originalOutputs = graph.outputs.map((o) => o.name);
+  const keep = (options.keepOutputs ?? []).filter((name) => originalOutputs.includes(name));
+  const elemType = graph.outputs[0]?.elemType || DataType.FLOAT;
+
+  const added = addedNodes(hidden, options.pooling, opset, elemType);
+  // Topological order holds: added nodes only read original tensors or earlier added ones.
+  const allNodes = [...graph.nodes];
+  const addedParsed: ParsedNode[] = added.nodes.map((n) => ({
+    name: n.name,
+    opType: n.opType,
+    domain: n.domain ?? '',
+    inputs: n.inputs,
+    outputs: n.outputs,
+    raw: fieldOf(GraphField.node, encodeNode(n)),
+  }));
+  const addedInitNames = new Set(added.initializers.map((t) => t.name));
+  const targets = new Set([...added.outputs, ...keep]);
+  const kept = neededNodes([...allNodes, ...addedParsed], targets);
+
+  const read = new Set<string>();
+  for (const n of kept) for (const i of n.inputs) read.add(i);
+  const keepAllInitializers = kept.some((n) => SUBGRAPH_OPS.has(n.opType));
+  const initializers = graph.initializers.filter((t) => keepAllInitializers || read.has(t.name));
+  const inputs = graph.inputs.filter((i) => read.has(i.name));
+
+  const outputSpecs = [
+    ...keep.map((name) => graph.outputs.find((o) => o.name === name)!),
+    ...added.outputs.map((name) => {
+      const shape =
+        name === HIDDEN_STATES
+          ? [hidden.length, 'batch_size', 'sequence_length', 'hidden_size']
+          : ['batch_size', hidden.length, 'hidden_size'];
+      const info = { name, elemType: elemType as DataType, shape };
+      return { ...info, raw: fieldOf(GraphField.output, encodeValueInfo(info)) };
+    }),
+  ];
+
+  const rewritten: ParsedModel = {
+    ...model,
+    graph: {
+      ...graph,
+      nodes: kept,
+      initializers: [
+        ...initializers,
+        ...added.initializers
+          .filter((t) => read.has(t.name) && addedInitNames.has(t.name))
+          .map((t) => ({ name: t.name, raw: fieldOf(GraphField.initializer, encodeTensor(t)) })),
+      ],
+      inputs,
+      outputs: outputSpecs,
+      // Shape annotations of pruned tensors would dangle; ORT re-infers what it needs.
+      valueInfo: [],
+    },
+  };
+  return {
+    bytes: serializeModel(rewritten),
+    hiddenStateTensors: hidden,
+    outputs: outputSpecs.map((o) => o.name),
+    inputs: inputs.map((i) => i.name),
+    originalOutputs,
+    prunedNodes: graph.nodes.length - kept.filter((n) => !addedParsed.includes(n)).length,
+    prunedInitializers: graph.initializers.length - initializers.length,
+  };
+}

@@ -1,0 +1,312 @@
+/**
+ * Where model files come from: a Hub id (remote, cached by the browser), a folder the app serves,
+ * or files picked from disk. One loader, byte progress per file, typed errors, nothing memoised:
+ * a failed load leaves no state behind, so the next call simply tries again.
+ */
+import * as transformers from '@huggingface/transformers';
+import { AutoTokenizer, PreTrainedTokenizer, env } from '@huggingface/transformers';
+import { EngineError } from './errors.ts';
+import type { Dtype, FileProgress, ModelSource } from './protocol.ts';
+
+/** The subset of a Hugging Face `config.json` the engine reads. */
+export interface ModelConfig {
+  model_type: string;
+  hidden_size: number;
+  num_hidden_layers: number;
+  max_position_embeddings?: number;
+  pad_token_id?: number;
+  num_labels?: number;
+  problem_type?: string;
+  id2label?: Record<string, string>;
+  architectures?: string[];
+}
+
+export interface ModelFiles {
+  config: ModelConfig;
+  tokenizer: PreTrainedTokenizer;
+  /** The ONNX file for the chosen dtype. */
+  onnx: Uint8Array;
+  onnxFile: string;
+}
+
+export type ProgressFn = (p: FileProgress) => void;
+
+/** The ONNX file name transformers.js exports use for each dtype. */
+export function onnxFileFor(dtype: Dtype): string {
+  switch (dtype) {
+    case 'fp32':
+      return 'onnx/model.onnx';
+    case 'fp16':
+      return 'onnx/model_fp16.onnx';
+    case 'q8':
+      return 'onnx/model_quantized.onnx';
+  }
+}
+
+/** A short label for a source, shown in the UI and stored with fitted heads. */
+export function sourceLabel(source: ModelSource): string {
+  switch (source.kind) {
+    case 'hub':
+      return source.id;
+    case 'served':
+      return source.path;
+    case 'files':
+      return source.name;
+  }
+}
+
+/** URL of a file of a Hub model, following the Hub's `<id>/resolve/<revision>/<file>` layout. */
+export function hubUrl(source: Extract<ModelSource, { kind: 'hub' }>, file: string): string {
+  const host = (source.host ?? env.remoteHost).replace(/\/?$/, '/');
+  const path = env.remotePathTemplate
+    .replaceAll('{model}', source.id)
+    .replaceAll('{revision}', encodeURIComponent(source.revision ?? 'main'));
+  return new URL(`${path}${file}`, host).href;
+}
+
+function servedUrl(path: string, file: string): string {
+  const base = typeof location === 'undefined' ? 'http://127.0.0.1/' : location.href;
+  return new URL(`${path.replace(/\/?$/, '/')}${file}`, base).href;
+}
+
+async function readWithProgress(
+  response: Response,
+  file: string,
+  onProgress: ProgressFn,
+): Promise<Uint8Array> {
+  const total = Number(response.headers.get('content-length') ?? 0);
+  if (!response.body) {
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    onProgress({ file, loaded: bytes.length, total: bytes.length });
+    return bytes;
+  }
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let loaded = 0;
+  onProgress({ file, loaded, total });
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    loaded += value.length;
+    onProgress({ file, loaded, total });
+  }
+  if (total && loaded < total) {
+    throw new EngineError(
+      'network',
+      `The download of ${file} stopped at ${loaded} of ${total} bytes. Check your connection and retry.`,
+    );
+  }
+  const out = new Uint8Array(loaded);
+  let pos = 0;
+  for (const c of chunks) {
+    out.set(c, pos);
+    pos += c.length;
+  }
+  return out;
+}
+
+/** Cache API store shared with transformers.js (same name), so Hub files download once. */
+async function openCache(): Promise<Cache | null> {
+  if (typeof caches === 'undefined') return null;
+  try {
+    return await caches.open(env.cacheKey);
+  } catch {
+    return null; // opaque origins and some private modes refuse the Cache API
+  }
+}
+
+/** Downloads one file with byte progress; `cache` keeps Hub files across visits. */
+async function fetchFile(url: string, file: string, onProgress: ProgressFn, cache: Cache | null) {
+  const cached = await cache?.match(url);
+  if (cached) return readWithProgress(cached, file, onProgress);
+  let response: Response;
+  try {
+    response = await fetch(url);
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    throw new EngineError(
+      'network',
+      `Could not download ${file} from ${new URL(url).host} (${why}). Check your connection or the model host, then retry.`,
+    );
+  }
+  if (response.status === 404) {
+    throw new EngineError(
+      'missing-file',
+      `The model has no ${file} (HTTP 404 at ${url}). Check the model id or folder, or pick a dtype this model provides.`,
+    );
+  }
+  if (!response.ok) {
+    throw new EngineError(
+      'network',
+      `Downloading ${file} failed with HTTP ${response.status} at ${url}. Retry, or check the model host.`,
+    );
+  }
+  let bytes: Uint8Array;
+  try {
+    bytes = await readWithProgress(response, file, onProgress);
+  } catch (e) {
+    if (e instanceof EngineError) throw e;
+    const why = e instanceof Error ? e.message : String(e);
+    throw new EngineError(
+      'network',
+      `The download of ${file} broke off (${why}). Check your connection and retry.`,
+    );
+  }
+  if (cache) {
+    const headers = {
+      'content-type': response.headers.get('content-type') ?? '',
+      'content-length': String(bytes.length),
+    };
+    await cache.put(url, new Response(bytes.slice(), { headers })).catch(() => undefined);
+  }
+  return bytes;
+}
+
+/** Reads one file of the chosen source, whatever its kind. */
+function fileReader(source: ModelSource, onProgress: ProgressFn) {
+  return async (file: string): Promise<Uint8Array> => {
+    switch (source.kind) {
+      case 'hub':
+        return fetchFile(hubUrl(source, file), file, onProgress, await openCache());
+      case 'served':
+        return fetchFile(servedUrl(source.path, file), file, onProgress, null);
+      case 'files': {
+        const blob = source.files[file];
+        if (!blob) {
+          throw new EngineError(
+            'missing-file',
+            `The folder "${source.name}" has no ${file}. Pick the model's top folder (the one holding config.json and onnx/).`,
+          );
+        }
+        const bytes = new Uint8Array(await blob.arrayBuffer());
+        onProgress({ file, loaded: bytes.length, total: bytes.length });
+        return bytes;
+      }
+    }
+  };
+}
+
+/** Parses a JSON model file, telling an HTML page (a wrong URL or a login wall) from bad JSON. */
+export function parseJsonFile<T>(bytes: Uint8Array, file: string): T {
+  const text = new TextDecoder().decode(bytes);
+  if (/^\s*</.test(text)) {
+    throw new EngineError(
+      'not-json',
+      `${file} came back as an HTML page, not JSON: the address points to a web page rather than the model's files. Check the model host or folder.`,
+    );
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new EngineError(
+      'bad-json',
+      `${file} is not valid JSON (corrupt or truncated). Retry the download or re-export the model.`,
+    );
+  }
+}
+
+function checkConfig(config: ModelConfig): ModelConfig {
+  if (typeof config.hidden_size !== 'number' || typeof config.num_hidden_layers !== 'number') {
+    throw new EngineError(
+      'not-encoder',
+      'config.json has no hidden_size or num_hidden_layers: this does not look like a BERT-family encoder.',
+    );
+  }
+  return config;
+}
+
+type TokenizerClass = new (json: object, config: object) => PreTrainedTokenizer;
+
+/** Builds a tokenizer from its two JSON files with the class its config names. */
+function tokenizerFromJson(
+  json: object,
+  config: { tokenizer_class?: string },
+): PreTrainedTokenizer {
+  const name = config.tokenizer_class?.replace(/Fast$/, '') ?? 'PreTrainedTokenizer';
+  const classes = transformers as unknown as Record<string, TokenizerClass | undefined>;
+  const Cls = classes[name] ?? PreTrainedTokenizer;
+  return new Cls(json, config);
+}
+
+/**
+ * Loads the tokenizer: through transformers.js's own Hub and local-folder code paths (download,
+ * browser cache, progress), or from picked files.
+ */
+async function loadTokenizer(
+  source: ModelSource,
+  read: (file: string) => Promise<Uint8Array>,
+  onProgress: ProgressFn,
+): Promise<PreTrainedTokenizer> {
+  const progress_callback = (p: {
+    status: string;
+    file?: string;
+    loaded?: number;
+    total?: number;
+  }) => {
+    if (p.status === 'progress' && p.file)
+      onProgress({ file: p.file, loaded: p.loaded ?? 0, total: p.total ?? 0 });
+  };
+  try {
+    if (source.kind === 'hub') {
+      env.allowRemoteModels = true;
+      env.allowLocalModels = false;
+      env.remoteHost = (source.host ?? env.remoteHost).replace(/\/?$/, '/');
+      return await AutoTokenizer.from_pretrained(source.id, {
+        revision: source.revision ?? 'main',
+        progress_callback,
+      });
+    }
+    if (source.kind === 'served' && typeof location !== 'undefined') {
+      const path = source.path.replace(/\/$/, '');
+      const cut = path.lastIndexOf('/');
+      env.allowRemoteModels = false;
+      env.allowLocalModels = true;
+      env.localModelPath = new URL(`${path.slice(0, cut + 1)}`, location.href).href;
+      return await AutoTokenizer.from_pretrained(path.slice(cut + 1), { progress_callback });
+    }
+  } catch (e) {
+    if (e instanceof EngineError) throw e;
+    throw tokenizerError(e);
+  }
+  const json = parseJsonFile<object>(await read('tokenizer.json'), 'tokenizer.json');
+  const config = parseJsonFile<object>(
+    await read('tokenizer_config.json'),
+    'tokenizer_config.json',
+  );
+  return tokenizerFromJson(json, config);
+}
+
+function tokenizerError(e: unknown): EngineError {
+  const why = e instanceof Error ? e.message : String(e);
+  if (/JSON|Unexpected token/i.test(why)) {
+    return new EngineError(
+      'not-json',
+      `The tokenizer files are not JSON (${why}); the address may point to a web page rather than the model's files.`,
+    );
+  }
+  if (/404|not found|Could not locate/i.test(why)) {
+    return new EngineError(
+      'missing-file',
+      `The tokenizer files were not found (${why}). Check the model id or folder.`,
+    );
+  }
+  return new EngineError(
+    'network',
+    `The tokenizer could not be loaded (${why}). Check the model host, then retry.`,
+  );
+}
+
+/** Loads config, tokenizer and the ONNX file of a model. */
+export async function loadModelFiles(
+  source: ModelSource,
+  dtype: Dtype,
+  onProgress: ProgressFn,
+): Promise<ModelFiles> {
+  const read = fileReader(source, onProgress);
+  const config = checkConfig(parseJsonFile<ModelConfig>(await read('config.json'), 'config.json'));
+  const tokenizer = await loadTokenizer(source, read, onProgress);
+  const onnxFile = onnxFileFor(dtype);
+  const onnx = await read(onnxFile);
+  return { config, tokenizer, onnx, onnxFile };
+}

@@ -1,0 +1,129 @@
+/**
+ * Typed messages between the page and the inference worker: requests discriminated on `type`,
+ * events on `status`. Both sides import this file, so a misspelt message is a compile error.
+ */
+
+/** Which backend the user asked for; `auto` probes WebGPU and falls back to WASM. */
+export type BackendChoice = 'auto' | 'webgpu' | 'wasm';
+/** The backend that actually runs (`cpu` is onnxruntime-node). */
+export type Backend = 'webgpu' | 'wasm' | 'cpu';
+/** Weight precision; each maps to a file of the transformers.js layout. */
+export type Dtype = 'fp32' | 'fp16' | 'q8';
+/** Pooled vectors computed inside the graph for batch work. */
+export type DevicePooling = 'cls' | 'mean' | 'max';
+
+/** Where model files come from. */
+export type ModelSource =
+  /** A Hugging Face Hub model id, fetched from `host` (default: the Hub) and cached by the browser. */
+  | { kind: 'hub'; id: string; revision?: string; host?: string }
+  /** A folder served by the app itself, e.g. `/models/roberta-tiny`. */
+  | { kind: 'served'; path: string }
+  /** Files the user picked from disk, keyed by path relative to the model folder. */
+  | { kind: 'files'; name: string; files: Record<string, Blob> };
+
+export interface LoadOptions {
+  source: ModelSource;
+  backend: BackendChoice;
+  dtype: Dtype;
+  /** WASM / CPU threads; defaults to all cores where threads are possible. */
+  threads?: number;
+}
+
+/** What the engine reports once a model is ready. */
+export interface ModelInfo {
+  /** Hub id, served path or picked folder name. */
+  modelId: string;
+  modelType: string;
+  backend: Backend;
+  dtype: Dtype;
+  threads: number;
+  /** WebGPU adapter description; `isSoftwareAdapter` marks figures that are not real GPU speed. */
+  adapter?: { description: string; isSoftwareAdapter: boolean; hasShaderF16: boolean };
+  /** Hidden states per text: embeddings + each encoder layer (13 for roberta-base). */
+  layers: number;
+  hidden: number;
+  /** Longest token sequence the model accepts, special tokens included. */
+  maxTokens: number;
+  /** Outputs of the original export kept beside the hidden states (e.g. `logits`). */
+  extraOutputs: string[];
+  /** Sequence-classification export with one label: its `logits` are the readability score. */
+  isRegression: boolean;
+  /** True only where the pooler was trained (BERT); RoBERTa's pooler is untrained. */
+  hasTrainedPooler: boolean;
+  prunedNodes: number;
+  loadMs: number;
+  warmupMs: number;
+}
+
+/** Hidden states of one text. */
+export interface EncodedText {
+  tokens: string[];
+  ids: number[];
+  /** Set when the text was longer than the model accepts and was cut. */
+  truncation: { keptTokens: number; totalTokens: number } | null;
+  layers: number;
+  hidden: number;
+  /** [layers, tokens, hidden] */
+  states: Float32Array;
+  /** The regression logit of a fine-tuned export, if it has one. */
+  score?: number;
+}
+
+/** Pooled vectors of a batch of texts. */
+export interface EmbeddedBatch {
+  count: number;
+  layers: number;
+  hidden: number;
+  /** Each `[count, layers, hidden]`, rows in input order. */
+  pooled: Partial<Record<DevicePooling, Float32Array>>;
+  /** Regression logits `[count]` of a fine-tuned export. */
+  scores?: Float32Array;
+  tokenCounts: Int32Array;
+  truncated: Uint8Array;
+}
+
+export type EngineErrorCode =
+  | 'missing-file'
+  | 'not-json'
+  | 'bad-json'
+  | 'bad-onnx'
+  | 'not-encoder'
+  | 'no-webgpu'
+  | 'network'
+  | 'session'
+  | 'run'
+  | 'cancelled'
+  | 'not-loaded';
+
+/** An error as it crosses the worker boundary: a code and a sentence a person can act on. */
+export interface EngineErrorInfo {
+  code: EngineErrorCode;
+  message: string;
+}
+
+export type EngineRequest =
+  | { type: 'load'; requestId: number; options: LoadOptions }
+  | { type: 'encode'; requestId: number; text: string }
+  | { type: 'embed'; requestId: number; texts: string[]; pooling: DevicePooling[] }
+  | { type: 'cancel'; requestId: number };
+
+/** Byte progress of one file while a model downloads. */
+export interface FileProgress {
+  file: string;
+  loaded: number;
+  /** 0 when the server sent no length. */
+  total: number;
+}
+
+export type EngineEvent =
+  | { status: 'progress'; requestId: number; progress: FileProgress }
+  | {
+      status: 'loading-stage';
+      requestId: number;
+      stage: 'download' | 'rewrite' | 'session' | 'warmup';
+    }
+  | { status: 'ready'; requestId: number; info: ModelInfo }
+  | { status: 'encoded'; requestId: number; result: EncodedText }
+  | { status: 'batch-progress'; requestId: number; done: number; total: number }
+  | { status: 'embedded'; requestId: number; result: EmbeddedBatch }
+  | { status: 'error'; requestId: number; error: EngineErrorInfo };

@@ -1,0 +1,88 @@
+/**
+ * Backend choice (WebGPU, then WASM; CPU in Node) and session creation on a rewritten graph.
+ * onnxruntime is injected so the same code runs on onnxruntime-web and onnxruntime-node.
+ */
+import { EngineError } from './errors.ts';
+import type { Backend, BackendChoice, ModelInfo } from './protocol.ts';
+
+/** The slice of an onnxruntime tensor the engine reads. */
+export interface OrtTensor {
+  readonly data: unknown;
+  readonly dims: readonly number[];
+  readonly type: string;
+  dispose?(): void;
+}
+
+/** The slice of an onnxruntime session the engine uses. */
+export interface OrtSession {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  run(
+    feeds: Record<string, OrtTensor>,
+    fetches?: readonly string[],
+  ): Promise<Record<string, OrtTensor>>;
+  release(): Promise<void>;
+}
+
+/** What the engine needs of an onnxruntime module (onnxruntime-web or onnxruntime-node). */
+export interface OrtModule {
+  InferenceSession: { create(model: Uint8Array, options?: object): Promise<OrtSession> };
+  Tensor: new (type: 'int64', data: BigInt64Array, dims: readonly number[]) => OrtTensor;
+  env: { wasm?: { numThreads?: number; wasmPaths?: unknown; proxy?: boolean } };
+}
+
+export type AdapterInfo = NonNullable<ModelInfo['adapter']>;
+
+/** Asks the browser for a WebGPU adapter; null where there is none. */
+export async function probeWebGpu(): Promise<AdapterInfo | null> {
+  const gpu = typeof navigator === 'undefined' ? undefined : navigator.gpu;
+  if (!gpu) return null;
+  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' }).catch(() => null);
+  if (!adapter) return null;
+  const info = adapter.info;
+  const description =
+    [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ') ||
+    'unknown adapter';
+  const isSoftwareAdapter =
+    /swiftshader|llvmpipe|software|basic render/i.test(description) ||
+    (info as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter === true;
+  return { description, isSoftwareAdapter, hasShaderF16: adapter.features.has('shader-f16') };
+}
+
+/** Resolves the user's choice against what the browser offers. */
+export async function chooseBackend(
+  choice: BackendChoice,
+): Promise<{ backend: Exclude<Backend, 'cpu'>; adapter?: AdapterInfo }> {
+  if (choice === 'wasm') return { backend: 'wasm' };
+  const adapter = await probeWebGpu();
+  if (adapter) return { backend: 'webgpu', adapter };
+  if (choice === 'webgpu') {
+    throw new EngineError(
+      'no-webgpu',
+      'This browser offers no WebGPU adapter (no navigator.gpu, or no usable GPU). Choose WASM, or open the page in a browser with WebGPU enabled.',
+    );
+  }
+  return { backend: 'wasm' };
+}
+
+/** Creates a session on exactly one execution provider, so a silent CPU fallback cannot hide. */
+export async function createSession(
+  ort: OrtModule,
+  model: Uint8Array,
+  backend: Backend,
+  threads: number,
+): Promise<OrtSession> {
+  const options =
+    backend === 'cpu'
+      ? { executionProviders: ['cpu'], intraOpNumThreads: threads, graphOptimizationLevel: 'all' }
+      : { executionProviders: [backend], graphOptimizationLevel: 'all' };
+  try {
+    return await ort.InferenceSession.create(model, options);
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    throw new EngineError(
+      'session',
+      `The ${backend.toUpperCase()} backend could not start this model (${why}). Try the other backend or dtype, or reload the model.`,
+    );
+  }
+}
