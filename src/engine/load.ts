@@ -230,8 +230,8 @@ function tokenizerFromJson(
 }
 
 /**
- * Loads the tokenizer: through transformers.js's own Hub and local-folder code paths (download,
- * browser cache, progress), or from picked files.
+ * Loads the tokenizer: from the Hub through transformers.js's own code path (download, browser
+ * cache, progress); from a served or picked folder through the same reader as the other files.
  */
 async function loadTokenizer(
   source: ModelSource,
@@ -256,14 +256,6 @@ async function loadTokenizer(
         revision: source.revision ?? 'main',
         progress_callback,
       });
-    }
-    if (source.kind === 'served' && typeof location !== 'undefined') {
-      const path = source.path.replace(/\/$/, '');
-      const cut = path.lastIndexOf('/');
-      env.allowRemoteModels = false;
-      env.allowLocalModels = true;
-      env.localModelPath = new URL(`${path.slice(0, cut + 1)}`, location.href).href;
-      return await AutoTokenizer.from_pretrained(path.slice(cut + 1), { progress_callback });
     }
   } catch (e) {
     if (e instanceof EngineError) throw e;

@@ -37,7 +37,9 @@ export type AdapterInfo = NonNullable<ModelInfo['adapter']>;
 export async function probeWebGpu(): Promise<AdapterInfo | null> {
   const gpu = typeof navigator === 'undefined' ? undefined : navigator.gpu;
   if (!gpu) return null;
-  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' }).catch(() => null);
+  const adapter = await gpu
+    .requestAdapter({ powerPreference: 'high-performance' })
+    .catch(() => null);
   if (!adapter) return null;
   const info = adapter.info;
   const description =
