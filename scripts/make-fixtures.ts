@@ -1,6 +1,7 @@
 /**
  * Writes the tiny random-weight test models under public/models/<name>/, or with
- * `--base <outdir> [--opset 14|18]` a roberta-base-shaped fill-mask model for benchmarks.
+ * `--base <outdir> [--opset 14|18]` a roberta-base-shaped fill-mask model for benchmarks into
+ * <outdir> itself (e.g. bench/models/roberta-base-random, git-ignored).
  * Deterministic: the same code always writes the same bytes.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -31,7 +32,7 @@ function main(argv: string[]): void {
     const opset = opsetAt >= 0 && argv[opsetAt + 1] === '18' ? 18 : 14;
     const started = performance.now();
     const spec = baseSpec(opset);
-    const dir = resolve(outDir, spec.name);
+    const dir = resolve(outDir);
     const bytes = writeFiles(dir, buildSpecFiles(spec));
     const seconds = (performance.now() - started) / 1000;
     console.log(`${dir}: ${(bytes / 2 ** 20).toFixed(1)} MiB in ${seconds.toFixed(1)} s`);
