@@ -1,12 +1,13 @@
 /**
- * The committed fixture models, run in onnxruntime-node on text tokenised by transformers.js,
- * against the float64 oracle. Also pins the tokenizer files and the node-name conventions the
- * engine's graph rewrite relies on.
+ * The committed fixture models, run in onnxruntime-node (and onnxruntime-web's WASM backend) on
+ * text tokenised by transformers.js, against the float64 oracle. Also pins the tokenizer files
+ * and the node-name conventions the engine's graph rewrite relies on.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AutoTokenizer, env, type PreTrainedTokenizer } from '@huggingface/transformers';
 import * as ort from 'onnxruntime-node';
+import * as ortWeb from 'onnxruntime-web';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   DataType,
@@ -177,6 +178,33 @@ describe.each(FIXTURE_NAMES)('%s', (name) => {
       );
     });
     await probe.release();
+  });
+
+  it(`runs in onnxruntime-web's WASM backend too (max abs diff < ${TOLERANCE})`, async () => {
+    ortWeb.env.wasm.numThreads = 1;
+    const bytes = new Uint8Array(readFileSync(join(MODELS, name, 'onnx', 'model.onnx')));
+    const web = await ortWeb.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
+    const enc = encode(tokenizer, TEXTS, web.inputNames);
+    const feeds = Object.fromEntries(
+      Object.entries(enc.feeds).map(([k, t]) => [
+        k,
+        new ortWeb.Tensor('int64', t.data as BigInt64Array, t.dims),
+      ]),
+    );
+    const result = await web.run(feeds);
+    const oracle = oracleForward(name, {
+      inputIds: enc.ids,
+      attentionMask: enc.mask,
+      tokenTypeIds: enc.types,
+      dims: enc.dims,
+    });
+    for (const output of web.outputNames) {
+      expect(
+        maxAbsDiff(result[output].data as Float32Array, oracle.outputs[output].data),
+        output,
+      ).toBeLessThan(TOLERANCE);
+    }
+    await web.release();
   });
 
   it('gives padded texts the same rows as unpadded ones', async () => {
