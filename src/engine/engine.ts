@@ -143,23 +143,60 @@ export class Engine {
 
   /** Every layer's hidden state for one text. */
   async encode(text: string): Promise<EncodedText> {
-    const t = this.tokenize(text);
+    return (await this.encodeMany([text]))[0];
+  }
+
+  /**
+   * Every layer's hidden state for several texts, run as length-bucketed padded batches; each
+   * result holds only its own tokens.
+   */
+  async encodeMany(texts: readonly string[], maxBatch = 8): Promise<EncodedText[]> {
+    const { layers, hidden } = this.info;
+    const tokenized = texts.map((t) => this.tokenize(t));
+    const batches = planBatches(
+      tokenized.map((t) => t.ids.length),
+      maxBatch,
+      this.batchTokenBudget(),
+    );
     const fetches = [HIDDEN_STATES, ...(this.info.isRegression ? ['logits'] : [])];
-    const { outputs } = await runBatch(this.runtime.ort, this.session, [t], this.padId, fetches);
-    // [layers, 1, tokens, hidden] is laid out exactly as [layers, tokens, hidden]
-    const states = toFloat32(outputs[HIDDEN_STATES]).slice();
-    return {
-      tokens: t.ids.map((id) => this.tokenizer.decode([id])),
-      ids: t.ids,
-      truncation:
-        t.totalTokens > t.ids.length
-          ? { keptTokens: t.ids.length, totalTokens: t.totalTokens }
-          : null,
-      layers: this.info.layers,
-      hidden: this.info.hidden,
-      states,
-      score: this.info.isRegression ? toFloat32(outputs.logits)[0] : undefined,
-    };
+    const results = new Array<EncodedText>(texts.length);
+    for (const batch of batches) {
+      const rows = batch.map((i) => tokenized[i]);
+      const { seqLen, outputs } = await runBatch(
+        this.runtime.ort,
+        this.session,
+        rows,
+        this.padId,
+        fetches,
+      );
+      const all = toFloat32(outputs[HIDDEN_STATES]); // [layers, batch, seqLen, hidden]
+      const logits = this.info.isRegression ? toFloat32(outputs.logits) : null;
+      batch.forEach((textIndex, b) => {
+        const t = tokenized[textIndex];
+        const n = t.ids.length;
+        const states = new Float32Array(layers * n * hidden); // [layers, tokens, hidden]
+        for (let l = 0; l < layers; l++) {
+          const from = (l * batch.length + b) * seqLen * hidden;
+          states.set(all.subarray(from, from + n * hidden), l * n * hidden);
+        }
+        results[textIndex] = {
+          tokens: t.ids.map((id) => this.tokenizer.decode([id])),
+          ids: t.ids,
+          truncation: t.totalTokens > n ? { keptTokens: n, totalTokens: t.totalTokens } : null,
+          layers,
+          hidden,
+          states,
+          score: logits ? logits[b] : undefined,
+        };
+      });
+    }
+    return results;
+  }
+
+  /** Padded tokens per batch, so the stacked hidden states stay inside device buffers. */
+  private batchTokenBudget(): number {
+    const { layers, hidden, maxTokens } = this.info;
+    return Math.max(maxTokens, Math.floor(STACKED_FLOAT_BUDGET / (layers * hidden)));
   }
 
   /** Pooled vectors `[count, layers, hidden]` for many texts, in length-bucketed padded batches. */

@@ -5,6 +5,7 @@
 import type { Browser, Page } from 'playwright-core';
 import type { ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { oracleForward } from '../oracle/forward.ts';
 import { launchBrowser, openPage, startApp } from '../support/browser.ts';
 
 let browser: Browser;
@@ -83,6 +84,18 @@ describe('backends agree', () => {
       for (let i = 0; i < wasm.states.length; i++)
         worst = Math.max(worst, Math.abs(gpu.states[i] - wasm.states[i]));
       expect(worst).toBeLessThan(BACKEND_TOLERANCE);
+
+      // And WASM in the browser against the float64 oracle on the same ids.
+      const ref = oracleForward(name as 'roberta-tiny' | 'bert-tiny', {
+        inputIds: wasm.ids,
+        attentionMask: wasm.ids.map(() => 1),
+        dims: [1, wasm.ids.length],
+      });
+      let oracleWorst = 0;
+      ref.hiddenStates.data.forEach(
+        (v, i) => (oracleWorst = Math.max(oracleWorst, Math.abs(v - wasm.states[i]))),
+      );
+      expect(oracleWorst).toBeLessThan(1e-4);
       await page.close();
     },
   );

@@ -1,0 +1,150 @@
+/**
+ * The engine in Node (onnxruntime-node, the real loader on each committed fixture) against the
+ * independent float64 oracle: every layer, padded batches, in-graph poolings, regression logits.
+ */
+import { describe, expect, it } from 'vitest';
+import { FIXTURE_NAMES } from '../../scripts/fixtures/spec.ts';
+import type { Engine } from '../../src/engine/engine.ts';
+import { folderSource, loadNodeEngine } from '../../src/engine/node.ts';
+import { oracleForward, type OracleResult } from '../oracle/forward.ts';
+
+/** Max abs difference allowed between the engine (float32, ORT kernels) and the float64 oracle. */
+const TOLERANCE = 1e-4;
+
+const TEXTS = [
+  'Short.',
+  'The floor was covered with snow-white canvas, not laid on smoothly, but rumpled over bumps.',
+  'When the young people returned to the ballroom, it presented a decidedly changed appearance.',
+];
+
+/** Runs the oracle on the engine's own token ids, padded to one batch. */
+function oracleFor(
+  name: (typeof FIXTURE_NAMES)[number],
+  idsList: number[][],
+  padId: number,
+): OracleResult {
+  const seq = Math.max(...idsList.map((ids) => ids.length));
+  const inputIds = new Array<number>(idsList.length * seq).fill(padId);
+  const attentionMask = new Array<number>(idsList.length * seq).fill(0);
+  idsList.forEach((ids, b) =>
+    ids.forEach((id, j) => {
+      inputIds[b * seq + j] = id;
+      attentionMask[b * seq + j] = 1;
+    }),
+  );
+  return oracleForward(name, { inputIds, attentionMask, dims: [idsList.length, seq] });
+}
+
+function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+  return worst;
+}
+
+/** Slices text b's real tokens out of the oracle's `[layers, batch, seq, hidden]`. */
+function oracleStates(ref: OracleResult, b: number, tokens: number): Float32Array {
+  const [layers, batch, seq, hidden] = ref.hiddenStates.dims;
+  const out = new Float32Array(layers * tokens * hidden);
+  for (let l = 0; l < layers; l++) {
+    const from = (l * batch + b) * seq * hidden;
+    out.set(ref.hiddenStates.data.subarray(from, from + tokens * hidden), l * tokens * hidden);
+  }
+  return out;
+}
+
+const engines = new Map<string, Engine>();
+async function engineFor(name: string): Promise<Engine> {
+  if (!engines.has(name))
+    engines.set(name, await loadNodeEngine(await folderSource(`public/models/${name}`)));
+  return engines.get(name)!;
+}
+
+describe.each(FIXTURE_NAMES)('%s', (name) => {
+  it(`matches the oracle on every layer of a padded batch (${TOLERANCE})`, async () => {
+    const engine = await engineFor(name);
+    const results = await engine.encodeMany(TEXTS);
+    const padId = name.startsWith('roberta') ? 1 : 0;
+    const ref = oracleFor(
+      name,
+      results.map((r) => r.ids),
+      padId,
+    );
+    expect(ref.hiddenStates.dims[0]).toBe(engine.info.layers);
+    results.forEach((r, b) => {
+      expect(r.states.length).toBe(engine.info.layers * r.ids.length * engine.info.hidden);
+      expect(maxDiff(r.states, oracleStates(ref, b, r.ids.length))).toBeLessThan(TOLERANCE);
+    });
+  });
+
+  it('gives each text the same states alone as inside a padded batch', async () => {
+    const engine = await engineFor(name);
+    const batch = await engine.encodeMany(TEXTS);
+    const alone = await engine.encode(TEXTS[0]);
+    expect(alone.ids).toEqual(batch[0].ids);
+    expect(maxDiff(alone.states, batch[0].states)).toBeLessThan(TOLERANCE);
+  });
+
+  it(`pools CLS, masked mean and masked max on the device like the oracle (${TOLERANCE})`, async () => {
+    const engine = await engineFor(name);
+    const { layers, hidden } = engine.info;
+    const singles = await engine.encodeMany(TEXTS);
+    const pooled = await engine.embed(TEXTS, ['cls', 'mean', 'max']);
+    const ref = oracleFor(
+      name,
+      singles.map((r) => r.ids),
+      name.startsWith('roberta') ? 1 : 0,
+    );
+    singles.forEach((r, b) => {
+      const states = oracleStates(ref, b, r.ids.length);
+      const n = r.ids.length;
+      const cls = new Float32Array(layers * hidden);
+      const mean = new Float32Array(layers * hidden);
+      const max = new Float32Array(layers * hidden).fill(-Infinity);
+      for (let l = 0; l < layers; l++)
+        for (let t = 0; t < n; t++)
+          for (let h = 0; h < hidden; h++) {
+            const v = states[(l * n + t) * hidden + h];
+            if (t === 0) cls[l * hidden + h] = v;
+            mean[l * hidden + h] += v / n;
+            max[l * hidden + h] = Math.max(max[l * hidden + h], v);
+          }
+      const row = (a: Float32Array) => a.subarray(b * layers * hidden, (b + 1) * layers * hidden);
+      expect(maxDiff(row(pooled.pooled.cls!), cls)).toBeLessThan(TOLERANCE);
+      expect(maxDiff(row(pooled.pooled.mean!), mean)).toBeLessThan(TOLERANCE);
+      expect(maxDiff(row(pooled.pooled.max!), max)).toBeLessThan(TOLERANCE);
+    });
+    expect(Array.from(pooled.tokenCounts)).toEqual(singles.map((r) => r.ids.length));
+  });
+});
+
+describe('engine reports', () => {
+  it('returns the regression logit of a sequence-classification export as its score', async () => {
+    const engine = await engineFor('roberta-tiny-cls');
+    expect(engine.info.isRegression).toBe(true);
+    const [r] = await engine.encodeMany([TEXTS[1]]);
+    const ref = oracleFor('roberta-tiny-cls', [r.ids], 1);
+    expect(Math.abs(r.score! - ref.outputs.logits.data[0])).toBeLessThan(TOLERANCE);
+  });
+
+  it('prunes the masked-LM head of a fill-mask export', async () => {
+    const engine = await engineFor('roberta-tiny-mlm');
+    expect(engine.info.prunedNodes).toBeGreaterThan(0);
+    expect(engine.info.extraOutputs).toEqual([]);
+  });
+
+  it('says which models have a trained pooler', async () => {
+    expect((await engineFor('bert-tiny')).info.hasTrainedPooler).toBe(true);
+    expect((await engineFor('roberta-tiny')).info.hasTrainedPooler).toBe(false);
+  });
+
+  it('reports truncation instead of cutting silently', async () => {
+    const engine = await engineFor('roberta-tiny');
+    const long = Array.from({ length: 80 }, (_, i) => `word${i}`).join(' ');
+    const r = await engine.encode(long);
+    expect(r.truncation).not.toBeNull();
+    expect(r.truncation!.keptTokens).toBe(engine.info.maxTokens);
+    expect(r.truncation!.totalTokens).toBeGreaterThan(engine.info.maxTokens);
+    expect(r.ids.at(-1)).toBe(2); // the closing </s> survives the cut
+  });
+});
