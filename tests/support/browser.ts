@@ -8,8 +8,8 @@ import { createServer, type ViteDevServer } from 'vite';
 
 const CHROMIUM_CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser'];
 
-/** Flags that keep Chromium off the closed network and give it a (software) WebGPU adapter. */
-export const CHROMIUM_ARGS = [
+/** Flags that keep Chromium off the closed network. */
+const BASE_ARGS = [
   '--no-sandbox',
   '--disable-background-networking',
   '--disable-component-update',
@@ -17,6 +17,11 @@ export const CHROMIUM_ARGS = [
   '--no-first-run',
   '--disable-quic',
   '--disable-default-apps',
+];
+
+/** The base flags plus a (software, SwiftShader) WebGPU adapter. */
+export const CHROMIUM_ARGS = [
+  ...BASE_ARGS,
   '--enable-unsafe-webgpu',
   '--enable-features=Vulkan',
   '--use-angle=swiftshader',
@@ -34,9 +39,13 @@ export function chromiumPath(): string {
   return found;
 }
 
-/** Launches headless Chromium with the project's flags. */
-export async function launchBrowser(): Promise<Browser> {
-  return chromium.launch({ executablePath: chromiumPath(), headless: true, args: CHROMIUM_ARGS });
+/** Launches headless Chromium; `webgpu: false` gives a browser with no WebGPU adapter at all. */
+export async function launchBrowser({ webgpu = true } = {}): Promise<Browser> {
+  return chromium.launch({
+    executablePath: chromiumPath(),
+    headless: true,
+    args: webgpu ? CHROMIUM_ARGS : BASE_ARGS,
+  });
 }
 
 /** Starts the app's Vite dev server on a free loopback port. */

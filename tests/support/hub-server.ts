@@ -1,0 +1,128 @@
+/**
+ * A local stand-in for the Hugging Face Hub on 127.0.0.1: serves the committed fixtures in the
+ * Hub's `<org>/<name>/resolve/<revision>/<file>` layout, plus broken models for fault tests.
+ * Every request is recorded so tests can check what the app asked for.
+ */
+import { readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { DataType, encodeModel } from '../../src/engine/onnx.ts';
+
+export const HUB_ORG = 'readscope-test';
+export const BROKEN_ORG = 'broken';
+
+/** How each broken model misbehaves; every other file is served from roberta-tiny. */
+export const BROKEN_MODELS = {
+  'missing-onnx': 'onnx/model.onnx answers 404',
+  'html-config': 'config.json is an HTML page',
+  truncated: 'onnx/model.onnx is cut to 60% (a complete response of a truncated file)',
+  'not-encoder': 'onnx/model.onnx is a one-layer MLP',
+  'drop-connection': 'onnx/model.onnx closes the connection half-way through',
+} as const;
+
+export interface HubServer {
+  url: string;
+  requests: { method: string; path: string; headers: IncomingMessage['headers'] }[];
+  close(): Promise<void>;
+}
+
+const CORS = {
+  'Access-Control-Allow-Origin': '*',
+  'Access-Control-Expose-Headers': 'Content-Length, ETag',
+  'Cross-Origin-Resource-Policy': 'cross-origin',
+};
+
+function mlpModel(): Uint8Array {
+  return encodeModel({
+    irVersion: 8,
+    opsets: [{ domain: '', version: 14 }],
+    producerName: 'readscope-test',
+    producerVersion: '0',
+    graph: {
+      name: 'mlp',
+      nodes: [{ name: '/fc/MatMul', opType: 'MatMul', inputs: ['input_ids_f', 'w'], outputs: ['y'] }],
+      initializers: [{ name: 'w', dataType: DataType.FLOAT, dims: [4, 2], data: new Float32Array(8) }],
+      inputs: [{ name: 'input_ids_f', elemType: DataType.FLOAT, shape: [1, 4] }],
+      outputs: [{ name: 'y', elemType: DataType.FLOAT, shape: [1, 2] }],
+    },
+  });
+}
+
+async function serveBroken(name: string, file: string, res: ServerResponse): Promise<boolean> {
+  const model = name as keyof typeof BROKEN_MODELS;
+  if (model === 'html-config' && file === 'config.json') {
+    res.writeHead(200, { ...CORS, 'Content-Type': 'text/html' });
+    res.end('<!doctype html><html><body><h1>Sign in to continue</h1></body></html>');
+    return true;
+  }
+  if (file !== 'onnx/model.onnx') return false;
+  if (model === 'missing-onnx') {
+    res.writeHead(404, { ...CORS, 'Content-Type': 'text/plain' });
+    res.end('Entry not found');
+    return true;
+  }
+  if (model === 'not-encoder') {
+    const body = mlpModel();
+    res.writeHead(200, { ...CORS, 'Content-Type': 'application/octet-stream', 'Content-Length': body.length });
+    res.end(body);
+    return true;
+  }
+  const full = await readFile(join('public/models/roberta-tiny', file));
+  if (model === 'truncated') {
+    const body = full.subarray(0, Math.floor(full.length * 0.6));
+    res.writeHead(200, { ...CORS, 'Content-Type': 'application/octet-stream', 'Content-Length': body.length });
+    res.end(body);
+    return true;
+  }
+  if (model === 'drop-connection') {
+    res.writeHead(200, { ...CORS, 'Content-Type': 'application/octet-stream', 'Content-Length': full.length });
+    res.write(full.subarray(0, Math.floor(full.length / 2)), () => setTimeout(() => res.socket?.destroy(), 50));
+    return true;
+  }
+  return false;
+}
+
+/** Starts the fake Hub on a free loopback port. */
+export async function startHub(): Promise<HubServer> {
+  const requests: HubServer['requests'] = [];
+  const server: Server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    requests.push({ method: req.method ?? 'GET', path, headers: req.headers });
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, { ...CORS, 'Access-Control-Allow-Headers': '*' });
+      res.end();
+      return;
+    }
+    const m = /^\/([^/]+)\/([^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(path);
+    const notFound = () => {
+      res.writeHead(404, { ...CORS, 'Content-Type': 'text/plain' });
+      res.end('Entry not found');
+    };
+    if (!m || (m[1] !== HUB_ORG && m[1] !== BROKEN_ORG) || m[4].includes('..')) return notFound();
+    const [, org, name, , file] = m;
+    void (async () => {
+      if (org === BROKEN_ORG && (await serveBroken(name, file, res))) return;
+      const folder = org === BROKEN_ORG ? 'roberta-tiny' : name;
+      try {
+        const body = await readFile(join('public/models', folder, file));
+        const type = file.endsWith('.json') ? 'application/json' : 'application/octet-stream';
+        res.writeHead(200, { ...CORS, 'Content-Type': type, 'Content-Length': body.length });
+        res.end(req.method === 'HEAD' ? undefined : body);
+      } catch {
+        notFound();
+      }
+    })();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
