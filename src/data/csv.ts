@@ -92,7 +92,8 @@ export function parseTrainCsv(
     const cell = cells[cols.target];
     const target = parseNumber(cell);
     if (target === undefined) return problem(base, 'bad-target', 'the target is empty');
-    if (Number.isNaN(target)) return problem(base, 'bad-target', `the target "${cell}" is not a number`);
+    if (Number.isNaN(target))
+      return problem(base, 'bad-target', `the target "${cell}" is not a number`);
     if (cols.standardError < 0) return { ok: true, row: { ...base, target } };
     const standardError = parseNumber(cells[cols.standardError]);
     if (Number.isNaN(standardError)) {
@@ -197,8 +198,7 @@ function readRow<R extends TextRow>(
 ): RowResult<R> {
   const id = cells[cols.id];
   const at = { id, line };
-  const quoteError = errors.find((e) => e.type === 'Quotes');
-  if (quoteError?.code === 'MissingQuotes') {
+  if (errors.some((e) => e.code === 'MissingQuotes')) {
     return problem(
       at,
       'bad-quotes',
@@ -206,7 +206,7 @@ function readRow<R extends TextRow>(
         'one field; close the quote or double the quote characters inside the text ("")',
     );
   }
-  if (quoteError) {
+  if (errors.some((e) => e.type === 'Quotes')) {
     return problem(
       at,
       'bad-quotes',

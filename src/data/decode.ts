@@ -35,7 +35,10 @@ export async function* decodeText(
   const total = blob instanceof Uint8Array ? blob.byteLength : blob.size;
   signal?.throwIfAborted();
   if (total === 0) {
-    throw new DataError('empty-file', 'The file is empty (0 bytes). Choose the CSV with your texts.');
+    throw new DataError(
+      'empty-file',
+      'The file is empty (0 bytes). Choose the CSV with your texts.',
+    );
   }
   if (total > maxBytes) {
     throw new DataError(
@@ -77,7 +80,7 @@ export async function* decodeText(
 
 /** Offset of the first byte that starts an invalid UTF-8 sequence, or -1 when all are valid. */
 export function findInvalidUtf8(bytes: Uint8Array, allowTruncatedEnd = false): number {
-  for (let i = 0; i < bytes.length; ) {
+  for (let i = 0; i < bytes.length;) {
     const need = sequenceLength(bytes[i]);
     if (need === 0) return i;
     // Second-byte ranges that rule out overlongs, surrogates and code points past U+10FFFF.
@@ -131,7 +134,7 @@ function notUtf8(offset: number, byte: number | undefined, lineFeeds: number, ca
   const hex = byte === undefined ? '' : ` (0x${byte.toString(16).toUpperCase().padStart(2, '0')})`;
   return new DataError(
     'not-utf8',
-    `The file is not UTF-8: byte ${offset}${hex}, on line ${lineFeeds + 1}, is not valid UTF-8. ` +
+    `The file is not UTF-8: the byte at offset ${offset}${hex}, on line ${lineFeeds + 1}, is not valid UTF-8. ` +
       'It was probably saved as Windows-1252 or Latin-1. Open it and save it again as "CSV UTF-8", ' +
       'then upload it again.',
     { cause },
