@@ -3,9 +3,10 @@
  * through papaparse and validated row by row. A bad row is a result with its physical line number,
  * never an exception and never silently dropped; only a file that cannot be read at all throws.
  */
-import Papa from 'papaparse';
+import type Papa from 'papaparse';
 import { decodeText, type ByteSource, type DecodeOptions } from './decode.ts';
 import { DataError } from './errors.ts';
+import { papaFeed } from './papaFeed.ts';
 
 /** A text to score, with the physical line (1-based, header = 1) where its row starts. */
 export interface TextRow {
@@ -30,10 +31,17 @@ export type RowProblemCode =
   | 'bad-target'
   | 'bad-standard-error';
 
+/** A row that cannot be used: the line it starts on, why, and its id when it has one. */
+export interface RowProblem {
+  ok: false;
+  line: number;
+  code: RowProblemCode;
+  reason: string;
+  id?: string;
+}
+
 /** A usable row, or the line it starts on and why it cannot be used. */
-export type RowResult<R> =
-  | { ok: true; row: R }
-  | { ok: false; line: number; code: RowProblemCode; reason: string; id?: string };
+export type RowResult<R> = { ok: true; row: R } | RowProblem;
 
 /** Every row of a file in file order, plus what the header said. */
 export interface ParsedCsv<R> {
@@ -61,9 +69,6 @@ export interface ParseOptions extends Omit<DecodeOptions, 'onBytes'> {
 
 /** Accepted names for the text column, in order of preference. */
 export const TEXT_COLUMNS = ['excerpt', 'text'] as const;
-
-// papaparse guesses the line ending from its first chunk, so hold text until it holds a line end.
-const FIRST_CHUNK_MIN = 64 * 1024;
 
 interface Columns {
   count: number;
@@ -95,10 +100,10 @@ export function parseTrainCsv(
     if (Number.isNaN(target))
       return problem(base, 'bad-target', `the target "${cell}" is not a number`);
     if (cols.standardError < 0) return { ok: true, row: { ...base, target } };
-    const standardError = parseNumber(cells[cols.standardError]);
+    const seCell = cells[cols.standardError];
+    const standardError = parseNumber(seCell);
     if (Number.isNaN(standardError)) {
-      const cell = cells[cols.standardError];
-      return problem(base, 'bad-standard-error', `standard_error "${cell}" is not a number`);
+      return problem(base, 'bad-standard-error', `standard_error "${seCell}" is not a number`);
     }
     return { ok: true, row: { ...base, target, standardError } };
   });
@@ -110,8 +115,8 @@ export function goodRows<R>(parsed: ParsedCsv<R>): R[] {
 }
 
 /** The rows of a parse that cannot be used, in file order. */
-export function rowProblems<R>(parsed: ParsedCsv<R>) {
-  return parsed.results.filter((r) => !r.ok);
+export function rowProblems<R>(parsed: ParsedCsv<R>): RowProblem[] {
+  return parsed.results.filter((r): r is RowProblem => !r.ok);
 }
 
 async function parseCsv<R extends TextRow>(
@@ -142,34 +147,26 @@ async function parseCsv<R extends TextRow>(
       return;
     }
     const result = readRow(cells, errors, cols, rowLine, build);
-    if (result.ok) {
-      const seen = firstLine.get(result.row.id);
-      if (seen === undefined) firstLine.set(result.row.id, rowLine);
-      else {
-        const id = result.row.id;
-        results.push(problem({ id, line: rowLine }, 'duplicate-id', dupReason(id, seen)));
-        return;
-      }
+    const first = result.ok ? firstLine.get(result.row.id) : undefined;
+    if (result.ok && first !== undefined) {
+      const id = result.row.id;
+      const why = `the id "${id}" was already used on line ${first}`;
+      results.push(problem({ id, line: rowLine }, 'duplicate-id', why));
+      return;
     }
+    if (result.ok) firstLine.set(result.row.id, rowLine);
     results.push(result);
   };
 
   const feed = papaFeed(onRow);
-  let pending = '';
-  for await (const text of decodeText(source, {
-    ...options,
-    onBytes: (read, total) => {
-      bytesRead = read;
-      totalBytes = total;
-    },
-  })) {
-    pending += text;
-    if (!feed.started && !pending.includes('\n') && pending.length < FIRST_CHUNK_MIN) continue;
-    feed.push(pending);
-    pending = '';
+  const onBytes = (read: number, total: number) => {
+    bytesRead = read;
+    totalBytes = total;
+  };
+  for await (const text of decodeText(source, { ...options, onBytes })) {
+    feed.push(text);
     options.onProgress?.({ bytesRead, totalBytes, rows: results.length });
   }
-  if (pending) feed.push(pending);
   feed.end();
   options.onProgress?.({ bytesRead, totalBytes, rows: results.length });
 
@@ -253,61 +250,12 @@ function findColumns(header: string[], isLabelled: boolean): Columns {
   };
 }
 
-/**
- * Drives papaparse's streaming parser with text we decoded ourselves (strict UTF-8, our own
- * chunking). papaparse accepts anything shaped like a Node readable stream and parses each
- * 'data' event synchronously, carrying a row cut by a chunk boundary over to the next one.
- */
-function papaFeed(onRow: (cells: string[], errors: Papa.ParseError[]) => void) {
-  const listeners = new Map<string, (chunk?: string) => void>();
-  const stream = {
-    readable: true,
-    read: () => undefined,
-    pause: () => undefined,
-    resume: () => undefined,
-    on: (event: string, fn: (chunk?: string) => void) => void listeners.set(event, fn),
-    removeListener: (event: string) => void listeners.delete(event),
-  };
-  // papaparse swallows what a step callback throws, so keep it and rethrow after the chunk.
-  let failure: unknown;
-  Papa.parse<string[]>(stream as unknown as NodeJS.ReadableStream, {
-    delimiter: ',',
-    header: false,
-    skipEmptyLines: false,
-    step: (step, parser) => {
-      try {
-        onRow(step.data, step.errors);
-      } catch (e) {
-        failure = e;
-        parser.abort();
-      }
-    },
-  });
-  const send = (event: string, text?: string) => {
-    if (failure === undefined) listeners.get(event)?.(text);
-    if (failure !== undefined) throw failure;
-  };
-  const feed = {
-    started: false,
-    push(text: string) {
-      feed.started = true;
-      send('data', text);
-    },
-    end: () => send('end'),
-  };
-  return feed;
-}
-
 function problem(
   at: { id?: string; line: number },
   code: RowProblemCode,
   reason: string,
-): { ok: false; line: number; code: RowProblemCode; reason: string; id?: string } {
+): RowProblem {
   return { ok: false, line: at.line, code, reason, ...(at.id ? { id: at.id } : {}) };
-}
-
-function dupReason(id: string, firstLine: number): string {
-  return `the id "${id}" was already used on line ${firstLine}`;
 }
 
 /** A number, undefined for an empty cell, NaN for anything that is not a plain decimal number. */
