@@ -41,8 +41,12 @@ function mlpModel(): Uint8Array {
     producerVersion: '0',
     graph: {
       name: 'mlp',
-      nodes: [{ name: '/fc/MatMul', opType: 'MatMul', inputs: ['input_ids_f', 'w'], outputs: ['y'] }],
-      initializers: [{ name: 'w', dataType: DataType.FLOAT, dims: [4, 2], data: new Float32Array(8) }],
+      nodes: [
+        { name: '/fc/MatMul', opType: 'MatMul', inputs: ['input_ids_f', 'w'], outputs: ['y'] },
+      ],
+      initializers: [
+        { name: 'w', dataType: DataType.FLOAT, dims: [4, 2], data: new Float32Array(8) },
+      ],
       inputs: [{ name: 'input_ids_f', elemType: DataType.FLOAT, shape: [1, 4] }],
       outputs: [{ name: 'y', elemType: DataType.FLOAT, shape: [1, 2] }],
     },
@@ -64,20 +68,34 @@ async function serveBroken(name: string, file: string, res: ServerResponse): Pro
   }
   if (model === 'not-encoder') {
     const body = mlpModel();
-    res.writeHead(200, { ...CORS, 'Content-Type': 'application/octet-stream', 'Content-Length': body.length });
+    res.writeHead(200, {
+      ...CORS,
+      'Content-Type': 'application/octet-stream',
+      'Content-Length': body.length,
+    });
     res.end(body);
     return true;
   }
   const full = await readFile(join('public/models/roberta-tiny', file));
   if (model === 'truncated') {
     const body = full.subarray(0, Math.floor(full.length * 0.6));
-    res.writeHead(200, { ...CORS, 'Content-Type': 'application/octet-stream', 'Content-Length': body.length });
+    res.writeHead(200, {
+      ...CORS,
+      'Content-Type': 'application/octet-stream',
+      'Content-Length': body.length,
+    });
     res.end(body);
     return true;
   }
   if (model === 'drop-connection') {
-    res.writeHead(200, { ...CORS, 'Content-Type': 'application/octet-stream', 'Content-Length': full.length });
-    res.write(full.subarray(0, Math.floor(full.length / 2)), () => setTimeout(() => res.socket?.destroy(), 50));
+    res.writeHead(200, {
+      ...CORS,
+      'Content-Type': 'application/octet-stream',
+      'Content-Length': full.length,
+    });
+    res.write(full.subarray(0, Math.floor(full.length / 2)), () =>
+      setTimeout(() => res.socket?.destroy(), 50),
+    );
     return true;
   }
   return false;
