@@ -24,6 +24,29 @@ export function tokenize(
 }
 
 /**
+ * Splits a sequence longer than the model into overlapping windows that each fit, each wrapped in
+ * the sequence's own opening and closing special tokens. A sequence that fits is one window.
+ * Consecutive windows share `overlap` tokens so no token is read without context on one side.
+ */
+export function windowIds(ids: readonly number[], maxTokens: number, overlap: number): number[][] {
+  if (ids.length <= maxTokens) return [ids.slice()];
+  const open = ids[0];
+  const close = ids[ids.length - 1];
+  const body = ids.slice(1, -1);
+  const span = maxTokens - 2;
+  const stride = Math.max(1, span - Math.min(overlap, span - 1));
+  const windows: number[][] = [];
+  for (let start = 0; ; start += stride) {
+    const end = Math.min(start + span, body.length);
+    // The last window ends at the sequence's end, keeping its full width.
+    const from = end === body.length ? Math.max(0, end - span) : start;
+    windows.push([open, ...body.slice(from, end), close]);
+    if (end === body.length) break;
+  }
+  return windows;
+}
+
+/**
  * Groups text indices into batches of similar length, so padding is per batch, not to the
  * longest text of the whole set. Each batch holds at most `maxBatch` texts and `maxTokens`
  * padded tokens.

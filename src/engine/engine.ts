@@ -5,7 +5,7 @@
  */
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import { EngineError } from './errors.ts';
-import { planBatches, runBatch, toFloat32, tokenize, type Tokenized } from './encode.ts';
+import { planBatches, runBatch, toFloat32, tokenize, windowIds, type Tokenized } from './encode.ts';
 import { HIDDEN_STATES, POOLED_OUTPUTS, rewriteForHiddenStates } from './graph.ts';
 import { loadModelFiles, sourceLabel, type ModelConfig, type ProgressFn } from './load.ts';
 import type {
@@ -136,7 +136,18 @@ export class Engine {
     return engine;
   }
 
-  /** Tokenises a text as the model will see it. */
+  /** The windows a batch run reads for a token sequence: one if it fits, overlapping ones if not. */
+  windowsOf(ids: readonly number[]): number[][] {
+    const { maxTokens } = this.info;
+    return windowIds(ids, maxTokens, Math.floor((maxTokens - 2) / 4));
+  }
+
+  /** Token ids of a text with special tokens, before any cut. */
+  tokenIds(text: string): number[] {
+    return this.tokenizer.encode(text);
+  }
+
+  /** Tokenises a text as the single-text views see it (cut to the model's length). */
   tokenize(text: string): Tokenized {
     return tokenize(this.tokenizer, text, this.info.maxTokens);
   }
@@ -199,7 +210,10 @@ export class Engine {
     return Math.max(maxTokens, Math.floor(STACKED_FLOAT_BUDGET / (layers * hidden)));
   }
 
-  /** Pooled vectors `[count, layers, hidden]` for many texts, in length-bucketed padded batches. */
+  /**
+   * Pooled vectors `[count, layers, hidden]` for many texts, in length-bucketed padded batches.
+   * Texts longer than the model are read in overlapping windows and combined (see `windows`).
+   */
   async embed(
     texts: readonly string[],
     pooling: readonly DevicePooling[],
@@ -208,43 +222,58 @@ export class Engine {
     maxBatch = this.runtime.backend === 'webgpu' ? 32 : 16,
   ): Promise<EmbeddedBatch> {
     const { layers, hidden } = this.info;
-    const tokenized = texts.map((t) => this.tokenize(t));
-    const maxTokens = Math.max(
-      this.info.maxTokens,
-      Math.floor(STACKED_FLOAT_BUDGET / (layers * hidden)),
-    );
-    const batches = planBatches(
-      tokenized.map((t) => t.ids.length),
-      maxBatch,
-      maxTokens,
-    );
-    const pooled: Partial<Record<DevicePooling, Float32Array>> = {};
-    for (const p of pooling) pooled[p] = new Float32Array(texts.length * layers * hidden);
-    const scores = this.info.isRegression ? new Float32Array(texts.length) : undefined;
-    const fetches = [...pooling.map((p) => POOLED_OUTPUTS[p]), ...(scores ? ['logits'] : [])];
     const row = layers * hidden;
-    let done = 0;
+    const fullIds = texts.map((t) => this.tokenizer.encode(t));
+    const windows: { text: number; ids: number[] }[] = [];
+    fullIds.forEach((ids, text) => {
+      for (const w of this.windowsOf(ids)) windows.push({ text, ids: w });
+    });
+    const batches = planBatches(
+      windows.map((w) => w.ids.length),
+      maxBatch,
+      this.batchTokenBudget(),
+    );
+
+    const pooled: Partial<Record<DevicePooling, Float32Array>> = {};
+    for (const p of pooling)
+      pooled[p] = new Float32Array(texts.length * row).fill(p === 'max' ? -Infinity : 0);
+    const scores = this.info.isRegression ? new Float32Array(texts.length) : undefined;
+    const weightSum = new Float64Array(texts.length);
+    for (const w of windows) weightSum[w.text] += w.ids.length;
+    const windowCount = new Uint16Array(texts.length);
+    for (const w of windows) windowCount[w.text]++;
+    const fetches = [...pooling.map((p) => POOLED_OUTPUTS[p]), ...(scores ? ['logits'] : [])];
+
+    let textsDone = 0;
+    const windowsLeft = Uint16Array.from(windowCount);
     for (const batch of batches) {
       if (signal?.aborted) throw new EngineError('cancelled', 'The batch was cancelled.');
-      const { outputs } = await runBatch(
-        this.runtime.ort,
-        this.session,
-        batch.map((i) => tokenized[i]),
-        this.padId,
-        fetches,
-      );
+      const rows = batch.map((i) => ({ ids: windows[i].ids, totalTokens: windows[i].ids.length }));
+      const { outputs } = await runBatch(this.runtime.ort, this.session, rows, this.padId, fetches);
       for (const p of pooling) {
         const data = toFloat32(outputs[POOLED_OUTPUTS[p]]); // [batch, layers, hidden]
-        batch.forEach((textIndex, b) =>
-          pooled[p]!.set(data.subarray(b * row, (b + 1) * row), textIndex * row),
-        );
+        const into = pooled[p]!;
+        batch.forEach((wi, b) => {
+          const { text, ids } = windows[wi];
+          const src = data.subarray(b * row, (b + 1) * row);
+          const base = text * row;
+          if (p === 'max')
+            for (let k = 0; k < row; k++) into[base + k] = Math.max(into[base + k], src[k]);
+          else {
+            const weight = ids.length / weightSum[text];
+            for (let k = 0; k < row; k++) into[base + k] += weight * src[k];
+          }
+        });
       }
       if (scores) {
         const logits = toFloat32(outputs.logits);
-        batch.forEach((textIndex, b) => (scores[textIndex] = logits[b]));
+        batch.forEach((wi, b) => {
+          const { text, ids } = windows[wi];
+          scores[text] += (logits[b] * ids.length) / weightSum[text];
+        });
       }
-      done += batch.length;
-      onProgress(done, texts.length);
+      for (const wi of batch) if (--windowsLeft[windows[wi].text] === 0) textsDone++;
+      onProgress(textsDone, texts.length);
     }
     return {
       count: texts.length,
@@ -252,8 +281,8 @@ export class Engine {
       hidden,
       pooled,
       scores,
-      tokenCounts: Int32Array.from(tokenized, (t) => t.ids.length),
-      truncated: Uint8Array.from(tokenized, (t) => (t.totalTokens > t.ids.length ? 1 : 0)),
+      tokenCounts: Int32Array.from(fullIds, (ids) => ids.length),
+      windows: windowCount,
     };
   }
 

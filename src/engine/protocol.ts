@@ -78,8 +78,13 @@ export interface EmbeddedBatch {
   pooled: Partial<Record<DevicePooling, Float32Array>>;
   /** Regression logits `[count]` of a fine-tuned export. */
   scores?: Float32Array;
+  /** Tokens per text, special tokens included, before any windowing. */
   tokenCounts: Int32Array;
-  truncated: Uint8Array;
+  /**
+   * Windows per text: 1 when it fits the model; more when it was longer and was read in
+   * overlapping windows, combined as a mean weighted by window length (max pooling: the max).
+   */
+  windows: Uint16Array;
 }
 
 export type EngineErrorCode =

@@ -147,4 +147,38 @@ describe('engine reports', () => {
     expect(r.truncation!.totalTokens).toBeGreaterThan(engine.info.maxTokens);
     expect(r.ids.at(-1)).toBe(2); // the closing </s> survives the cut
   });
+
+  it(`reads a text longer than the model in overlapping windows, combined by length (${TOLERANCE})`, async () => {
+    const engine = await engineFor('roberta-tiny');
+    const { layers, hidden, maxTokens } = engine.info;
+    const long = Array.from({ length: 120 }, (_, i) => `word${i}`).join(' ');
+    const ids = engine.tokenIds(long);
+    expect(ids.length).toBeGreaterThan(maxTokens);
+    const windows = engine.windowsOf(ids);
+    const out = await engine.embed([TEXTS[1], long], ['mean', 'max']);
+    expect(Array.from(out.windows)).toEqual([1, windows.length]);
+    expect(out.tokenCounts[1]).toBe(ids.length);
+
+    const row = layers * hidden;
+    const mean = new Float64Array(row);
+    const max = new Float64Array(row).fill(-Infinity);
+    const totalLength = windows.reduce((a, w) => a + w.length, 0);
+    for (const w of windows) {
+      const states = oracleStates(oracleFor('roberta-tiny', [w], 1), 0, w.length);
+      for (let l = 0; l < layers; l++)
+        for (let h = 0; h < hidden; h++) {
+          let sum = 0;
+          let m = -Infinity;
+          for (let t = 0; t < w.length; t++) {
+            const v = states[(l * w.length + t) * hidden + h];
+            sum += v;
+            m = Math.max(m, v);
+          }
+          mean[l * hidden + h] += (sum / w.length) * (w.length / totalLength);
+          max[l * hidden + h] = Math.max(max[l * hidden + h], m);
+        }
+    }
+    expect(maxDiff(out.pooled.mean!.subarray(row), mean)).toBeLessThan(TOLERANCE);
+    expect(maxDiff(out.pooled.max!.subarray(row), max)).toBeLessThan(TOLERANCE);
+  });
 });
