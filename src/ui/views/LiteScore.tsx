@@ -1,0 +1,88 @@
+import { useMemo } from 'react';
+import { formulas } from '../../readability/formulas.ts';
+import { MIN_WORDS, predictLite } from '../../readability/lite.ts';
+import { PALETTE, RATER_BAND, scalePercent } from './palette.ts';
+
+/** Words for where a target falls, from CommonLit's range. */
+export function describeTarget(target: number): string {
+  if (target > 0.5) return 'very easy';
+  if (target > -0.5) return 'easy';
+  if (target > -1.5) return 'average';
+  if (target > -2.5) return 'hard';
+  return 'very hard';
+}
+
+const fmt = (x: number, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : '—');
+
+/** The no-download score on the CommonLit scale, with the rater band and the classic formulas. */
+export function LiteScore({ text }: { text: string }) {
+  const prediction = useMemo(() => predictLite(text), [text]);
+  const table = useMemo(() => formulas(text), [text]);
+  const { target, wordCount } = prediction;
+  if (wordCount === 0) {
+    return (
+      <section aria-labelledby="lite-score-title">
+        <h2 id="lite-score-title">Readability without a model download</h2>
+        <p>Enter some text to score it.</p>
+      </section>
+    );
+  }
+  const low = scalePercent(target - RATER_BAND);
+  const high = scalePercent(target + RATER_BAND);
+  return (
+    <section aria-labelledby="lite-score-title">
+      <h2 id="lite-score-title">Readability without a model download</h2>
+      <p>
+        <output aria-label="Lite readability score" style={{ fontSize: '2em' }}>
+          {fmt(target, 2)}
+        </output>{' '}
+        on the CommonLit scale ({describeTarget(target)}; −3.7 is hardest, +1.7 easiest). Raters
+        themselves differ by about ±{RATER_BAND}; this model's cross-validated error is ±
+        {fmt(prediction.cvRmse, 2)}.
+      </p>
+      {wordCount < MIN_WORDS && (
+        <p role="note">
+          Only {wordCount} words: the model learnt from excerpts of 130–200 words, so treat this
+          score as rough.
+        </p>
+      )}
+      <svg
+        role="img"
+        aria-label={`Score ${fmt(target, 2)} with a rater band from ${fmt(target - RATER_BAND, 2)} to ${fmt(target + RATER_BAND, 2)}`}
+        viewBox="0 0 100 12"
+        width="100%"
+        height="36"
+        preserveAspectRatio="none"
+      >
+        <rect x="0" y="5" width="100" height="2" fill={PALETTE.neutral} />
+        <rect x={low} y="2" width={high - low} height="8" fill={PALETTE.band} opacity="0.6" />
+        <rect x={scalePercent(target) - 0.4} y="0" width="0.8" height="12" fill={PALETTE.easier} />
+      </svg>
+      <p aria-hidden="true" style={{ display: 'flex', justifyContent: 'space-between', margin: 0 }}>
+        <span>harder −3.7</span>
+        <span>+1.7 easier</span>
+      </p>
+      <table>
+        <caption>Classic formulas</caption>
+        <thead>
+          <tr>
+            <th scope="col">Formula</th>
+            <th scope="col">Value</th>
+            <th scope="col">Grade level</th>
+            <th scope="col">What it measures</th>
+          </tr>
+        </thead>
+        <tbody>
+          {table.map((f) => (
+            <tr key={f.id}>
+              <th scope="row">{f.name}</th>
+              <td>{fmt(f.value)}</td>
+              <td>{f.gradeLabel}</td>
+              <td>{f.meaning}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}

@@ -1,0 +1,98 @@
+// @vitest-environment jsdom
+import { cleanup, fireEvent, render, screen, within } from '@testing-library/react';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { SentenceContribution } from '../../src/readability/sentences.ts';
+import { CompareTexts } from '../../src/ui/views/CompareTexts.tsx';
+import { HardSentences } from '../../src/ui/views/HardSentences.tsx';
+import { LiteScore, describeTarget } from '../../src/ui/views/LiteScore.tsx';
+
+afterEach(cleanup);
+
+const EASY = 'The cat sat on the mat. The dog ran to the cat. They had fun in the sun.';
+const HARD =
+  'Notwithstanding considerable epistemological disagreement, contemporary philosophers characteristically emphasise institutional interdependence.';
+
+describe('LiteScore', () => {
+  it('shows a score on the CommonLit scale and all eight formulas with grades', () => {
+    render(<LiteScore text={EASY} />);
+    const score = Number(screen.getByLabelText('Lite readability score').textContent);
+    expect(score).toBeGreaterThan(-4);
+    expect(score).toBeLessThan(3);
+    const rows = within(screen.getByRole('table')).getAllByRole('row');
+    expect(rows).toHaveLength(9); // header + eight formulas
+    expect(screen.getByRole('rowheader', { name: 'Flesch reading ease' })).toBeTruthy();
+    expect(screen.getByRole('img').getAttribute('aria-label')).toMatch(/rater band/);
+  });
+
+  it('asks for text when there is none, and flags texts too short to trust', () => {
+    const { rerender } = render(<LiteScore text="" />);
+    expect(screen.getByText('Enter some text to score it.')).toBeTruthy();
+    rerender(<LiteScore text={EASY} />);
+    expect(screen.getByRole('note').textContent).toMatch(/Only 18 words/);
+  });
+
+  it.each([
+    [1, 'very easy'],
+    [0, 'easy'],
+    [-1, 'average'],
+    [-2, 'hard'],
+    [-3, 'very hard'],
+  ])('describes %d as %s', (target, words) => expect(describeTarget(target)).toBe(words));
+});
+
+describe('HardSentences', () => {
+  const text = 'Short one. A much harder sentence here. Easy end.';
+  const contributions: SentenceContribution[] = [
+    { text: 'Short one.', start: 0, end: 10, index: 0, hardness: -0.1 },
+    { text: 'A much harder sentence here.', start: 11, end: 39, index: 1, hardness: 0.4 },
+    { text: 'Easy end.', start: 40, end: 49, index: 2, hardness: -0.2 },
+  ];
+
+  it('lists sentences hardest first and highlights each in the text', () => {
+    const { container } = render(
+      <HardSentences text={text} contributions={contributions} source="lite model" />,
+    );
+    const items = within(
+      screen.getByRole('list', { name: 'Sentences, hardest first' }),
+    ).getAllByRole('listitem');
+    expect(items.map((li) => li.textContent)).toEqual([
+      '+0.40 A much harder sentence here.',
+      '-0.10 Short one.',
+      '-0.20 Easy end.',
+    ]);
+    const marks = container.querySelectorAll('mark');
+    expect([...marks].map((m) => m.textContent)).toEqual(contributions.map((c) => c.text));
+    expect(marks[1].closest('p')?.textContent).toBe(text);
+  });
+
+  it('selects a sentence from the list with a keyboard-reachable button', () => {
+    const { container } = render(
+      <HardSentences text={text} contributions={contributions} source="lite model" />,
+    );
+    const button = screen.getAllByRole('button')[0];
+    fireEvent.click(button);
+    expect(button.getAttribute('aria-pressed')).toBe('true');
+    expect((container.querySelector('mark[data-index="1"]') as HTMLElement).style.outline).toMatch(
+      /solid/,
+    );
+  });
+});
+
+describe('CompareTexts', () => {
+  it('asks for both texts, then gives P(A easier) with an interval', () => {
+    render(<CompareTexts />);
+    expect(screen.getByText('Enter both texts to compare them.')).toBeTruthy();
+    fireEvent.change(screen.getByLabelText('Text A'), { target: { value: EASY } });
+    fireEvent.change(screen.getByLabelText('Text B'), { target: { value: HARD } });
+    const line = screen.getByText(/P\(A reads easier than B\)/).textContent ?? '';
+    const p = Number(/= (\d+)%/.exec(line)?.[1]);
+    expect(p).toBeGreaterThan(50);
+    expect(screen.getByText(/95% interval/).textContent).toMatch(/\d+%–\d+%/);
+  });
+
+  it('uses the scorer it is given', () => {
+    const score = (t: string) => ({ target: t === 'a' ? 1 : 0, standardError: 0 });
+    render(<CompareTexts initialA="a" initialB="b" score={score} />);
+    expect(screen.getByText(/P\(A reads easier than B\)/).textContent).toMatch(/= 73%/);
+  });
+});
