@@ -1,0 +1,501 @@
+// Learned poolings fitted on frozen features, each with a linear head and MSE loss, trained with
+// Adam from a seeded initialisation. ORT web has no training API, so forward and backward passes
+// are written out here; they are small. Fixes to the notebook's versions: layers are indexed
+// explicitly (no reshape that scrambles them), the attention query is a real, trained parameter, and
+// Conv1D ignores padded tokens both as inputs and in its max.
+//
+// Inputs: the layers' CLS vectors [batch, layers, hidden] (weighted, attention, LSTM, GRU) from
+// `layerStart` to the last layer, or one layer's tokens [batch, tokens, hidden] + mask (Conv1D).
+// Features are standardised and targets z-scored on the training rows, so one learning rate works.
+
+import type { LearnedStrategy } from './pooling.ts';
+import { DEFAULT_LAYER_START } from './pooling.ts';
+import { recurrentLayout, runRecurrent, type RecurrentLayout } from './recurrent.ts';
+import { makeNormal, permutation } from './rng.ts';
+
+/** Per-layer vectors for a batch (e.g. CLS of every layer). */
+export interface LayerInput {
+  kind: 'layers';
+  data: Float32Array; // [batch, layers, hidden]
+  batch: number;
+  layers: number;
+  hidden: number;
+}
+
+/** One layer's token states for a batch, with the mask. */
+export interface TokenInput {
+  kind: 'tokens';
+  data: Float32Array; // [batch, tokens, hidden]
+  mask: Uint8Array; // [batch, tokens]
+  batch: number;
+  tokens: number;
+  hidden: number;
+}
+
+export type LearnedInput = LayerInput | TokenInput;
+
+/** Sizes and training knobs; defaults keep a 3,000-row fit to seconds in a browser. */
+export interface LearnedConfig {
+  layerStart: number; // first layer used by the layer-wise models
+  units: number; // LSTM/GRU state size
+  projection: number; // LSTM/GRU read a fixed seeded random projection of each CLS to this size
+  channels: number; // Conv1D output channels
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  validationFraction: number; // 0 = no early stopping
+  patience: number; // epochs without validation improvement before stopping
+  seed: number;
+}
+
+export const DEFAULT_LEARNED_CONFIG: LearnedConfig = {
+  layerStart: DEFAULT_LAYER_START,
+  units: 16,
+  projection: 32,
+  channels: 8,
+  epochs: 60,
+  batchSize: 32,
+  learningRate: 0.01,
+  validationFraction: 0,
+  patience: 8,
+  seed: 0,
+};
+
+/** A fitted learned pooling with its head, scalers and training curve. */
+export interface FittedPooling {
+  strategy: LearnedStrategy;
+  config: LearnedConfig;
+  params: Float64Array;
+  featureMean: Float64Array; // [hidden], shared across layers/tokens so layer weights stay comparable
+  featureStd: Float64Array; // [hidden]
+  targetMean: number;
+  targetStd: number;
+  history: { train: number[]; validation: number[] }; // MSE in target units per epoch
+}
+
+/** The model behind a strategy: parameter count, init, and one sample's forward/backward pass. */
+interface Model {
+  size: number;
+  init(normal: () => number): Float64Array;
+  /** Prediction for sample `i`; when `grad` is given, adds dLoss/dparams for dLoss/dŷ = `dOut(ŷ)`. */
+  run(
+    p: Float64Array,
+    i: number,
+    grad: Float64Array | null,
+    dOut: (yhat: number) => number,
+  ): number;
+}
+
+/** Standardised view of the input: x(i, step) → Float64Array [hidden]. */
+interface Prepared {
+  rows: number;
+  steps: number; // layers used or tokens
+  dim: number;
+  x: Float64Array; // [rows, steps, dim]
+  mask: Uint8Array | null; // [rows, steps] for tokens
+}
+
+function checkInput(strategy: LearnedStrategy, input: LearnedInput, cfg: LearnedConfig): void {
+  const wantsTokens = strategy === 'conv1d';
+  if (wantsTokens !== (input.kind === 'tokens'))
+    throw new TypeError(`${strategy} needs ${wantsTokens ? 'token states' : 'per-layer vectors'}`);
+  const steps = input.kind === 'tokens' ? input.tokens : input.layers;
+  if (input.data.length !== input.batch * steps * input.hidden)
+    throw new RangeError(
+      `input holds ${input.data.length} values, not ${input.batch}×${steps}×${input.hidden}`,
+    );
+  if (input.kind === 'tokens' && input.mask.length !== input.batch * input.tokens)
+    throw new RangeError('mask does not match the token input');
+  if (input.kind === 'layers' && (cfg.layerStart < 0 || cfg.layerStart >= input.layers))
+    throw new RangeError(`layerStart ${cfg.layerStart} is outside 0..${input.layers - 1}`);
+}
+
+function prepare(
+  input: LearnedInput,
+  cfg: LearnedConfig,
+  mean: Float64Array,
+  std: Float64Array,
+): Prepared {
+  const h = input.hidden;
+  const first = input.kind === 'layers' ? cfg.layerStart : 0;
+  const total = input.kind === 'layers' ? input.layers : input.tokens;
+  const steps = total - first;
+  const x = new Float64Array(input.batch * steps * h);
+  for (let b = 0; b < input.batch; b++)
+    for (let s = 0; s < steps; s++) {
+      const src = (b * total + first + s) * h;
+      const dst = (b * steps + s) * h;
+      const real = input.kind === 'layers' || input.mask[b * total + s] === 1;
+      // Padded tokens become exact zeros so no value stored there can reach the model.
+      for (let k = 0; k < h; k++) x[dst + k] = real ? (input.data[src + k] - mean[k]) / std[k] : 0;
+    }
+  return { rows: input.batch, steps, dim: h, x, mask: input.kind === 'tokens' ? input.mask : null };
+}
+
+function featureScaler(input: LearnedInput, cfg: LearnedConfig, rows: Int32Array) {
+  const h = input.hidden;
+  const first = input.kind === 'layers' ? cfg.layerStart : 0;
+  const total = input.kind === 'layers' ? input.layers : input.tokens;
+  const mean = new Float64Array(h);
+  const sq = new Float64Array(h);
+  let n = 0;
+  for (const b of rows)
+    for (let s = first; s < total; s++) {
+      if (input.kind === 'tokens' && !input.mask[b * total + s]) continue;
+      const base = (b * total + s) * h;
+      for (let k = 0; k < h; k++) {
+        const v = input.data[base + k];
+        mean[k] += v;
+        sq[k] += v * v;
+      }
+      n++;
+    }
+  const std = new Float64Array(h);
+  for (let k = 0; k < h; k++) {
+    mean[k] /= n || 1;
+    const v = Math.sqrt(Math.max(sq[k] / (n || 1) - mean[k] ** 2, 0));
+    std[k] = v > 1e-12 ? v : 1;
+  }
+  return { mean, std };
+}
+
+function softmax(z: Float64Array): Float64Array {
+  let m = -Infinity;
+  for (const v of z) m = Math.max(m, v);
+  const e = z.map((v) => Math.exp(v - m));
+  let s = 0;
+  for (const v of e) s += v;
+  return e.map((v) => v / s);
+}
+
+/** Adds the linear head: ŷ = a·z + b; returns ŷ and backprops into dz. */
+function head(p: Float64Array, at: number, z: Float64Array): number {
+  let y = p[at + z.length];
+  for (let k = 0; k < z.length; k++) y += p[at + k] * z[k];
+  return y;
+}
+function headBackward(
+  p: Float64Array,
+  at: number,
+  z: Float64Array,
+  g: number,
+  grad: Float64Array,
+): Float64Array {
+  const dz = new Float64Array(z.length);
+  for (let k = 0; k < z.length; k++) {
+    grad[at + k] += g * z[k];
+    dz[k] = g * p[at + k];
+  }
+  grad[at + z.length] += g;
+  return dz;
+}
+
+function layerMix(data: Prepared, i: number, w: Float64Array): Float64Array {
+  const { steps, dim, x } = data;
+  const z = new Float64Array(dim);
+  for (let l = 0; l < steps; l++) {
+    const base = (i * steps + l) * dim;
+    for (let k = 0; k < dim; k++) z[k] += w[l] * x[base + k];
+  }
+  return z;
+}
+
+/** Backprop through softmax weights mixing layers: given dz, returns d(logits). */
+function layerMixBackward(
+  data: Prepared,
+  i: number,
+  w: Float64Array,
+  dz: Float64Array,
+): Float64Array {
+  const { steps, dim, x } = data;
+  const dw = new Float64Array(steps);
+  for (let l = 0; l < steps; l++) {
+    const base = (i * steps + l) * dim;
+    for (let k = 0; k < dim; k++) dw[l] += dz[k] * x[base + k];
+  }
+  let s = 0;
+  for (let l = 0; l < steps; l++) s += w[l] * dw[l];
+  return dw.map((v, l) => w[l] * (v - s));
+}
+
+function weightedModel(d: Prepared): Model {
+  const L = d.steps;
+  const H = d.dim;
+  return {
+    size: L + H + 1,
+    // Zero logits are the uniform weighting, so fitting starts from the parameter-free strategy.
+    init: (normal) =>
+      Float64Array.from({ length: L + H + 1 }, (_, k) => (k < L ? 0 : 0.01 * normal())),
+    run(p, i, grad, dOut) {
+      const w = softmax(p.subarray(0, L));
+      const z = layerMix(d, i, w);
+      const y = head(p, L, z);
+      if (grad) {
+        const dz = headBackward(p, L, z, dOut(y), grad);
+        layerMixBackward(d, i, w, dz).forEach((v, l) => (grad[l] += v));
+      }
+      return y;
+    },
+  };
+}
+
+function attentionModel(d: Prepared): Model {
+  const L = d.steps;
+  const H = d.dim;
+  const scale = 1 / Math.sqrt(H);
+  return {
+    size: 2 * H + 1,
+    init: (normal) => Float64Array.from({ length: 2 * H + 1 }, () => 0.01 * normal()),
+    run(p, i, grad, dOut) {
+      const scores = new Float64Array(L);
+      for (let l = 0; l < L; l++) {
+        const base = (i * L + l) * H;
+        let s = 0;
+        for (let k = 0; k < H; k++) s += p[k] * d.x[base + k];
+        scores[l] = s * scale;
+      }
+      const w = softmax(scores);
+      const z = layerMix(d, i, w);
+      const y = head(p, H, z);
+      if (grad) {
+        const dz = headBackward(p, H, z, dOut(y), grad);
+        const ds = layerMixBackward(d, i, w, dz);
+        for (let l = 0; l < L; l++) {
+          const base = (i * L + l) * H;
+          for (let k = 0; k < H; k++) grad[k] += ds[l] * scale * d.x[base + k];
+        }
+      }
+      return y;
+    },
+  };
+}
+
+function recurrentModel(d: Prepared, cell: 'lstm' | 'gru', cfg: LearnedConfig): Model {
+  const { steps: L, dim: H } = d;
+  const R = Math.min(cfg.projection, H);
+  // A fixed seeded Gaussian projection keeps the recurrent cell small enough to train in seconds.
+  const normal = makeNormal(cfg.seed + 7919);
+  const proj = Float64Array.from({ length: R * H }, () => normal() / Math.sqrt(H)); // [R, H]
+  const xs = new Float64Array(d.rows * L * R); // [rows, layers, R]
+  for (let i = 0; i < d.rows * L; i++)
+    for (let r = 0; r < R; r++) {
+      let s = 0;
+      for (let k = 0; k < H; k++) s += proj[r * H + k] * d.x[i * H + k];
+      xs[i * R + r] = s;
+    }
+  const layout: RecurrentLayout = recurrentLayout(cell, R, cfg.units, 0);
+  const at = layout.size;
+  return {
+    size: at + cfg.units + 1,
+    init: (nrm) => {
+      const p = new Float64Array(at + cfg.units + 1);
+      const s = 1 / Math.sqrt(cfg.units);
+      for (let k = 0; k < p.length; k++) p[k] = 0.5 * s * nrm();
+      return p;
+    },
+    run(p, i, grad, dOut) {
+      const { h, backward } = runRecurrent(p, layout, xs.subarray(i * L * R, (i + 1) * L * R), L);
+      const y = head(p, at, h);
+      if (grad) backward(headBackward(p, at, h, dOut(y), grad), grad);
+      return y;
+    },
+  };
+}
+
+function convModel(d: Prepared, cfg: LearnedConfig): Model {
+  const { steps: T, dim: H } = d;
+  const C = cfg.channels;
+  const K = 2; // kernel width, as in the notebook
+  const at = C * K * H + C;
+  const mask = d.mask!;
+  return {
+    size: at + C + 1,
+    init: (normal) => Float64Array.from({ length: at + C + 1 }, () => normal() / Math.sqrt(K * H)),
+    run(p, i, grad, dOut) {
+      const z = new Float64Array(C);
+      const arg = new Int32Array(C).fill(-1);
+      for (let t = 0; t < T; t++) {
+        if (!mask[i * T + t]) continue;
+        for (let c = 0; c < C; c++) {
+          let s = p[C * K * H + c];
+          for (let j = 0; j < K && t + j < T; j++) {
+            const base = (i * T + t + j) * H; // padded rows are zeros (see prepare)
+            const wrow = (c * K + j) * H;
+            for (let k = 0; k < H; k++) s += p[wrow + k] * d.x[base + k];
+          }
+          const v = Math.max(s, 0);
+          if (arg[c] < 0 || v > z[c]) {
+            z[c] = v;
+            arg[c] = s > 0 ? t : -2 - t; // remember the winner and whether ReLU let it through
+          }
+        }
+      }
+      const y = head(p, at, z);
+      if (grad) {
+        const dz = headBackward(p, at, z, dOut(y), grad);
+        for (let c = 0; c < C; c++) {
+          const t = arg[c];
+          if (t < 0) continue; // zero output or ReLU closed: no gradient
+          grad[C * K * H + c] += dz[c];
+          for (let j = 0; j < K && t + j < T; j++) {
+            const base = (i * T + t + j) * H;
+            const wrow = (c * K + j) * H;
+            for (let k = 0; k < H; k++) grad[wrow + k] += dz[c] * d.x[base + k];
+          }
+        }
+      }
+      return y;
+    },
+  };
+}
+
+function buildModel(strategy: LearnedStrategy, d: Prepared, cfg: LearnedConfig): Model {
+  switch (strategy) {
+    case 'weighted-learned':
+      return weightedModel(d);
+    case 'attention':
+      return attentionModel(d);
+    case 'lstm':
+      return recurrentModel(d, 'lstm', cfg);
+    case 'gru':
+      return recurrentModel(d, 'gru', cfg);
+    case 'conv1d':
+      return convModel(d, cfg);
+  }
+}
+
+/** Mean squared error (z-scored targets) over `rows` and its gradient; exposed for gradient checks. */
+export function lossAndGradient(
+  strategy: LearnedStrategy,
+  input: LearnedInput,
+  y: ArrayLike<number>, // already z-scored
+  params: Float64Array,
+  options: Partial<LearnedConfig> = {},
+): { loss: number; grad: Float64Array } {
+  const cfg = { ...DEFAULT_LEARNED_CONFIG, ...options };
+  checkInput(strategy, input, cfg);
+  const ones = new Float64Array(input.hidden).fill(1);
+  const d = prepare(input, cfg, new Float64Array(input.hidden), ones);
+  const model = buildModel(strategy, d, cfg);
+  const grad = new Float64Array(model.size);
+  let loss = 0;
+  for (let i = 0; i < input.batch; i++) {
+    model.run(params, i, grad, (yhat) => {
+      loss += (yhat - y[i]) ** 2 / input.batch;
+      return (2 * (yhat - y[i])) / input.batch;
+    });
+  }
+  return { loss, grad };
+}
+
+/** Number of parameters and a seeded initial vector for a strategy on an input; for tests and UI. */
+export function initialParams(
+  strategy: LearnedStrategy,
+  input: LearnedInput,
+  options: Partial<LearnedConfig> = {},
+) {
+  const cfg = { ...DEFAULT_LEARNED_CONFIG, ...options };
+  checkInput(strategy, input, cfg);
+  const d = prepare(
+    input,
+    cfg,
+    new Float64Array(input.hidden),
+    new Float64Array(input.hidden).fill(1),
+  );
+  return buildModel(strategy, d, cfg).init(makeNormal(cfg.seed));
+}
+
+/** Fits a learned pooling + linear head with Adam on minibatches; optional early stopping. */
+export function fitLearned(
+  strategy: LearnedStrategy,
+  input: LearnedInput,
+  y: ArrayLike<number>,
+  options: Partial<LearnedConfig> = {},
+): FittedPooling {
+  const cfg = { ...DEFAULT_LEARNED_CONFIG, ...options };
+  checkInput(strategy, input, cfg);
+  if (y.length !== input.batch) throw new RangeError(`${y.length} targets for ${input.batch} rows`);
+  const order = permutation(input.batch, cfg.seed);
+  const nVal = Math.floor(input.batch * cfg.validationFraction);
+  const valRows = order.subarray(0, nVal);
+  const trainRows = order.subarray(nVal);
+  const { mean, std } = featureScaler(input, cfg, trainRows);
+  let ty = 0;
+  for (const i of trainRows) ty += y[i];
+  ty /= trainRows.length;
+  let tv = 0;
+  for (const i of trainRows) tv += (y[i] - ty) ** 2;
+  const ts = Math.sqrt(tv / trainRows.length) || 1;
+  const z = Float64Array.from({ length: input.batch }, (_, i) => (y[i] - ty) / ts);
+
+  const d = prepare(input, cfg, mean, std);
+  const model = buildModel(strategy, d, cfg);
+  let params = model.init(makeNormal(cfg.seed));
+  const m1 = new Float64Array(model.size);
+  const m2 = new Float64Array(model.size);
+  const [b1, b2, eps] = [0.9, 0.999, 1e-8];
+  let step = 0;
+  const mse = (rows: Int32Array) => {
+    let s = 0;
+    for (const i of rows) s += (model.run(params, i, null, () => 0) - z[i]) ** 2;
+    return (s / rows.length) * ts * ts;
+  };
+  const history = { train: [] as number[], validation: [] as number[] };
+  let best = { loss: Infinity, params, epoch: 0 };
+  for (let epoch = 0; epoch < cfg.epochs; epoch++) {
+    const shuffled = permutation(trainRows.length, cfg.seed + epoch + 1).map((k) => trainRows[k]);
+    for (let start = 0; start < shuffled.length; start += cfg.batchSize) {
+      const rows = shuffled.subarray(start, start + cfg.batchSize);
+      const grad = new Float64Array(model.size);
+      for (const i of rows) model.run(params, i, grad, (yhat) => (2 * (yhat - z[i])) / rows.length);
+      step++;
+      const next = params.slice();
+      const c1 = 1 - b1 ** step;
+      const c2 = 1 - b2 ** step;
+      for (let k = 0; k < model.size; k++) {
+        m1[k] = b1 * m1[k] + (1 - b1) * grad[k];
+        m2[k] = b2 * m2[k] + (1 - b2) * grad[k] ** 2;
+        next[k] -= (cfg.learningRate * (m1[k] / c1)) / (Math.sqrt(m2[k] / c2) + eps);
+      }
+      params = next;
+    }
+    history.train.push(mse(trainRows));
+    if (nVal > 0) {
+      const v = mse(valRows);
+      history.validation.push(v);
+      if (v < best.loss) best = { loss: v, params, epoch };
+      else if (epoch - best.epoch >= cfg.patience) break;
+    }
+  }
+  if (nVal > 0) params = best.params;
+  return {
+    strategy,
+    config: cfg,
+    params,
+    featureMean: mean,
+    featureStd: std,
+    targetMean: ty,
+    targetStd: ts,
+    history,
+  };
+}
+
+/** Predictions of a fitted learned pooling on new rows (same layout as it was fitted on). */
+export function predictLearned(fitted: FittedPooling, input: LearnedInput): Float64Array {
+  checkInput(fitted.strategy, input, fitted.config);
+  const d = prepare(input, fitted.config, fitted.featureMean, fitted.featureStd);
+  const model = buildModel(fitted.strategy, d, fitted.config);
+  if (model.size !== fitted.params.length)
+    throw new RangeError('input shape does not match the fitted model');
+  const out = new Float64Array(input.batch);
+  for (let i = 0; i < input.batch; i++)
+    out[i] = fitted.targetMean + fitted.targetStd * model.run(fitted.params, i, null, () => 0);
+  return out;
+}
+
+/** Learned per-layer weights (softmax) of a fitted weighted layer pooling, from layerStart on. */
+export function learnedLayerWeights(fitted: FittedPooling, layers: number): Float64Array {
+  if (fitted.strategy !== 'weighted-learned')
+    throw new TypeError('only weighted-learned has layer weights');
+  return softmax(fitted.params.subarray(0, layers - fitted.config.layerStart));
+}

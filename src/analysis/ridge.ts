@@ -1,0 +1,430 @@
+// Ridge regression on standardised features, k-fold CV over the regularisation strength, and the
+// strategy × layer sweep. Everything is closed form. Per fold, one Householder tridiagonalisation of
+// the standardised Gram (primal, d×d) or kernel (dual, n×n, when features outnumber rows) gives
+// the solution for every α in O(d²), so the α grid is nearly free. Primal Grams are built once per
+// fold block and summed, so each training fold's Gram is "all minus its held-out block", and the
+// scaler is still fitted on the training fold only (its mean and std come from the same sums).
+
+import { addGramLower, applyQt, solveShifted, tridiagonalize } from './linalg.ts';
+import type { PoolingStrategy } from './pooling.ts';
+import { permutation } from './rng.ts';
+
+/** A row-major feature matrix. */
+export interface Matrix {
+  data: Float32Array | Float64Array; // [rows, cols]
+  rows: number;
+  cols: number;
+}
+
+/** Per-feature standardisation fitted on training rows (population std; constant features get 1). */
+export interface Scaler {
+  mean: Float64Array; // [cols]
+  std: Float64Array; // [cols]
+}
+
+/** A fitted ridge model: ŷ = bias + Σ ((x − mean) / std) · weights. */
+export interface RidgeModel {
+  scaler: Scaler;
+  weights: Float64Array; // [cols], in standardised units
+  bias: number;
+  alpha: number;
+}
+
+/** CV score of one α: RMSE averaged over folds and its spread (population std across folds). */
+export interface AlphaScore {
+  alpha: number;
+  rmse: number;
+  rmseStd: number;
+  foldRmse: number[];
+}
+
+/** Result of k-fold CV over an α grid; the top-level fields are the best α's. */
+export interface RidgeCVResult extends AlphaScore {
+  scores: AlphaScore[];
+  mode: 'primal' | 'dual';
+}
+
+/** Options for cross-validation. */
+export interface RidgeCVOptions {
+  alphas?: readonly number[];
+  folds?: number;
+  seed?: number;
+}
+
+/** α grid wide enough for standardised transformer features (α is on the summed squared loss). */
+export const DEFAULT_ALPHAS: readonly number[] = [
+  0.1, 1, 10, 30, 100, 300, 1e3, 3e3, 1e4, 3e4, 1e5,
+];
+export const DEFAULT_FOLDS = 5;
+export const DEFAULT_SEED = 42;
+
+/** Fold id of each row: a seeded shuffle dealt round-robin, so fold sizes differ by at most one. */
+export function kFold(rows: number, folds: number, seed: number): Int32Array {
+  if (folds < 2 || folds > rows)
+    throw new RangeError(`need 2 ≤ folds ≤ rows, got ${folds} for ${rows}`);
+  const perm = permutation(rows, seed);
+  const id = new Int32Array(rows);
+  for (let i = 0; i < rows; i++) id[perm[i]] = i % folds;
+  return id;
+}
+
+const STD_FLOOR = 1e-12;
+
+function checkInputs(x: Matrix, y: ArrayLike<number>): void {
+  if (x.data.length !== x.rows * x.cols)
+    throw new RangeError(`matrix holds ${x.data.length} values, not ${x.rows}×${x.cols}`);
+  if (y.length !== x.rows) throw new RangeError(`${y.length} targets for ${x.rows} rows`);
+}
+
+/** Sums of one block of rows, shifted by a global offset so later subtractions lose little. */
+interface BlockStats {
+  n: number;
+  rows: Int32Array;
+  cols: Float64Array; // [d, n] feature-major, shifted
+  sum: Float64Array; // [d]
+  xy: Float64Array; // [d]
+  sumY: number;
+  gram?: Float64Array; // [d, d] lower triangle (primal only)
+}
+
+function blockStats(
+  x: Matrix,
+  y: ArrayLike<number>,
+  rows: Int32Array,
+  shift: Float64Array,
+): BlockStats {
+  const d = x.cols;
+  const n = rows.length;
+  const cols = new Float64Array(d * n);
+  const sum = new Float64Array(d);
+  const xy = new Float64Array(d);
+  let sumY = 0;
+  for (let r = 0; r < n; r++) {
+    const base = rows[r] * d;
+    const yr = y[rows[r]];
+    sumY += yr;
+    for (let k = 0; k < d; k++) {
+      const v = x.data[base + k] - shift[k];
+      cols[k * n + r] = v;
+      sum[k] += v;
+      xy[k] += v * yr;
+    }
+  }
+  return { n, rows, cols, sum, xy, sumY };
+}
+
+function columnMeans(x: Matrix): Float64Array {
+  const m = new Float64Array(x.cols);
+  for (let r = 0; r < x.rows; r++) for (let k = 0; k < x.cols; k++) m[k] += x.data[r * x.cols + k];
+  for (let k = 0; k < x.cols; k++) m[k] /= x.rows || 1;
+  return m;
+}
+
+/** A training set's standardised normal equations: (C + αI)w = b, with C and b in z-units. */
+interface Primal {
+  c: Float64Array; // [d, d] lower triangle
+  b: Float64Array; // [d]
+  mean: Float64Array; // [d], shifted
+  std: Float64Array; // [d]
+  meanY: number;
+}
+
+function primalSystem(
+  d: number,
+  all: BlockStats[],
+  gram: Float64Array,
+  heldOut: BlockStats | null,
+): Primal {
+  let n = 0;
+  let sumY = 0;
+  const mean = new Float64Array(d);
+  const xy = new Float64Array(d);
+  for (const s of all) {
+    if (s === heldOut) continue;
+    n += s.n;
+    sumY += s.sumY;
+    for (let k = 0; k < d; k++) {
+      mean[k] += s.sum[k];
+      xy[k] += s.xy[k];
+    }
+  }
+  for (let k = 0; k < d; k++) mean[k] /= n;
+  const meanY = sumY / n;
+  const c = gram.slice();
+  if (heldOut?.gram) for (let i = 0; i < c.length; i++) c[i] -= heldOut.gram[i];
+  // Centre: scatter = G − n·μμᵀ; its diagonal gives the training fold's variances.
+  for (let i = 0; i < d; i++) for (let j = 0; j <= i; j++) c[i * d + j] -= n * mean[i] * mean[j];
+  const std = new Float64Array(d);
+  for (let k = 0; k < d; k++) {
+    const s = Math.sqrt(Math.max(c[k * d + k], 0) / n);
+    std[k] = s > STD_FLOOR ? s : 1;
+  }
+  for (let i = 0; i < d; i++) for (let j = 0; j <= i; j++) c[i * d + j] /= std[i] * std[j];
+  const b = new Float64Array(d);
+  for (let k = 0; k < d; k++) b[k] = (xy[k] - n * mean[k] * meanY) / std[k];
+  return { c, b, mean, std, meanY };
+}
+
+/** Squared-error sum of a linear model on a block: ŷ = offset + Σ x_k β_k over shifted features. */
+function blockSse(
+  block: BlockStats,
+  beta: Float64Array,
+  offset: number,
+  y: ArrayLike<number>,
+): number {
+  const n = block.n;
+  const pred = new Float64Array(n).fill(offset);
+  for (let k = 0; k < beta.length; k++) {
+    const bk = beta[k];
+    const base = k * n;
+    for (let r = 0; r < n; r++) pred[r] += block.cols[base + r] * bk;
+  }
+  let sse = 0;
+  for (let r = 0; r < n; r++) sse += (pred[r] - y[block.rows[r]]) ** 2;
+  return sse;
+}
+
+/** Turns z-unit weights into raw-unit slopes and an intercept over shifted features. */
+function toRaw(w: Float64Array, p: { mean: Float64Array; std: Float64Array; meanY: number }) {
+  const beta = new Float64Array(w.length);
+  let offset = p.meanY;
+  for (let k = 0; k < w.length; k++) {
+    beta[k] = w[k] / p.std[k];
+    offset -= p.mean[k] * beta[k];
+  }
+  return { beta, offset };
+}
+
+/** Standardised training rows, row-major [n, d], for the dual form. */
+function standardisedRows(blocks: BlockStats[], d: number) {
+  let n = 0;
+  let sumY = 0;
+  const mean = new Float64Array(d);
+  for (const s of blocks) {
+    n += s.n;
+    sumY += s.sumY;
+    for (let k = 0; k < d; k++) mean[k] += s.sum[k];
+  }
+  for (let k = 0; k < d; k++) mean[k] /= n;
+  const std = new Float64Array(d);
+  for (const s of blocks)
+    for (let k = 0; k < d; k++)
+      for (let r = 0; r < s.n; r++) std[k] += (s.cols[k * s.n + r] - mean[k]) ** 2;
+  for (let k = 0; k < d; k++) {
+    const v = Math.sqrt(std[k] / n);
+    std[k] = v > STD_FLOOR ? v : 1;
+  }
+  const z = new Float64Array(n * d);
+  const rows = new Int32Array(n);
+  let at = 0;
+  for (const s of blocks)
+    for (let r = 0; r < s.n; r++, at++) {
+      rows[at] = s.rows[r];
+      for (let k = 0; k < d; k++) z[at * d + k] = (s.cols[k * s.n + r] - mean[k]) / std[k];
+    }
+  return { n, z, rows, mean, std, meanY: sumY / n };
+}
+
+/** Dual solve for every α: returns z-unit weights w = Zᵀ(ZZᵀ + αI)⁻¹(y − ȳ) per α. */
+function dualWeights(
+  s: ReturnType<typeof standardisedRows>,
+  d: number,
+  y: ArrayLike<number>,
+  alphas: readonly number[],
+): Float64Array[] {
+  const { n, z, rows, meanY } = s;
+  const kernel = new Float64Array(n * n);
+  addGramLower(z, n, d, kernel);
+  const t = tridiagonalize(kernel, n);
+  const c = new Float64Array(n);
+  for (let i = 0; i < n; i++) c[i] = y[rows[i]] - meanY;
+  applyQt(t, c);
+  return alphas.map((alpha) => {
+    const a = solveShifted(t, c, alpha);
+    const w = new Float64Array(d);
+    for (let i = 0; i < n; i++) for (let k = 0; k < d; k++) w[k] += z[i * d + k] * a[i];
+    return w;
+  });
+}
+
+function checkAlphas(alphas: readonly number[]): void {
+  if (!alphas.length || alphas.some((a) => !(a > 0) || !Number.isFinite(a)))
+    throw new RangeError('alphas must be finite and > 0');
+}
+
+/** k-fold CV of standardised ridge over an α grid; deterministic for a seed. */
+export function ridgeCV(
+  x: Matrix,
+  y: ArrayLike<number>,
+  options: RidgeCVOptions = {},
+): RidgeCVResult {
+  checkInputs(x, y);
+  const alphas = options.alphas ?? DEFAULT_ALPHAS;
+  checkAlphas(alphas);
+  const folds = options.folds ?? DEFAULT_FOLDS;
+  const d = x.cols;
+  const id = kFold(x.rows, folds, options.seed ?? DEFAULT_SEED);
+  const shift = columnMeans(x);
+  const blocks: BlockStats[] = [];
+  for (let f = 0; f < folds; f++) {
+    const rows: number[] = [];
+    for (let i = 0; i < x.rows; i++) if (id[i] === f) rows.push(i);
+    blocks.push(blockStats(x, y, Int32Array.from(rows), shift));
+  }
+  const maxTrain = x.rows - Math.min(...blocks.map((b) => b.n));
+  const mode = d <= maxTrain ? 'primal' : 'dual';
+  const sse = alphas.map(() => new Float64Array(folds));
+
+  if (mode === 'primal') {
+    const gram = new Float64Array(d * d);
+    for (const b of blocks) {
+      b.gram = new Float64Array(d * d);
+      addGramLower(b.cols, d, b.n, b.gram);
+      for (let i = 0; i < gram.length; i++) gram[i] += b.gram[i];
+    }
+    blocks.forEach((held, f) => {
+      const p = primalSystem(d, blocks, gram, held);
+      const t = tridiagonalize(p.c, d);
+      applyQt(t, p.b);
+      alphas.forEach((alpha, a) => {
+        const { beta, offset } = toRaw(solveShifted(t, p.b, alpha), p);
+        sse[a][f] = blockSse(held, beta, offset, y);
+      });
+    });
+  } else {
+    blocks.forEach((held, f) => {
+      const s = standardisedRows(
+        blocks.filter((b) => b !== held),
+        d,
+      );
+      dualWeights(s, d, y, alphas).forEach((w, a) => {
+        const { beta, offset } = toRaw(w, s);
+        sse[a][f] = blockSse(held, beta, offset, y);
+      });
+    });
+  }
+
+  const scores = alphas.map((alpha, a): AlphaScore => {
+    const foldRmse = blocks.map((b, f) => Math.sqrt(sse[a][f] / b.n));
+    const rmse = foldRmse.reduce((s, v) => s + v, 0) / folds;
+    const rmseStd = Math.sqrt(foldRmse.reduce((s, v) => s + (v - rmse) ** 2, 0) / folds);
+    return { alpha, rmse, rmseStd, foldRmse };
+  });
+  const best = scores.reduce((b, s) => (s.rmse < b.rmse ? s : b));
+  return { ...best, scores, mode };
+}
+
+/** Fits standardised ridge on all rows at one α (primal or dual, whichever system is smaller). */
+export function fitRidge(x: Matrix, y: ArrayLike<number>, alpha: number): RidgeModel {
+  checkInputs(x, y);
+  checkAlphas([alpha]);
+  const d = x.cols;
+  const shift = columnMeans(x);
+  const all = Int32Array.from({ length: x.rows }, (_, i) => i);
+  const block = blockStats(x, y, all, shift);
+  let w: Float64Array;
+  let meanShifted: Float64Array;
+  let std: Float64Array;
+  let meanY: number;
+  if (d <= x.rows) {
+    const gram = new Float64Array(d * d);
+    addGramLower(block.cols, d, block.n, gram);
+    const p = primalSystem(d, [block], gram, null);
+    const t = tridiagonalize(p.c, d);
+    applyQt(t, p.b);
+    w = solveShifted(t, p.b, alpha);
+    ({ mean: meanShifted, std, meanY } = p);
+  } else {
+    const s = standardisedRows([block], d);
+    w = dualWeights(s, d, y, [alpha])[0];
+    ({ mean: meanShifted, std, meanY } = s);
+  }
+  const mean = new Float64Array(d);
+  for (let k = 0; k < d; k++) mean[k] = meanShifted[k] + shift[k];
+  return { scaler: { mean, std }, weights: w, bias: meanY, alpha };
+}
+
+/** Predictions of a ridge model for every row of `x`. */
+export function predictRidge(model: RidgeModel, x: Matrix): Float64Array {
+  const { mean, std } = model.scaler;
+  if (x.cols !== mean.length)
+    throw new RangeError(`model expects ${mean.length} features, got ${x.cols}`);
+  const out = new Float64Array(x.rows);
+  for (let r = 0; r < x.rows; r++) {
+    let s = model.bias;
+    for (let k = 0; k < x.cols; k++)
+      s += ((x.data[r * x.cols + k] - mean[k]) / std[k]) * model.weights[k];
+    out[r] = s;
+  }
+  return out;
+}
+
+/** One (strategy, layer) feature matrix, pooled in the analysis or precomputed by the engine. */
+export interface FeatureCell {
+  strategy: PoolingStrategy;
+  layer: number;
+  features: Matrix;
+}
+
+/** CV outcome of one (strategy, layer) cell. */
+export interface SweepEntry {
+  strategy: PoolingStrategy;
+  layer: number;
+  dim: number;
+  result: RidgeCVResult;
+}
+
+/** The sweep's picture: CV RMSE per strategy row and layer column (null where it cannot sit). */
+export interface SweepGrid {
+  strategies: PoolingStrategy[];
+  layers: number;
+  rmse: (number | null)[][]; // [strategies, layers]
+  rmseStd: (number | null)[][]; // [strategies, layers]
+  best: SweepEntry | null;
+}
+
+/** Cross-validates one cell (the unit of work a worker pool hands out). */
+export function sweepCell(
+  cell: FeatureCell,
+  y: ArrayLike<number>,
+  options: RidgeCVOptions = {},
+): SweepEntry {
+  return {
+    strategy: cell.strategy,
+    layer: cell.layer,
+    dim: cell.features.cols,
+    result: ridgeCV(cell.features, y, options),
+  };
+}
+
+/** Cross-validates every cell with the same folds; cells may be produced lazily. */
+export function sweep(
+  cells: Iterable<FeatureCell>,
+  y: ArrayLike<number>,
+  options: RidgeCVOptions = {},
+  onEntry?: (entry: SweepEntry) => void,
+): SweepEntry[] {
+  const out: SweepEntry[] = [];
+  for (const cell of cells) {
+    const entry = sweepCell(cell, y, options);
+    onEntry?.(entry);
+    out.push(entry);
+  }
+  return out;
+}
+
+/** Arranges sweep entries into the strategy × layer grid and picks the lowest CV RMSE. */
+export function sweepGrid(entries: readonly SweepEntry[], numLayers: number): SweepGrid {
+  const strategies = [...new Set(entries.map((e) => e.strategy))];
+  const blank = () => strategies.map(() => new Array<number | null>(numLayers).fill(null));
+  const rmse = blank();
+  const rmseStd = blank();
+  let best: SweepEntry | null = null;
+  for (const e of entries) {
+    const s = strategies.indexOf(e.strategy);
+    rmse[s][e.layer] = e.result.rmse;
+    rmseStd[s][e.layer] = e.result.rmseStd;
+    if (!best || e.result.rmse < best.result.rmse) best = e;
+  }
+  return { strategies, layers: numLayers, rmse, rmseStd, best };
+}

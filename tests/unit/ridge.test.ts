@@ -1,0 +1,169 @@
+import { describe, expect, it } from 'vitest';
+import {
+  fitRidge,
+  kFold,
+  predictRidge,
+  ridgeCV,
+  sweep,
+  sweepGrid,
+  type Matrix,
+} from '../../src/analysis/ridge.ts';
+import { makeNormal } from '../../src/analysis/rng.ts';
+
+// Independent reference: standardise naively, form the normal equations, Gaussian elimination.
+function solveGauss(a: number[][], b: number[]): number[] {
+  const n = b.length;
+  const m = a.map((row, i) => [...row, b[i]]);
+  for (let c = 0; c < n; c++) {
+    let p = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs(m[r][c]) > Math.abs(m[p][c])) p = r;
+    [m[c], m[p]] = [m[p], m[c]];
+    for (let r = c + 1; r < n; r++) {
+      const f = m[r][c] / m[c][c];
+      for (let k = c; k <= n; k++) m[r][k] -= f * m[c][k];
+    }
+  }
+  const x = new Array<number>(n).fill(0);
+  for (let r = n - 1; r >= 0; r--) {
+    let s = m[r][n];
+    for (let k = r + 1; k < n; k++) s -= m[r][k] * x[k];
+    x[r] = s / m[r][r];
+  }
+  return x;
+}
+
+function referenceFit(rows: number[][], y: number[], alpha: number) {
+  const n = rows.length;
+  const d = rows[0].length;
+  const mean = Array.from({ length: d }, (_, k) => rows.reduce((s, r) => s + r[k], 0) / n);
+  const std = mean.map((m, k) => {
+    const v = Math.sqrt(rows.reduce((s, r) => s + (r[k] - m) ** 2, 0) / n);
+    return v > 1e-12 ? v : 1;
+  });
+  const z = rows.map((r) => r.map((v, k) => (v - mean[k]) / std[k]));
+  const my = y.reduce((s, v) => s + v, 0) / n;
+  const a = Array.from({ length: d }, (_, i) =>
+    Array.from(
+      { length: d },
+      (_, j) => z.reduce((s, r) => s + r[i] * r[j], 0) + (i === j ? alpha : 0),
+    ),
+  );
+  const b = Array.from({ length: d }, (_, k) => z.reduce((s, r, i) => s + r[k] * (y[i] - my), 0));
+  const w = solveGauss(a, b);
+  return (row: number[]) => my + row.reduce((s, v, k) => s + ((v - mean[k]) / std[k]) * w[k], 0);
+}
+
+function synthetic(n: number, d: number, seed: number) {
+  const normal = makeNormal(seed);
+  const data = new Float32Array(n * d);
+  const y = new Float64Array(n);
+  const truth = Array.from({ length: d }, () => normal());
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let k = 0; k < d; k++) {
+      // Offsets and uneven scales so standardisation matters; one constant column.
+      const v = k === 1 ? 7 : 3 + (k + 1) * normal();
+      data[i * d + k] = v;
+      s += truth[k] * v;
+    }
+    y[i] = 0.1 * s + normal();
+  }
+  const rows = Array.from({ length: n }, (_, i) => Array.from(data.subarray(i * d, (i + 1) * d)));
+  return { x: { data, rows: n, cols: d } as Matrix, y, rows };
+}
+
+describe('fitRidge', () => {
+  it.each([
+    ['primal', 60, 8],
+    ['dual', 12, 30],
+  ])('matches the normal equations (%s, %i×%i)', (_mode, n, d) => {
+    const { x, y, rows } = synthetic(n, d, 1);
+    for (const alpha of [0.01, 1, 100]) {
+      const model = fitRidge(x, y, alpha);
+      const ref = referenceFit(rows, Array.from(y), alpha);
+      const pred = predictRidge(model, x);
+      rows.forEach((r, i) => expect(pred[i]).toBeCloseTo(ref(r), 6));
+    }
+  });
+});
+
+describe('ridgeCV', () => {
+  it('scores each fold with a model fitted on the other folds only', () => {
+    const { x, y, rows } = synthetic(50, 6, 2);
+    const alphas = [0.5, 5, 50];
+    const cv = ridgeCV(x, y, { alphas, folds: 5, seed: 3 });
+    const id = kFold(50, 5, 3);
+    alphas.forEach((alpha, a) => {
+      for (let f = 0; f < 5; f++) {
+        const tr = rows.flatMap((_, i) => (id[i] !== f ? [i] : []));
+        const te = rows.flatMap((_, i) => (id[i] === f ? [i] : []));
+        const ref = referenceFit(
+          tr.map((i) => rows[i]),
+          tr.map((i) => y[i]),
+          alpha,
+        );
+        const rmse = Math.sqrt(te.reduce((s, i) => s + (ref(rows[i]) - y[i]) ** 2, 0) / te.length);
+        expect(cv.scores[a].foldRmse[f]).toBeCloseTo(rmse, 8);
+      }
+    });
+    expect(cv.rmse).toBe(Math.min(...cv.scores.map((s) => s.rmse)));
+  });
+
+  it('uses the dual form when features outnumber training rows, with the same answer', () => {
+    const { x, y, rows } = synthetic(20, 40, 4);
+    const cv = ridgeCV(x, y, { alphas: [3], folds: 4, seed: 1 });
+    expect(cv.mode).toBe('dual');
+    const id = kFold(20, 4, 1);
+    const tr = rows.flatMap((_, i) => (id[i] !== 0 ? [i] : []));
+    const te = rows.flatMap((_, i) => (id[i] === 0 ? [i] : []));
+    const ref = referenceFit(
+      tr.map((i) => rows[i]),
+      tr.map((i) => y[i]),
+      3,
+    );
+    const rmse = Math.sqrt(te.reduce((s, i) => s + (ref(rows[i]) - y[i]) ** 2, 0) / te.length);
+    expect(cv.foldRmse[0]).toBeCloseTo(rmse, 8);
+  });
+
+  it('is deterministic for a seed and changes with it', () => {
+    const { x, y } = synthetic(80, 5, 5);
+    const a = ridgeCV(x, y, { seed: 7 });
+    const b = ridgeCV(x, y, { seed: 7 });
+    const c = ridgeCV(x, y, { seed: 8 });
+    expect(a).toEqual(b);
+    expect(a.foldRmse).not.toEqual(c.foldRmse);
+  });
+
+  it('deals balanced folds', () => {
+    const id = kFold(103, 5, 0);
+    const sizes = [0, 0, 0, 0, 0];
+    id.forEach((f) => sizes[f]++);
+    expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(1);
+  });
+
+  it('rejects bad shapes and alphas', () => {
+    const { x, y } = synthetic(10, 2, 6);
+    expect(() => ridgeCV(x, y.subarray(1))).toThrow(RangeError);
+    expect(() => ridgeCV(x, y, { alphas: [0] })).toThrow(RangeError);
+  });
+});
+
+describe('sweep', () => {
+  it('finds the layer that carries the signal', () => {
+    const normal = makeNormal(9);
+    const n = 120;
+    const d = 6;
+    const y = Float64Array.from({ length: n }, () => normal());
+    const cells = [0, 1, 2].map((layer) => {
+      const data = new Float32Array(n * d);
+      for (let i = 0; i < n; i++)
+        for (let k = 0; k < d; k++)
+          data[i * d + k] = normal() + (layer === 1 && k === 0 ? 3 * y[i] : 0);
+      return { strategy: 'mean' as const, layer, features: { data, rows: n, cols: d } };
+    });
+    const grid = sweepGrid(sweep(cells, y), 3);
+    expect(grid.best?.layer).toBe(1);
+    expect(grid.rmse[0]).toHaveLength(3);
+    expect(grid.rmse[0].every((v) => v !== null)).toBe(true);
+  });
+});
