@@ -57,6 +57,18 @@ export const DEFAULT_LAYER_START = 4;
 export const DEFAULT_K = 4;
 export const DEFAULT_CONTEXT_WINDOW = 2;
 
+/**
+ * The notebook's options, with `layerStart` pulled down for models too shallow for layer 4, so
+ * span strategies (weighted, WK) still have somewhere to sit on small models.
+ */
+export function poolOptionsFor(numLayers: number): PoolOptions {
+  return {
+    layerStart: Math.max(0, Math.min(DEFAULT_LAYER_START, numLayers - 3)),
+    k: Math.min(DEFAULT_K, numLayers),
+    contextWindow: DEFAULT_CONTEXT_WINDOW,
+  };
+}
+
 /** Label, description, output size, fitting and layer axis for every strategy. */
 export const STRATEGIES: Record<PoolingStrategy, StrategyInfo> = {
   cls: {

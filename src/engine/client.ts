@@ -3,7 +3,7 @@
  * any error the worker is replaced, because a failed session or promise poisons it for later runs.
  */
 import type {
-  DevicePooling,
+  BatchPooling,
   EmbeddedBatch,
   EncodedText,
   EngineErrorInfo,
@@ -142,7 +142,7 @@ export class EngineClient {
   /** Pooled vectors for many texts; `signal` cancels between batches. */
   async embed(
     texts: string[],
-    pooling: DevicePooling[],
+    pooling: BatchPooling[],
     onProgress?: (done: number, total: number) => void,
     signal?: AbortSignal,
   ): Promise<EmbeddedBatch> {

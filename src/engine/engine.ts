@@ -8,8 +8,10 @@ import { EngineError } from './errors.ts';
 import { planBatches, runBatch, toFloat32, tokenize, windowIds, type Tokenized } from './encode.ts';
 import { HIDDEN_STATES, POOLED_OUTPUTS, rewriteForHiddenStates } from './graph.ts';
 import { loadModelFiles, sourceLabel, type ModelConfig, type ProgressFn } from './load.ts';
+import { pool, poolOptionsFor, validLayers } from '../analysis/pooling.ts';
 import type {
   Backend,
+  BatchPooling,
   DevicePooling,
   EmbeddedBatch,
   EncodedText,
@@ -216,12 +218,18 @@ export class Engine {
    */
   async embed(
     texts: readonly string[],
-    pooling: readonly DevicePooling[],
+    pooling: readonly BatchPooling[],
     onProgress: (done: number, total: number) => void = () => {},
     signal?: AbortSignal,
     maxBatch = this.runtime.backend === 'webgpu' ? 32 : 16,
   ): Promise<EmbeddedBatch> {
     const { layers, hidden } = this.info;
+    if (pooling.includes('pooler') && !this.info.extraOutputs.includes('pooler_output')) {
+      throw new EngineError(
+        'not-encoder',
+        'This model has no pooler output; choose another pooling.',
+      );
+    }
     const row = layers * hidden;
     const fullIds = texts.map((t) => this.tokenizer.encode(t));
     const windows: { text: number; ids: number[] }[] = [];
@@ -234,43 +242,87 @@ export class Engine {
       this.batchTokenBudget(),
     );
 
-    const pooled: Partial<Record<DevicePooling, Float32Array>> = {};
+    const sizeOf = (p: BatchPooling) => texts.length * (p === 'pooler' ? hidden : row);
+    const pooled: Partial<Record<BatchPooling, Float32Array>> = {};
     for (const p of pooling)
-      pooled[p] = new Float32Array(texts.length * row).fill(p === 'max' ? -Infinity : 0);
+      pooled[p] = new Float32Array(sizeOf(p)).fill(p === 'max' ? -Infinity : 0);
     const scores = this.info.isRegression ? new Float32Array(texts.length) : undefined;
     const weightSum = new Float64Array(texts.length);
-    for (const w of windows) weightSum[w.text] += w.ids.length;
     const windowCount = new Uint16Array(texts.length);
-    for (const w of windows) windowCount[w.text]++;
-    const fetches = [...pooling.map((p) => POOLED_OUTPUTS[p]), ...(scores ? ['logits'] : [])];
+    for (const w of windows) {
+      weightSum[w.text] += w.ids.length;
+      windowCount[w.text]++;
+    }
+    const device = pooling.filter((p): p is DevicePooling => p in POOLED_OUTPUTS);
+    const wantsWk = pooling.includes('wk');
+    const fetches = [
+      ...device.map((p) => POOLED_OUTPUTS[p]),
+      ...(wantsWk ? [HIDDEN_STATES] : []),
+      ...(pooling.includes('pooler') ? ['pooler_output'] : []),
+      ...(scores ? ['logits'] : []),
+    ];
+    const poolOptions = poolOptionsFor(layers);
+    const wkLayers = validLayers('wk', layers, poolOptions);
+
+    /** Adds one window's vector into its text's slot: length-weighted mean, or max. */
+    const combine = (
+      into: Float32Array,
+      width: number,
+      wi: number,
+      src: ArrayLike<number>,
+      isMax: boolean,
+    ) => {
+      const { text, ids } = windows[wi];
+      const base = text * width;
+      if (isMax) for (let k = 0; k < width; k++) into[base + k] = Math.max(into[base + k], src[k]);
+      else {
+        const weight = ids.length / weightSum[text];
+        for (let k = 0; k < width; k++) into[base + k] += weight * src[k];
+      }
+    };
 
     let textsDone = 0;
     const windowsLeft = Uint16Array.from(windowCount);
     for (const batch of batches) {
       if (signal?.aborted) throw new EngineError('cancelled', 'The batch was cancelled.');
       const rows = batch.map((i) => ({ ids: windows[i].ids, totalTokens: windows[i].ids.length }));
-      const { outputs } = await runBatch(this.runtime.ort, this.session, rows, this.padId, fetches);
-      for (const p of pooling) {
+      const { seqLen, outputs } = await runBatch(
+        this.runtime.ort,
+        this.session,
+        rows,
+        this.padId,
+        fetches,
+      );
+      for (const p of device) {
         const data = toFloat32(outputs[POOLED_OUTPUTS[p]]); // [batch, layers, hidden]
-        const into = pooled[p]!;
+        batch.forEach((wi, b) =>
+          combine(pooled[p]!, row, wi, data.subarray(b * row, (b + 1) * row), p === 'max'),
+        );
+      }
+      if (wantsWk) {
+        const all = toFloat32(outputs[HIDDEN_STATES]); // [layers, batch, seqLen, hidden]
         batch.forEach((wi, b) => {
-          const { text, ids } = windows[wi];
-          const src = data.subarray(b * row, (b + 1) * row);
-          const base = text * row;
-          if (p === 'max')
-            for (let k = 0; k < row; k++) into[base + k] = Math.max(into[base + k], src[k]);
-          else {
-            const weight = ids.length / weightSum[text];
-            for (let k = 0; k < row; k++) into[base + k] += weight * src[k];
+          const n = windows[wi].ids.length;
+          const states = new Float32Array(layers * n * hidden); // [layers, tokens, hidden]
+          for (let l = 0; l < layers; l++) {
+            const from = (l * batch.length + b) * seqLen * hidden;
+            states.set(all.subarray(from, from + n * hidden), l * n * hidden);
           }
+          const one = { data: states, layers, tokens: n, hidden, mask: new Uint8Array(n).fill(1) };
+          const wk = new Float32Array(row);
+          for (const l of wkLayers) wk.set(pool(one, 'wk', l, poolOptions), l * hidden);
+          combine(pooled.wk!, row, wi, wk, false);
         });
+      }
+      if (pooling.includes('pooler')) {
+        const data = toFloat32(outputs.pooler_output); // [batch, hidden]
+        batch.forEach((wi, b) =>
+          combine(pooled.pooler!, hidden, wi, data.subarray(b * hidden, (b + 1) * hidden), false),
+        );
       }
       if (scores) {
         const logits = toFloat32(outputs.logits);
-        batch.forEach((wi, b) => {
-          const { text, ids } = windows[wi];
-          scores[text] += (logits[b] * ids.length) / weightSum[text];
-        });
+        batch.forEach((wi, b) => combine(scores, 1, wi, [logits[b]], false));
       }
       for (const wi of batch) if (--windowsLeft[windows[wi].text] === 0) textsDone++;
       onProgress(textsDone, texts.length);

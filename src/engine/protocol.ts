@@ -11,6 +11,11 @@ export type Backend = 'webgpu' | 'wasm' | 'cpu';
 export type Dtype = 'fp32' | 'fp16' | 'q8';
 /** Pooled vectors computed inside the graph for batch work. */
 export type DevicePooling = 'cls' | 'mean' | 'max';
+/**
+ * What batch work can ask for: the in-graph poolings, SBERT-WK (computed in the worker from each
+ * batch's token states, never sent to the page), and a trained pooler's output.
+ */
+export type BatchPooling = DevicePooling | 'wk' | 'pooler';
 
 /** Where model files come from. */
 export type ModelSource =
@@ -74,8 +79,11 @@ export interface EmbeddedBatch {
   count: number;
   layers: number;
   hidden: number;
-  /** Each `[count, layers, hidden]`, rows in input order. */
-  pooled: Partial<Record<DevicePooling, Float32Array>>;
+  /**
+   * Each `[count, layers, hidden]`, rows in input order; `wk` holds zeros at layers where WK
+   * cannot sit (see analysis/pooling layerSpan); `pooler` is `[count, hidden]`.
+   */
+  pooled: Partial<Record<BatchPooling, Float32Array>>;
   /** Regression logits `[count]` of a fine-tuned export. */
   scores?: Float32Array;
   /** Tokens per text, special tokens included, before any windowing. */
@@ -109,7 +117,7 @@ export interface EngineErrorInfo {
 export type EngineRequest =
   | { type: 'load'; requestId: number; options: LoadOptions }
   | { type: 'encode'; requestId: number; text: string }
-  | { type: 'embed'; requestId: number; texts: string[]; pooling: DevicePooling[] }
+  | { type: 'embed'; requestId: number; texts: string[]; pooling: BatchPooling[] }
   | { type: 'cancel'; requestId: number };
 
 /** Byte progress of one file while a model downloads. */

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { FIXTURE_NAMES } from '../../scripts/fixtures/spec.ts';
+import { pool, poolOptionsFor, validLayers } from '../../src/analysis/pooling.ts';
 import type { Engine } from '../../src/engine/engine.ts';
 import { folderSource, loadNodeEngine } from '../../src/engine/node.ts';
 import { oracleForward, type OracleResult } from '../oracle/forward.ts';
@@ -180,5 +181,45 @@ describe('engine reports', () => {
     }
     expect(maxDiff(out.pooled.mean!.subarray(row), mean)).toBeLessThan(TOLERANCE);
     expect(maxDiff(out.pooled.max!.subarray(row), max)).toBeLessThan(TOLERANCE);
+  });
+
+  it('computes SBERT-WK per text in the worker path, equal to pooling the full states', async () => {
+    const engine = await engineFor('roberta-tiny');
+    const { layers, hidden } = engine.info;
+    const out = await engine.embed(TEXTS, ['wk']);
+    const singles = await engine.encodeMany(TEXTS);
+    const options = poolOptionsFor(layers);
+    const wkLayers = validLayers('wk', layers, options);
+    expect(wkLayers.length).toBeGreaterThan(0);
+    singles.forEach((r, b) => {
+      const states = {
+        data: r.states,
+        layers,
+        tokens: r.ids.length,
+        hidden,
+        mask: new Uint8Array(r.ids.length).fill(1),
+      };
+      for (const l of wkLayers) {
+        const want = pool(states, 'wk', l, options);
+        const at = (b * layers + l) * hidden;
+        expect(maxDiff(out.pooled.wk!.subarray(at, at + hidden), want)).toBeLessThan(TOLERANCE);
+      }
+    });
+  });
+
+  it(`returns a trained pooler's output for batch work (${TOLERANCE})`, async () => {
+    const engine = await engineFor('bert-tiny');
+    const out = await engine.embed(TEXTS, ['pooler']);
+    const singles = await engine.encodeMany(TEXTS);
+    singles.forEach((r, b) => {
+      const ref = oracleFor('bert-tiny', [r.ids], 0).outputs.pooler_output.data;
+      const hidden = engine.info.hidden;
+      expect(maxDiff(out.pooled.pooler!.subarray(b * hidden, (b + 1) * hidden), ref)).toBeLessThan(
+        TOLERANCE,
+      );
+    });
+    await expect((await engineFor('roberta-tiny')).embed(TEXTS, ['pooler'])).rejects.toThrow(
+      /no pooler output/,
+    );
   });
 });
