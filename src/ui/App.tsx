@@ -1,28 +1,43 @@
 import { useEffect, useMemo, useState } from 'react';
-import type { EncodedText, LoadOptions } from '../engine/protocol.ts';
+import type { LoadOptions } from '../engine/protocol.ts';
 import { useEngine } from './hooks/useEngine.ts';
+import { HeadsContext, useHeadsState } from './hooks/useHeads.ts';
 import { readChoices, writeChoices } from './urlState.ts';
+import { CompareTexts } from './views/CompareTexts.tsx';
 import { EngineStatus } from './views/EngineStatus.tsx';
-import { LayerSummary } from './views/LayerSummary.tsx';
 import { ModelPicker } from './views/ModelPicker.tsx';
+import { ReadView } from './views/ReadView.tsx';
 
 export const SAMPLE_TEXT =
   'When the young people returned to the ballroom, it presented a decidedly changed appearance. ' +
   'Instead of an interior scene, it was a winter landscape. The floor was covered with snow-white ' +
-  'canvas, not laid on smoothly, but rumpled over bumps and hillocks, like a real snow field.';
+  'canvas, not laid on smoothly, but rumpled over bumps and hillocks, like a real snow field. The ' +
+  'numerous palms and evergreens that had decorated the room were powdered with flour and strewn ' +
+  'with tufts of cotton, like snow. Also diamond dust had been lightly sprinkled on them, and ' +
+  'glittering crystal icicles hung from the branches.';
 
-const ENCODE_DELAY_MS = 300;
+const VIEWS = [
+  { id: 'read', label: 'Read a text' },
+  { id: 'compare', label: 'Compare two texts' },
+] as const;
+type ViewId = (typeof VIEWS)[number]['id'];
 
-/** The readscope page. */
+function viewFromUrl(): ViewId {
+  const v = new URLSearchParams(location.search).get('view');
+  return VIEWS.find((x) => x.id === v)?.id ?? 'read';
+}
+
+/** The readscope page: model bar, view tabs, and the current view. */
 export function App() {
   const engine = useEngine();
-  const { load, retry, encode } = engine.actions;
+  const heads = useHeadsState();
+  const { load, retry } = engine.actions;
   const initial = useMemo<LoadOptions>(() => {
     const c = readChoices(location.search);
     return { source: c.source, backend: c.backend, dtype: c.dtype };
   }, []);
   const [text, setText] = useState(SAMPLE_TEXT);
-  const [result, setResult] = useState<EncodedText | null>(null);
+  const [view, setView] = useState<ViewId>(viewFromUrl);
 
   useEffect(() => {
     void load(initial);
@@ -31,50 +46,53 @@ export function App() {
   const onLoad = (options: LoadOptions) => {
     if (options.source.kind !== 'files') {
       const c = readChoices(location.search);
-      history.replaceState(
-        null,
-        '',
-        writeChoices({
-          ...c,
-          source: options.source,
-          backend: options.backend,
-          dtype: options.dtype,
-        }),
-      );
+      const search = writeChoices({
+        ...c,
+        source: options.source,
+        backend: options.backend,
+        dtype: options.dtype,
+      });
+      history.replaceState(null, '', `${search}&view=${view}`);
     }
     void load(options);
   };
 
-  const ready = engine.status === 'ready';
-  useEffect(() => {
-    if (!ready) return;
-    let live = true;
-    const timer = setTimeout(() => {
-      encode(text)
-        .then((r) => live && setResult(r))
-        .catch(() => live && setResult(null));
-    }, ENCODE_DELAY_MS);
-    return () => {
-      live = false;
-      clearTimeout(timer);
-    };
-  }, [ready, text, encode, engine.info]);
+  const selectView = (id: ViewId) => {
+    setView(id);
+    const q = new URLSearchParams(location.search);
+    q.set('view', id);
+    history.replaceState(null, '', `?${q.toString()}`);
+  };
 
   return (
-    <main>
+    <HeadsContext.Provider value={heads}>
       <header>
         <h1>readscope</h1>
         <p>
           How a transformer reads your text. Everything runs in this tab; the text never leaves it.
         </p>
       </header>
-      <label className="text-input">
-        Text
-        <textarea value={text} onChange={(e) => setText(e.target.value)} rows={6} />
-      </label>
-      <ModelPicker initial={initial} busy={engine.status === 'loading'} onLoad={onLoad} />
-      <EngineStatus engine={engine} onRetry={() => void retry()} />
-      {ready && result && <LayerSummary result={result} />}
-    </main>
+      <section className="model-bar" aria-label="Model">
+        <ModelPicker initial={initial} busy={engine.status === 'loading'} onLoad={onLoad} />
+        <EngineStatus engine={engine} onRetry={() => void retry()} />
+      </section>
+      <nav role="tablist" aria-label="Views">
+        {VIEWS.map((v) => (
+          <button
+            key={v.id}
+            role="tab"
+            type="button"
+            aria-selected={view === v.id}
+            onClick={() => selectView(v.id)}
+          >
+            {v.label}
+          </button>
+        ))}
+      </nav>
+      <main role="tabpanel" aria-label={VIEWS.find((v) => v.id === view)?.label}>
+        {view === 'read' && <ReadView text={text} onTextChange={setText} engine={engine} />}
+        {view === 'compare' && <CompareTexts initialA={text} />}
+      </main>
+    </HeadsContext.Provider>
   );
 }
