@@ -5,6 +5,8 @@
  * failed promises and sessions around.
  */
 import * as ort from 'onnxruntime-web/webgpu';
+// The wasm binary the `webgpu` bundle loads, emitted by Vite as one of the app's own assets.
+import ortWasmUrl from '../../node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.asyncify.wasm?url';
 import { Engine } from './engine.ts';
 import { EngineError, toErrorInfo } from './errors.ts';
 import type { EngineEvent, EngineRequest, LoadOptions } from './protocol.ts';
@@ -12,10 +14,8 @@ import { chooseBackend, type OrtModule } from './session.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
 
-// ORT's wasm is served by the app (see vite.config.ts), never fetched from a CDN.
-ort.env.wasm.wasmPaths = {
-  wasm: new URL('/ort/ort-wasm-simd-threaded.asyncify.wasm', self.location.origin).href,
-};
+// transformers.js points ORT at a CDN when it loads; the app serves the wasm itself.
+ort.env.wasm.wasmPaths = { wasm: new URL(ortWasmUrl, self.location.href).href };
 ort.env.wasm.proxy = false;
 
 let engine: Engine | null = null;
@@ -78,9 +78,13 @@ async function handle(request: EngineRequest) {
   }
 }
 
-self.onmessage = (e: MessageEvent<EngineRequest>) => {
-  const request = e.data;
-  handle(request).catch((err: unknown) => {
-    post({ status: 'error', requestId: request.requestId, error: toErrorInfo(err, 'run') });
-  });
-};
+// In a production build ORT's WASM threads start from this same bundled file (their worker name
+// begins with "em-pthread"); they must keep ORT's own message handler, not this loop.
+if (!self.name.startsWith('em-pthread')) {
+  self.onmessage = (e: MessageEvent<EngineRequest>) => {
+    const request = e.data;
+    handle(request).catch((err: unknown) => {
+      post({ status: 'error', requestId: request.requestId, error: toErrorInfo(err, 'run') });
+    });
+  };
+}

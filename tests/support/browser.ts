@@ -4,7 +4,7 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { createServer, type ViteDevServer } from 'vite';
+import { build, createServer, preview, type PreviewServer, type ViteDevServer } from 'vite';
 
 const CHROMIUM_CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser'];
 
@@ -58,6 +58,26 @@ export async function startApp(): Promise<{ server: ViteDevServer; url: string }
   await server.listen();
   const address = server.httpServer?.address();
   if (!address || typeof address === 'string') throw new Error('Vite server has no address');
+  return { server, url: `http://127.0.0.1:${address.port}` };
+}
+
+/** Builds the app for production into `outDir` and serves it with `vite preview`. */
+export async function startBuiltApp(
+  outDir: string,
+): Promise<{ server: PreviewServer; url: string }> {
+  await build({
+    configFile: 'vite.config.ts',
+    logLevel: 'error',
+    build: { outDir, emptyOutDir: true },
+  });
+  const server = await preview({
+    configFile: 'vite.config.ts',
+    logLevel: 'error',
+    build: { outDir },
+    preview: { port: 0, host: '127.0.0.1', strictPort: false },
+  });
+  const address = server.httpServer.address();
+  if (!address || typeof address === 'string') throw new Error('preview server has no address');
   return { server, url: `http://127.0.0.1:${address.port}` };
 }
 
