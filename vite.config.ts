@@ -1,5 +1,6 @@
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
+import { cspPlugin } from './scripts/csp.ts';
 
 // Threads in WASM need SharedArrayBuffer, which needs cross-origin isolation.
 const ISOLATION_HEADERS = {
@@ -8,7 +9,7 @@ const ISOLATION_HEADERS = {
 };
 
 export default defineConfig({
-  plugins: [react()],
+  plugins: [react(), cspPlugin()],
   server: { headers: ISOLATION_HEADERS, host: '127.0.0.1' },
   preview: { headers: ISOLATION_HEADERS, host: '127.0.0.1' },
   worker: { format: 'es' },

@@ -1,0 +1,113 @@
+/**
+ * Nothing the user gives leaves the device: on the production build (with its CSP), every request
+ * of a whole session is recorded, and none carries the user's text; only the app and the chosen
+ * model host are contacted, and the CSP refuses any other host.
+ */
+import type { Browser, BrowserContext, Request } from 'playwright-core';
+import type { PreviewServer } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, startBuiltApp } from '../support/browser.ts';
+import { HUB_ORG, startHub, type HubServer } from '../support/hub-server.ts';
+
+/** Words that appear nowhere but in what the "user" types. */
+const MARKERS = ['quokkazebrine', 'marshwiggle', 'plimsollade'];
+const USER_TEXT = `The ${MARKERS[0]} walked past the ${MARKERS[1]} by the harbour. It carried a ${MARKERS[2]} home.`;
+
+let browser: Browser;
+let context: BrowserContext;
+let app: PreviewServer;
+let hub: HubServer;
+let url: string;
+const requests: Request[] = [];
+
+beforeAll(async () => {
+  hub = await startHub();
+  process.env.READSCOPE_MODEL_HOSTS = hub.url;
+  ({ server: app, url } = await startBuiltApp('test-results/dist-privacy'));
+  browser = await launchBrowser();
+  context = await browser.newContext();
+  context.on('request', (r) => requests.push(r));
+});
+afterAll(async () => {
+  delete process.env.READSCOPE_MODEL_HOSTS;
+  await browser?.close();
+  await app?.close();
+  await hub?.close();
+});
+
+/** Every place a request could carry the markers: URL (raw or percent-encoded), headers, body. */
+function leaks(r: Request): string[] {
+  const body = r.postDataBuffer();
+  const haystacks = [
+    decodeURIComponent(r.url()).toLowerCase(),
+    JSON.stringify(r.headers()).toLowerCase(),
+    body ? body.toString('utf8').toLowerCase() : '',
+  ];
+  return MARKERS.filter((m) => haystacks.some((h) => h.includes(m)));
+}
+
+describe('a whole session on the production build', () => {
+  it('reads, compares, and sends the text nowhere', async () => {
+    const page = await context.newPage();
+    const hubHost = new URL(hub.url).host;
+    await page.goto(
+      `${url}/?source=hub&model=${HUB_ORG}/roberta-tiny&host=${encodeURIComponent(hub.url)}&backend=wasm`,
+    );
+    await page.getByTestId('backend-name').waitFor({ timeout: 120_000 });
+
+    const box = page.getByLabel('Text (stays in this tab)');
+    await box.fill(USER_TEXT);
+    // the layers table follows the new text once the worker has encoded it
+    await page.waitForFunction(
+      (n) =>
+        document.querySelector('.layer-summary h2')?.textContent?.includes(`${n} tokens`) === false,
+      0,
+    );
+    await page.waitForTimeout(1500);
+    await page.getByRole('tab', { name: 'Compare two texts' }).click();
+    await page.getByRole('tab', { name: 'Read a text' }).click();
+
+    expect(requests.length).toBeGreaterThan(5);
+    const hosts = new Set(requests.map((r) => new URL(r.url()).host));
+    for (const host of hosts) expect([new URL(url).host, hubHost]).toContain(host);
+    expect(requests.filter((r) => new URL(r.url()).host === hubHost).length).toBeGreaterThan(0);
+    for (const r of requests)
+      expect({ url: r.url(), leaks: leaks(r) }).toEqual({ url: r.url(), leaks: [] });
+    await page.close();
+  });
+
+  it('refuses, by its Content-Security-Policy, a host other than the app and the model host', async () => {
+    const page = await context.newPage();
+    await page.goto(url);
+    const before = requests.length;
+    const outcome = await page.evaluate(async () => {
+      const violations: string[] = [];
+      document.addEventListener('securitypolicyviolation', (e) =>
+        violations.push(e.violatedDirective),
+      );
+      const result = await fetch('http://127.0.0.2:9/collect', { method: 'POST', body: 'x' }).then(
+        () => 'sent',
+        () => 'refused',
+      );
+      await new Promise((r) => setTimeout(r, 100));
+      return { result, violations };
+    });
+    expect(outcome.result).toBe('refused');
+    expect(outcome.violations).toContain('connect-src');
+    expect(requests.slice(before).some((r) => r.url().includes('127.0.0.2'))).toBe(false);
+    await page.close();
+  });
+
+  it('the leak check itself catches text in a URL, a header or a body', () => {
+    const fake = (u: string, headers: Record<string, string> = {}, body?: string) =>
+      ({
+        url: () => u,
+        headers: () => headers,
+        postDataBuffer: () => (body ? Buffer.from(body) : null),
+      }) as unknown as Request;
+    expect(leaks(fake(`http://x/?q=${encodeURIComponent(USER_TEXT)}`))).toEqual(MARKERS);
+    expect(leaks(fake('http://x/', { 'x-text': MARKERS[1] }))).toEqual([MARKERS[1]]);
+    expect(leaks(fake('http://x/', {}, JSON.stringify({ text: USER_TEXT })))).toEqual(MARKERS);
+    expect(leaks(fake('http://x/models/roberta-tiny/config.json'))).toEqual([]);
+  });
+});
