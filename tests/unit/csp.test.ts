@@ -24,7 +24,7 @@ describe('content security policy', () => {
     expect(contentSecurityPolicy(HUB_HOSTS, true)).toContain(directive);
   });
 
-  it('keeps frame-ancestors out of the meta tag, where browsers ignore it', () => {
+  it('keeps frame-ancestors out of the meta tag, and scripts off eval and inline', () => {
     expect(contentSecurityPolicy(HUB_HOSTS, true)).toContain("frame-ancestors 'none'");
     expect(contentSecurityPolicy(HUB_HOSTS, false)).not.toContain('frame-ancestors');
     expect(contentSecurityPolicy(HUB_HOSTS, false)).not.toMatch(
