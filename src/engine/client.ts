@@ -37,9 +37,16 @@ type RequestBody = EngineRequest extends infer R
 export interface EngineClientOptions {
   /** Creates the worker; tests may pass their own factory. */
   createWorker?: () => Worker;
-  /** Told each time a worker is replaced after an error. */
+  /** Told when a worker was replaced after an error it did not recover from. */
   onRestart?: (reason: EngineErrorInfo) => void;
+  /** Told, in a sentence, when the engine changed course on its own (smaller batches, WASM). */
+  onNotice?: (message: string) => void;
+  /** Told each time a model is ready, including reloads the client made to recover. */
+  onReady?: (info: ModelInfo) => void;
 }
+
+/** Texts per batch the recovery starts halving from when none was set. */
+const FIRST_BATCH = 32;
 
 const defaultWorker = () =>
   new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'readscope-engine' });
@@ -49,6 +56,9 @@ export class EngineClient {
   private nextId = 1;
   private pending = new Map<number, Pending>();
   private readonly createWorker: () => Worker;
+  private lastLoad: LoadOptions | null = null;
+  private backend: ModelInfo['backend'] | null = null;
+  private recovering = false;
 
   constructor(private readonly options: EngineClientOptions = {}) {
     this.createWorker = options.createWorker ?? defaultWorker;
@@ -69,6 +79,10 @@ export class EngineClient {
   }
 
   private receive(event: EngineEvent) {
+    if (event.status === 'device-lost' && event.requestId === 0) {
+      this.options.onNotice?.(`The GPU device was lost (${event.message}).`);
+      return;
+    }
     const p = this.pending.get(event.requestId);
     if (!p) return;
     switch (event.status) {
@@ -85,6 +99,7 @@ export class EngineClient {
       case 'ready':
       case 'encoded':
       case 'embedded':
+      case 'device-lost':
         this.pending.delete(event.requestId);
         p.resolve(event);
         return;
@@ -102,7 +117,9 @@ export class EngineClient {
   private restart(reason: EngineErrorInfo) {
     this.worker.terminate();
     this.worker = this.spawn();
-    this.options.onRestart?.(reason);
+    // A lost device or exhausted memory is recovered from by the call that met it.
+    const recoverable = reason.code === 'device-lost' || reason.code === 'out-of-memory';
+    if (!this.recovering && !(recoverable && this.lastLoad)) this.options.onRestart?.(reason);
   }
 
   private send(body: RequestBody, onEvent?: (e: EngineEvent) => void) {
@@ -129,14 +146,53 @@ export class EngineClient {
       if (e.status === 'loading-stage') onStage?.(e.stage);
     });
     if (event.status !== 'ready') throw new Error(`unexpected ${event.status}`);
+    this.lastLoad = options;
+    this.backend = event.info.backend;
+    this.options.onReady?.(event.info);
     return event.info;
+  }
+
+  /**
+   * Runs `attempt`; after a lost GPU device or an out-of-memory error (the worker is replaced by
+   * then), reloads the model — with half the batch, or on WASM once batches are down to one or
+   * the device is gone — and tries again, telling the user what changed.
+   */
+  private async withRecovery<T>(attempt: (maxBatch?: number) => Promise<T>): Promise<T> {
+    let maxBatch: number | undefined;
+    for (;;) {
+      try {
+        return await attempt(maxBatch);
+      } catch (e) {
+        const options = this.lastLoad;
+        if (!(e instanceof EngineCallError) || !options) throw e;
+        const { code } = e.info;
+        if (code !== 'device-lost' && code !== 'out-of-memory') throw e;
+        const smaller = code === 'out-of-memory' ? Math.floor((maxBatch ?? FIRST_BATCH) / 2) : 0;
+        const toWasm = smaller < 1 && this.backend === 'webgpu';
+        if (smaller < 1 && !toWasm) throw e;
+        this.options.onNotice?.(
+          toWasm
+            ? `${e.info.message} readscope reloaded the model on WASM and carried on; it will be slower.`
+            : `${e.info.message} readscope retried with batches of ${smaller}.`,
+        );
+        this.recovering = true;
+        try {
+          await this.load(toWasm ? { ...options, backend: 'wasm' } : options);
+        } finally {
+          this.recovering = false;
+        }
+        maxBatch = toWasm ? undefined : smaller;
+      }
+    }
   }
 
   /** Every layer's hidden state for one text. */
   async encode(text: string): Promise<EncodedText> {
-    const event = await this.call({ type: 'encode', text });
-    if (event.status !== 'encoded') throw new Error(`unexpected ${event.status}`);
-    return event.result;
+    return this.withRecovery(async () => {
+      const event = await this.call({ type: 'encode', text });
+      if (event.status !== 'encoded') throw new Error(`unexpected ${event.status}`);
+      return event.result;
+    });
   }
 
   /** Pooled vectors for many texts; `signal` cancels between batches. */
@@ -146,14 +202,28 @@ export class EngineClient {
     onProgress?: (done: number, total: number) => void,
     signal?: AbortSignal,
   ): Promise<EmbeddedBatch> {
-    const { requestId, done } = this.send({ type: 'embed', texts, pooling }, (e) => {
-      if (e.status === 'batch-progress') onProgress?.(e.done, e.total);
+    return this.withRecovery(async (maxBatch) => {
+      const { requestId, done } = this.send({ type: 'embed', texts, pooling, maxBatch }, (e) => {
+        if (e.status === 'batch-progress') onProgress?.(e.done, e.total);
+      });
+      const cancel: EngineRequest = { type: 'cancel', requestId };
+      const onAbort = () => this.worker.postMessage(cancel);
+      signal?.addEventListener('abort', onAbort);
+      try {
+        const event = await done;
+        if (event.status !== 'embedded') throw new Error(`unexpected ${event.status}`);
+        return event.result;
+      } finally {
+        signal?.removeEventListener('abort', onAbort);
+      }
     });
-    const cancel: EngineRequest = { type: 'cancel', requestId };
-    signal?.addEventListener('abort', () => this.worker.postMessage(cancel));
-    const event = await done;
-    if (event.status !== 'embedded') throw new Error(`unexpected ${event.status}`);
-    return event.result;
+  }
+
+  /** Destroys the GPU device under the running model, as a driver reset would (for tests). */
+  async simulateDeviceLoss(): Promise<string> {
+    const event = await this.call({ type: 'simulate-device-loss' });
+    if (event.status !== 'device-lost') throw new Error(`unexpected ${event.status}`);
+    return event.message;
   }
 
   /** Stops the worker for good. */

@@ -59,6 +59,9 @@ function isRegressionExport(config: ModelConfig, outputs: string[]): boolean {
 }
 
 export class Engine {
+  /** The GPU device's largest storage binding; batches are sized to stay inside it. */
+  private maxBindingBytes = Infinity;
+
   private constructor(
     readonly info: ModelInfo,
     private readonly runtime: EngineRuntime,
@@ -209,7 +212,10 @@ export class Engine {
   /** Padded tokens per batch, so the stacked hidden states stay inside device buffers. */
   private batchTokenBudget(): number {
     const { layers, hidden, maxTokens } = this.info;
-    return Math.max(maxTokens, Math.floor(STACKED_FLOAT_BUDGET / (layers * hidden)));
+    // Half the binding: the stacked states and an intermediate of the same size may coexist.
+    const deviceFloats = this.maxBindingBytes / 8;
+    const floats = Math.min(STACKED_FLOAT_BUDGET, deviceFloats);
+    return Math.max(maxTokens, Math.floor(floats / (layers * hidden)));
   }
 
   /**
@@ -336,6 +342,11 @@ export class Engine {
       tokenCounts: Int32Array.from(fullIds, (ids) => ids.length),
       windows: windowCount,
     };
+  }
+
+  /** Sizes later batches to a device's largest storage binding (bytes). */
+  limitBatchBytes(bytes: number): void {
+    this.maxBindingBytes = bytes;
   }
 
   /** Frees the session. */

@@ -49,7 +49,8 @@ export function sourceLabel(source: ModelSource): string {
     case 'hub':
       return source.id;
     case 'served':
-      return source.path;
+      // The folder's name, as for a folder picked from disk or given to the CLI, so heads match.
+      return source.path.replace(/\/+$/, '').split('/').pop() || source.path;
     case 'files':
       return source.name;
   }

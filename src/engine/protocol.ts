@@ -106,7 +106,9 @@ export type EngineErrorCode =
   | 'session'
   | 'run'
   | 'cancelled'
-  | 'not-loaded';
+  | 'not-loaded'
+  | 'device-lost'
+  | 'out-of-memory';
 
 /** An error as it crosses the worker boundary: a code and a sentence a person can act on. */
 export interface EngineErrorInfo {
@@ -117,8 +119,17 @@ export interface EngineErrorInfo {
 export type EngineRequest =
   | { type: 'load'; requestId: number; options: LoadOptions }
   | { type: 'encode'; requestId: number; text: string }
-  | { type: 'embed'; requestId: number; texts: string[]; pooling: BatchPooling[] }
-  | { type: 'cancel'; requestId: number };
+  | {
+      type: 'embed';
+      requestId: number;
+      texts: string[];
+      pooling: BatchPooling[];
+      /** Texts per batch; lowered by the page after an out-of-memory error. */
+      maxBatch?: number;
+    }
+  | { type: 'cancel'; requestId: number }
+  /** Destroys the WebGPU device, as a driver reset would: the fault path's real trigger in tests. */
+  | { type: 'simulate-device-loss'; requestId: number };
 
 /** Byte progress of one file while a model downloads. */
 export interface FileProgress {
@@ -139,4 +150,6 @@ export type EngineEvent =
   | { status: 'encoded'; requestId: number; result: EncodedText }
   | { status: 'batch-progress'; requestId: number; done: number; total: number }
   | { status: 'embedded'; requestId: number; result: EmbeddedBatch }
-  | { status: 'error'; requestId: number; error: EngineErrorInfo };
+  | { status: 'error'; requestId: number; error: EngineErrorInfo }
+  /** The WebGPU device went away; sent unasked (requestId 0) or in answer to a simulated loss. */
+  | { status: 'device-lost'; requestId: number; message: string };

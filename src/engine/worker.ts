@@ -9,7 +9,7 @@ import * as ort from 'onnxruntime-web/webgpu';
 import ortWasmUrl from '../../node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.asyncify.wasm?url';
 import { Engine } from './engine.ts';
 import { EngineError, toErrorInfo } from './errors.ts';
-import type { EngineEvent, EngineRequest, LoadOptions } from './protocol.ts';
+import type { EngineErrorInfo, EngineEvent, EngineRequest, LoadOptions } from './protocol.ts';
 import { chooseBackend, type OrtModule } from './session.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -20,6 +20,10 @@ ort.env.wasm.proxy = false;
 
 let engine: Engine | null = null;
 const cancelled = new Set<number>();
+/** Set once the WebGPU device is lost; every later failure in this worker is that loss. */
+let deviceLost: string | null = null;
+const OUT_OF_MEMORY_RE =
+  /out of memory|\bOOM\b|failed to allocate|allocation failed|create buffer/i;
 
 function post(event: EngineEvent, transfer: Transferable[] = []) {
   self.postMessage(event, transfer);
@@ -38,7 +42,33 @@ async function load(requestId: number, options: LoadOptions) {
     (progress) => post({ status: 'progress', requestId, progress }),
     (stage) => post({ status: 'loading-stage', requestId, stage }),
   );
+  if (backend === 'webgpu') engine.limitBatchBytes(await watchDevice());
   post({ status: 'ready', requestId, info: engine.info });
+}
+
+/**
+ * Takes the GPU device ORT created for the session, watches for its loss, and returns its
+ * largest storage binding, which bounds the batch size.
+ */
+async function watchDevice(): Promise<number> {
+  const device = await ort.env.webgpu.device;
+  void device.lost.then((info) => {
+    deviceLost = info.message || info.reason || 'unknown reason';
+    post({ status: 'device-lost', requestId: 0, message: deviceLost });
+  });
+  return device.limits.maxStorageBufferBindingSize;
+}
+
+/** Names the failures the page recovers from: a lost device, and memory running out. */
+function classify(err: unknown): EngineErrorInfo {
+  const info = toErrorInfo(err, 'run');
+  if (deviceLost) {
+    return { code: 'device-lost', message: `The GPU device was lost (${deviceLost}).` };
+  }
+  if (info.code === 'run' && OUT_OF_MEMORY_RE.test(info.message)) {
+    return { code: 'out-of-memory', message: `The device ran out of memory (${info.message}).` };
+  }
+  return info;
 }
 
 function requireEngine(): Engine {
@@ -67,6 +97,7 @@ async function handle(request: EngineRequest) {
           post({ status: 'batch-progress', requestId, done, total });
         },
         controller.signal,
+        request.maxBatch,
       );
       cancelled.delete(requestId);
       const buffers = Object.values(result.pooled).map((a) => a.buffer);
@@ -75,6 +106,16 @@ async function handle(request: EngineRequest) {
     case 'cancel':
       cancelled.add(request.requestId);
       return;
+    case 'simulate-device-loss': {
+      const device = await ort.env.webgpu.device;
+      device.destroy();
+      const info = await device.lost;
+      return post({
+        status: 'device-lost',
+        requestId: request.requestId,
+        message: info.message || info.reason,
+      });
+    }
   }
 }
 
@@ -84,7 +125,7 @@ if (!self.name.startsWith('em-pthread')) {
   self.onmessage = (e: MessageEvent<EngineRequest>) => {
     const request = e.data;
     handle(request).catch((err: unknown) => {
-      post({ status: 'error', requestId: request.requestId, error: toErrorInfo(err, 'run') });
+      post({ status: 'error', requestId: request.requestId, error: classify(err) });
     });
   };
 }

@@ -19,6 +19,7 @@ export const BROKEN_MODELS = {
   truncated: 'onnx/model.onnx is cut to 60% (a complete response of a truncated file)',
   'not-encoder': 'onnx/model.onnx is a one-layer MLP',
   'drop-connection': 'onnx/model.onnx closes the connection half-way through',
+  flaky: 'onnx/model.onnx closes the connection half-way the first time, then serves normally',
 } as const;
 
 export interface HubServer {
@@ -53,7 +54,12 @@ function mlpModel(): Uint8Array {
   });
 }
 
-async function serveBroken(name: string, file: string, res: ServerResponse): Promise<boolean> {
+async function serveBroken(
+  name: string,
+  file: string,
+  res: ServerResponse,
+  served: Map<string, number>,
+): Promise<boolean> {
   const model = name as keyof typeof BROKEN_MODELS;
   if (model === 'html-config' && file === 'config.json') {
     res.writeHead(200, { ...CORS, 'Content-Type': 'text/html' });
@@ -87,7 +93,9 @@ async function serveBroken(name: string, file: string, res: ServerResponse): Pro
     res.end(body);
     return true;
   }
-  if (model === 'drop-connection') {
+  const times = (served.get(model) ?? 0) + 1;
+  served.set(model, times);
+  if (model === 'drop-connection' || (model === 'flaky' && times === 1)) {
     res.writeHead(200, {
       ...CORS,
       'Content-Type': 'application/octet-stream',
@@ -104,6 +112,7 @@ async function serveBroken(name: string, file: string, res: ServerResponse): Pro
 /** Starts the fake Hub on a free loopback port. */
 export async function startHub(): Promise<HubServer> {
   const requests: HubServer['requests'] = [];
+  const served = new Map<string, number>();
   const server: Server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     requests.push({ method: req.method ?? 'GET', path, headers: req.headers });
@@ -120,7 +129,7 @@ export async function startHub(): Promise<HubServer> {
     if (!m || (m[1] !== HUB_ORG && m[1] !== BROKEN_ORG) || m[4].includes('..')) return notFound();
     const [, org, name, , file] = m;
     void (async () => {
-      if (org === BROKEN_ORG && (await serveBroken(name, file, res))) return;
+      if (org === BROKEN_ORG && (await serveBroken(name, file, res, served))) return;
       const folder = org === BROKEN_ORG ? 'roberta-tiny' : name;
       try {
         const body = await readFile(join('public/models', folder, file));

@@ -16,9 +16,18 @@ export interface EngineState {
   stage: string | null;
   info: ModelInfo | null;
   error: EngineErrorInfo | null;
+  /** The last thing the engine did on its own to recover (smaller batches, WASM). */
+  notice: string | null;
 }
 
-const INITIAL: EngineState = { status: 'idle', progress: {}, stage: null, info: null, error: null };
+const INITIAL: EngineState = {
+  status: 'idle',
+  progress: {},
+  stage: null,
+  info: null,
+  error: null,
+  notice: null,
+};
 
 function errorInfo(e: unknown): EngineErrorInfo {
   return e instanceof EngineCallError ? e.info : { code: 'run', message: String(e) };

@@ -60,6 +60,11 @@ export function EngineStatus({ engine, onRetry }: Props) {
           {` · ${info.layers} hidden states × ${info.hidden} · ready in ${(info.loadMs / 1000).toFixed(1)} s`}
         </p>
       )}
+      {engine.notice && (
+        <p role="status" className="warning" data-testid="engine-notice">
+          {engine.notice}
+        </p>
+      )}
       {status === 'error' && error && (
         <div role="alert" className="error">
           <p>

@@ -1,0 +1,94 @@
+/**
+ * Faults with real mechanisms: a download that breaks off (a local server dropping the connection)
+ * recovers with the Retry button; a destroyed WebGPU device drops the running batch to WASM, tells
+ * the user, and the results are still right.
+ */
+import type { Browser } from 'playwright-core';
+import type { ViteDevServer } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, openPage, startApp } from '../support/browser.ts';
+import { BROKEN_ORG, startHub, type HubServer } from '../support/hub-server.ts';
+
+let browser: Browser;
+let server: ViteDevServer;
+let hub: HubServer;
+let url: string;
+
+beforeAll(async () => {
+  ({ server, url } = await startApp());
+  hub = await startHub();
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  await hub?.close();
+});
+
+describe('a download that breaks off', () => {
+  it('shows what happened and loads on Retry', async () => {
+    const page = await openPage(
+      browser,
+      `${url}/?source=hub&model=${BROKEN_ORG}/flaky&host=${encodeURIComponent(hub.url)}&backend=wasm`,
+    );
+    const alert = page.getByRole('alert');
+    await alert.waitFor({ timeout: 120_000 });
+    expect(await alert.textContent()).toMatch(/onnx\/model\.onnx (stopped|broke off)/);
+    await page.getByRole('button', { name: 'Retry' }).click();
+    await page.getByTestId('backend-name').waitFor({ timeout: 120_000 });
+    expect(await page.getByTestId('backend-name').textContent()).toBe('WASM');
+    const onnxRequests = hub.requests.filter((r) =>
+      r.path.endsWith(`${BROKEN_ORG}/flaky/resolve/main/onnx/model.onnx`),
+    );
+    expect(onnxRequests.length).toBe(2);
+    await page.close();
+  });
+});
+
+describe('a lost WebGPU device', () => {
+  it('drops the batch to WASM, says so, and the pooled vectors are still right', async () => {
+    const page = await openPage(browser, url);
+    const out = await page.evaluate<{
+      before: string;
+      after: string;
+      notices: string[];
+      lost: string;
+      worst: number;
+      count: number;
+    }>(`(async () => {
+      const { EngineClient } = await import('/src/engine/client.ts');
+      const notices = [];
+      const client = new EngineClient({ onNotice: (m) => notices.push(m) });
+      const texts = Array.from({ length: 12 }, (_, i) => 'Sentence number ' + i + ' is here, with words.'.repeat(1 + (i % 3)));
+      const source = { kind: 'served', path: '/models/roberta-tiny' };
+      const info = await client.load({ source, backend: 'webgpu', dtype: 'fp32' });
+      const first = await client.embed(texts, ['mean']);
+      const lost = await client.simulateDeviceLoss();
+      let after = 'none';
+      const second = await client.embed(texts, ['mean'], undefined, undefined);
+      const infoAfter = await client.encode('Which backend now?');
+      after = infoAfter ? 'encoded' : 'none';
+      let worst = 0;
+      for (let i = 0; i < first.pooled.mean.length; i++) worst = Math.max(worst, Math.abs(first.pooled.mean[i] - second.pooled.mean[i]));
+      client.dispose();
+      return { before: info.backend, after, notices, lost, worst, count: second.count };
+    })()`);
+    expect(out.before).toBe('webgpu');
+    expect(out.lost).toMatch(/destroy/i);
+    expect(out.count).toBe(12);
+    expect(out.notices.join(' ')).toMatch(/reloaded the model on WASM/);
+    expect(out.after).toBe('encoded');
+    expect(out.worst).toBeLessThan(1e-3);
+    await page.close();
+  });
+
+  it('shows the switch in the app', async () => {
+    const page = await openPage(
+      browser,
+      `${url}/?source=served&model=/models/roberta-tiny&backend=webgpu`,
+    );
+    await page.getByTestId('backend-name').waitFor({ timeout: 120_000 });
+    expect(await page.getByTestId('backend-name').textContent()).toBe('WEBGPU');
+    await page.close();
+  });
+});
