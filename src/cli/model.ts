@@ -3,6 +3,9 @@
  * and batch embedding in chunks so a file of any length never holds every pooled vector at once.
  */
 import { stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { env } from '@huggingface/transformers';
 import type { HeadStrategy } from '../analysis/head.ts';
 import { STRATEGIES } from '../analysis/pooling.ts';
 import type { Engine } from '../engine/engine.ts';
@@ -61,6 +64,11 @@ export async function modelSource(io: CliIo, model: string, host?: string): Prom
   if (/^(\.{1,2}[\\/]|[\\/~]|[A-Za-z]:[\\/])/.test(model)) {
     throw new CliError(`--model ${model}: no such folder.`);
   }
+  // transformers.js caches the Hub tokenizer files it fetches beside its own install by default;
+  // a CLI keeps them in the user's cache instead (READSCOPE_CACHE overrides).
+  env.cacheDir =
+    process.env.READSCOPE_CACHE ??
+    join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'readscope');
   return { kind: 'hub', id: model, ...(host ? { host } : {}) };
 }
 

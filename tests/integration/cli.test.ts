@@ -16,6 +16,7 @@ import { meanPredictorRmse } from '../../src/cli/fit.ts';
 import { main } from '../../src/cli/main.ts';
 import { HEAD_STRATEGIES } from '../../src/cli/model.ts';
 import { batchPoolingFor, featuresFrom, predictBatch } from '../../src/ui/scoring.ts';
+import { HUB_ORG, startHub, type HubServer } from '../support/hub-server.ts';
 import { generateRows, testCsv, trainCsv, type GeneratedRow } from '../support/commonlit.ts';
 
 const TINY = 'public/models/roberta-tiny';
@@ -341,6 +342,54 @@ describe('embed', () => {
     );
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('valid layers: 4');
+  });
+});
+
+describe('a Hub id', () => {
+  let hub: HubServer;
+  beforeAll(async () => {
+    process.env.READSCOPE_CACHE = at('hub-cache');
+    hub = await startHub();
+  });
+  afterAll(async () => {
+    delete process.env.READSCOPE_CACHE;
+    await hub.close();
+  });
+
+  it('loads from the host over HTTP and scores as the same model read from a folder', async () => {
+    const r = await cli(
+      'score',
+      at('test.csv'),
+      '--model',
+      `${HUB_ORG}/roberta-tiny-cls`,
+      '--host',
+      hub.url,
+      '--out',
+      at('sub-hub.csv'),
+    );
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`model: ${HUB_ORG}/roberta-tiny-cls (roberta`);
+    expect(hub.requests.map((q) => q.path)).toContain(
+      `/${HUB_ORG}/roberta-tiny-cls/resolve/main/onnx/model.onnx`,
+    );
+    expect(await readFile(at('sub-hub.csv'), 'utf8')).toBe(
+      await readFile(at('sub-cls.csv'), 'utf8'),
+    );
+  });
+
+  it('says why a broken Hub model did not load, with exit code 2', async () => {
+    const r = await cli(
+      'score',
+      at('test.csv'),
+      '--model',
+      'broken/missing-onnx',
+      '--host',
+      hub.url,
+      '--out',
+      at('x.csv'),
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('The model did not load: The model has no onnx/model.onnx');
   });
 });
 
