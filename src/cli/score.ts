@@ -16,6 +16,7 @@ import { batchPoolingFor, loadedModel, predictBatch } from '../ui/scoring.ts';
 import {
   CliError,
   EXIT_OK,
+  EXIT_UNEXPECTED,
   onePositional,
   parseCommandArgs,
   pathIn,
@@ -202,7 +203,8 @@ async function writeCsv(io: CliIo, file: string, build: () => string): Promise<v
   try {
     text = build();
   } catch (e) {
-    if (isDataError(e)) throw new CliError(`${file} was not written: ${e.message}`, 1);
+    if (isDataError(e))
+      throw new CliError(`${file} was not written: ${e.message}`, EXIT_UNEXPECTED);
     throw e;
   }
   await writeFile(pathIn(io, file), text);
