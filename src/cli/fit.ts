@@ -1,0 +1,264 @@
+/**
+ * `readscope fit`: a labelled train.csv in, a ridge head out. Features for every parameter-free
+ * strategy × valid layer come from one batch run; the sweep cross-validates each cell, the grid
+ * is printed, and the best cell (or the one asked for) is fitted on every row.
+ */
+import { availableParallelism } from 'node:os';
+import { writeFile } from 'node:fs/promises';
+import { createHead, headToJson, type HeadStrategy } from '../analysis/head.ts';
+import { STRATEGIES, poolOptionsFor, validLayers, type PoolOptions } from '../analysis/pooling.ts';
+import {
+  DEFAULT_FOLDS,
+  DEFAULT_SEED,
+  fitRidge,
+  sweepGrid,
+  type SweepEntry,
+  type SweepGrid,
+} from '../analysis/ridge.ts';
+import type { EmbeddedBatch, ModelInfo } from '../engine/protocol.ts';
+import { featuresFrom, loadedModel } from '../ui/scoring.ts';
+import {
+  CliError,
+  EXIT_OK,
+  intOption,
+  onePositional,
+  parseCommandArgs,
+  pathIn,
+  required,
+  type CliIo,
+} from './io.ts';
+import {
+  HEAD_STRATEGIES,
+  MODEL_HELP,
+  MODEL_OPTIONS,
+  loadModel,
+  parseStrategies,
+  poolingsFor,
+} from './model.ts';
+import { createProgress } from './progress.ts';
+import { readRows } from './rows.ts';
+import { sweepJobs, type CellJob } from './sweepPool.ts';
+
+export const FIT_HELP = `Usage: readscope fit train.csv --model M --out head.json [options]
+
+Extracts features for every pooling strategy × layer, cross-validates a ridge head on each,
+prints the CV-RMSE grid, fits the best cell on every row and writes the head JSON.
+
+Options:
+${MODEL_HELP}
+  --out FILE          head JSON to write (required)
+  --folds K           cross-validation folds (default ${DEFAULT_FOLDS})
+  --seed N            fold shuffle seed (default ${DEFAULT_SEED})
+  --strategies LIST   comma-separated subset of: ${HEAD_STRATEGIES.join(', ')}
+                      (default: all; pooler only where the model has a trained one)
+  --strategy S        fit this strategy instead of the best one
+  --layer L           fit this layer instead of the best one
+  --grid FILE         also write the grid (.json, or .csv: one row per strategy)
+  --workers N         worker threads for the sweep (default: all cores)
+  --skip-bad-rows     leave out rows that cannot be used instead of stopping
+  -h, --help          this help
+
+Exit codes: 0 ok, 1 unexpected error, 2 bad input.
+`;
+
+const OPTIONS = {
+  ...MODEL_OPTIONS,
+  out: { type: 'string' },
+  folds: { type: 'string' },
+  seed: { type: 'string' },
+  strategies: { type: 'string' },
+  strategy: { type: 'string' },
+  layer: { type: 'string' },
+  grid: { type: 'string' },
+  workers: { type: 'string' },
+  'skip-bad-rows': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** Runs `readscope fit`; returns the exit code. */
+export async function fit(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs('fit', args, OPTIONS);
+  if (values.help) {
+    io.stdout.write(FIT_HELP);
+    return EXIT_OK;
+  }
+  const input = onePositional('fit', positionals, 'labelled CSV file');
+  const out = required('fit', 'out', values.out);
+  const folds = intOption('folds', values.folds, DEFAULT_FOLDS, 2, 100);
+  const seed = intOption('seed', values.seed, DEFAULT_SEED, 0);
+  const workers = intOption('workers', values.workers, availableParallelism(), 1, 256);
+  const asked = values.strategies ? parseStrategies(values.strategies) : null;
+  const pickStrategy = values.strategy === undefined ? undefined : parseStrategies(values.strategy);
+  if (pickStrategy && pickStrategy.length !== 1) throw new CliError('--strategy takes one name.');
+  const pickLayer = values.layer === undefined ? undefined : intOption('layer', values.layer, 0, 0);
+
+  const { rows } = await readRows(io, input, 'train', values['skip-bad-rows'] ?? false);
+  if (rows.length < folds) {
+    throw new CliError(`${input}: ${rows.length} rows cannot be split into ${folds} folds.`);
+  }
+  const engine = await loadModel(io, values);
+  let batch: EmbeddedBatch;
+  const { info } = engine;
+  const strategies = chosenStrategies(asked, info);
+  if (pickStrategy && !strategies.includes(pickStrategy[0])) {
+    throw new CliError(`--strategy ${pickStrategy[0]} is not among the strategies swept.`);
+  }
+  try {
+    const progress = createProgress({
+      label: 'embedding',
+      total: rows.length,
+      unit: 'rows',
+      stream: io.stderr,
+      now: io.now,
+    });
+    batch = await engine.embed(
+      rows.map((r) => r.text),
+      poolingsFor(strategies),
+      (done) => progress.update(done),
+    );
+    progress.finish();
+  } finally {
+    await engine.release();
+  }
+
+  const poolOptions = poolOptionsFor(info.layers);
+  const jobs = cellJobs(strategies, batch, info, poolOptions);
+  const y = Float64Array.from(rows, (r) => r.target);
+  const sweepProgress = createProgress({
+    label: `sweeping ${jobs.length} cells, ${folds}-fold CV`,
+    total: jobs.length,
+    unit: 'cells',
+    stream: io.stderr,
+    now: io.now,
+  });
+  let cellsDone = 0;
+  const entries = await sweepJobs(jobs, y, { folds, seed }, workers, () =>
+    sweepProgress.update(++cellsDone),
+  );
+  sweepProgress.finish();
+  const grid = sweepGrid(entries, info.layers);
+  const chosen = chooseEntry(entries, pickStrategy?.[0], pickLayer);
+  const baseline = meanPredictorRmse(y);
+  io.stdout.write(gridTable(grid, chosen, baseline));
+
+  const job = jobs.find((j) => j.strategy === chosen.strategy && j.layer === chosen.layer)!;
+  const features = job.build();
+  const ridge = fitRidge(features, y, chosen.result.alpha);
+  const head = createHead({
+    model: loadedModel(info),
+    strategy: chosen.strategy as HeadStrategy,
+    layer: chosen.layer,
+    poolOptions,
+    ridge,
+    cv: chosen.result,
+    rows: rows.length,
+  });
+  await writeFile(pathIn(io, out), headToJson(head));
+  if (values.grid) await writeFile(pathIn(io, values.grid), gridFile(values.grid, grid, baseline));
+  io.stderr.write(
+    `wrote ${out}: ${chosen.strategy} at layer ${chosen.layer}, alpha ${chosen.result.alpha}, ` +
+      `CV RMSE ${chosen.result.rmse.toFixed(4)} ± ${chosen.result.rmseStd.toFixed(4)} ` +
+      `(predicting the mean: ${baseline.toFixed(4)})\n`,
+  );
+  return EXIT_OK;
+}
+
+/** The strategies to sweep; the pooler only where it was trained (RoBERTa's is random). */
+function chosenStrategies(asked: HeadStrategy[] | null, info: ModelInfo): HeadStrategy[] {
+  if (asked?.includes('pooler') && !info.hasTrainedPooler) {
+    throw new CliError(
+      `${info.modelId} has no trained pooler; leave "pooler" out of --strategies.`,
+    );
+  }
+  return asked ?? HEAD_STRATEGIES.filter((s) => s !== 'pooler' || info.hasTrainedPooler);
+}
+
+/** One job per strategy × valid layer; features are sliced from the batch when a worker is free. */
+function cellJobs(
+  strategies: readonly HeadStrategy[],
+  batch: EmbeddedBatch,
+  info: ModelInfo,
+  poolOptions: PoolOptions,
+): CellJob[] {
+  return strategies.flatMap((strategy) =>
+    validLayers(strategy, info.layers, poolOptions).map((layer) => {
+      const dim = STRATEGIES[strategy].outputSize(info.hidden);
+      return {
+        strategy,
+        layer,
+        dim,
+        build: () => ({
+          data: featuresFrom(batch, strategy, layer, poolOptions),
+          rows: batch.count,
+          cols: dim,
+        }),
+      };
+    }),
+  );
+}
+
+/** The cell asked for (either coordinate may be left to the sweep), else the best one. */
+function chooseEntry(
+  entries: readonly SweepEntry[],
+  strategy: HeadStrategy | undefined,
+  layer: number | undefined,
+): SweepEntry {
+  const candidates = entries.filter(
+    (e) =>
+      (strategy === undefined || e.strategy === strategy) &&
+      (layer === undefined || e.layer === layer),
+  );
+  if (!candidates.length) {
+    throw new CliError(
+      `No swept cell has ${[strategy && `strategy ${strategy}`, layer !== undefined && `layer ${layer}`].filter(Boolean).join(' and ')}.`,
+    );
+  }
+  return candidates.reduce((b, e) => (e.result.rmse < b.result.rmse ? e : b));
+}
+
+/** RMSE of predicting every row by the mean target: the bar any head must clear. */
+export function meanPredictorRmse(y: Float64Array): number {
+  const mean = y.reduce((s, v) => s + v, 0) / y.length;
+  return Math.sqrt(y.reduce((s, v) => s + (v - mean) ** 2, 0) / y.length);
+}
+
+/** The grid as a text table: one row per strategy, one column per layer, the chosen cell starred. */
+export function gridTable(grid: SweepGrid, chosen: SweepEntry, baseline: number): string {
+  const width = 8;
+  const nameWidth = Math.max(8, ...grid.strategies.map((s) => s.length)) + 2;
+  const head =
+    'CV RMSE'.padEnd(nameWidth) +
+    Array.from({ length: grid.layers }, (_, l) => `L${l}`.padStart(width)).join('');
+  const lines = grid.strategies.map(
+    (s, i) =>
+      s.padEnd(nameWidth) +
+      grid.rmse[i]
+        .map((v, l) => {
+          if (v === null) return '-'.padStart(width);
+          const mark = s === chosen.strategy && l === chosen.layer ? '*' : ' ';
+          return `${v.toFixed(4)}${mark}`.padStart(width);
+        })
+        .join(''),
+  );
+  return `${[head, ...lines].join('\n')}\n* chosen; predicting the mean gives ${baseline.toFixed(4)}\n`;
+}
+
+/** The grid as a file: JSON, or CSV with one row per strategy and one column per layer. */
+function gridFile(file: string, grid: SweepGrid, baseline: number): string {
+  if (file.toLowerCase().endsWith('.csv')) {
+    const header = ['strategy', ...Array.from({ length: grid.layers }, (_, l) => `layer${l}`)];
+    const lines = grid.strategies.map((s, i) => [
+      s,
+      ...grid.rmse[i].map((v) => (v === null ? '' : String(v))),
+    ]);
+    return `${[header, ...lines].map((l) => l.join(',')).join('\n')}\n`;
+  }
+  const best = grid.best && {
+    strategy: grid.best.strategy,
+    layer: grid.best.layer,
+    rmse: grid.best.result.rmse,
+    rmseStd: grid.best.result.rmseStd,
+    alpha: grid.best.result.alpha,
+  };
+  return `${JSON.stringify({ strategies: grid.strategies, layers: grid.layers, rmse: grid.rmse, rmseStd: grid.rmseStd, best, meanPredictorRmse: baseline }, null, 1)}\n`;
+}

@@ -1,0 +1,175 @@
+/**
+ * The model side of the CLI: `--model` as a folder or a Hub id, loading with progress on stderr,
+ * and batch embedding in chunks so a file of any length never holds every pooled vector at once.
+ */
+import { stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { env } from '@huggingface/transformers';
+import type { HeadStrategy } from '../analysis/head.ts';
+import { STRATEGIES } from '../analysis/pooling.ts';
+import type { Engine } from '../engine/engine.ts';
+import { EngineError } from '../engine/errors.ts';
+import { sourceLabel } from '../engine/load.ts';
+import { folderSource, loadNodeEngine } from '../engine/node.ts';
+import type { BatchPooling, Dtype, EmbeddedBatch, ModelSource } from '../engine/protocol.ts';
+import { CliError, EXIT_BAD_INPUT, EXIT_UNEXPECTED, intOption, pathIn, type CliIo } from './io.ts';
+import { createProgress, type Progress } from './progress.ts';
+
+/** Options every model-loading command shares, in `parseArgs` form. */
+export const MODEL_OPTIONS = {
+  model: { type: 'string' },
+  host: { type: 'string' },
+  dtype: { type: 'string' },
+  threads: { type: 'string' },
+} as const;
+
+/** Help text for the shared model options. */
+export const MODEL_HELP = `  --model M       a model folder (config.json, tokenizer files, onnx/) or a Hub id
+  --host URL      Hub host for a Hub id (default: https://huggingface.co/)
+  --dtype D       fp32 (default), fp16 or q8: which onnx/ file to load
+  --threads N     CPU threads for onnxruntime (default: all cores)`;
+
+/** Texts embedded per engine call: bounds memory (~40 kB per text and pooling for roberta-base). */
+export const CHUNK_TEXTS = 512;
+
+const DTYPES: readonly Dtype[] = ['fp32', 'fp16', 'q8'];
+
+/** The strategies a ridge head can sit on, in the order the grid lists them. */
+export const HEAD_STRATEGIES: readonly HeadStrategy[] = (
+  Object.keys(STRATEGIES) as (keyof typeof STRATEGIES)[]
+).filter((s): s is HeadStrategy => !STRATEGIES[s].needsFit);
+
+/** Strategy names from a comma-separated list, each checked. */
+export function parseStrategies(text: string): HeadStrategy[] {
+  const names = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const n of names) {
+    if (!(HEAD_STRATEGIES as readonly string[]).includes(n)) {
+      throw new CliError(`Unknown strategy "${n}"; choose from ${HEAD_STRATEGIES.join(', ')}.`);
+    }
+  }
+  if (!names.length) throw new CliError('Name at least one strategy.');
+  return names as HeadStrategy[];
+}
+
+/** Where `--model` points: an existing folder is read from disk; anything else is a Hub id. */
+export async function modelSource(io: CliIo, model: string, host?: string): Promise<ModelSource> {
+  const path = pathIn(io, model);
+  const info = await stat(path).catch(() => null);
+  if (info?.isDirectory()) return folderSource(path);
+  if (info) throw new CliError(`--model ${model} is a file; give the model's folder or a Hub id.`);
+  if (/^(\.{1,2}[\\/]|[\\/~]|[A-Za-z]:[\\/])/.test(model)) {
+    throw new CliError(`--model ${model}: no such folder.`);
+  }
+  // transformers.js caches the Hub tokenizer files it fetches beside its own install by default;
+  // a CLI keeps them in the user's cache instead (READSCOPE_CACHE overrides).
+  env.cacheDir =
+    process.env.READSCOPE_CACHE ??
+    join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'readscope');
+  return { kind: 'hub', id: model, ...(host ? { host } : {}) };
+}
+
+/** Loads the model named by the shared options, reporting stages and bytes on stderr. */
+export async function loadModel(
+  io: CliIo,
+  values: { model?: string; host?: string; dtype?: string; threads?: string },
+): Promise<Engine> {
+  if (!values.model) throw new CliError('--model is required (a model folder or a Hub id).');
+  const dtype = (values.dtype ?? 'fp32') as Dtype;
+  if (!DTYPES.includes(dtype)) {
+    throw new CliError(`--dtype must be one of ${DTYPES.join(', ')}; got "${values.dtype}".`);
+  }
+  const threads =
+    values.threads === undefined ? undefined : intOption('threads', values.threads, 1, 1, 1024);
+  const source = await modelSource(io, values.model, values.host);
+  const downloads = new Map<string, Progress>();
+  try {
+    const engine = await loadNodeEngine(source, {
+      dtype,
+      threads,
+      onStage: (stage) => {
+        for (const p of downloads.values()) p.finish();
+        downloads.clear();
+        io.stderr.write(
+          `model: ${stage === 'download' ? `reading ${sourceLabel(source)}` : stage}\n`,
+        );
+      },
+      onProgress: ({ file, loaded, total }) => {
+        if (source.kind !== 'hub') return; // local files arrive at once; only downloads need a bar
+        let bar = downloads.get(file);
+        if (!bar) {
+          bar = createProgress({
+            label: file,
+            total,
+            unit: 'bytes',
+            stream: io.stderr,
+            now: io.now,
+          });
+          downloads.set(file, bar);
+        }
+        bar.update(loaded, total);
+      },
+    });
+    const { info } = engine;
+    io.stderr.write(
+      `model: ${info.modelId} (${info.modelType}, ${info.layers} layers, hidden ${info.hidden}, ` +
+        `${info.dtype}, ${info.threads} threads) ready in ${(info.loadMs / 1000).toFixed(1)} s\n`,
+    );
+    return engine;
+  } catch (e) {
+    if (e instanceof EngineError) {
+      const isInput = !['network', 'session', 'run'].includes(e.code);
+      throw new CliError(
+        `The model did not load: ${e.message}`,
+        isInput ? EXIT_BAD_INPUT : EXIT_UNEXPECTED,
+      );
+    }
+    throw e;
+  }
+}
+
+/** The batch poolings that cover a set of strategies (see ui/scoring batchPoolingFor). */
+export function poolingsFor(strategies: readonly HeadStrategy[]): BatchPooling[] {
+  const out = new Set<BatchPooling>();
+  for (const s of strategies) {
+    if (s === 'wk' || s === 'pooler') out.add(s);
+    else {
+      out.add('cls');
+      out.add('mean');
+      if (s === 'max' || s === 'mean-max') out.add('max');
+    }
+  }
+  const order: BatchPooling[] = ['cls', 'mean', 'max', 'wk', 'pooler'];
+  return order.filter((p) => out.has(p));
+}
+
+/**
+ * Embeds texts `CHUNK_TEXTS` at a time and hands each chunk's batch (rows `start…`) to `onChunk`,
+ * with one progress line for the whole run.
+ */
+export async function embedInChunks(
+  io: CliIo,
+  engine: Engine,
+  texts: readonly string[],
+  pooling: readonly BatchPooling[],
+  onChunk: (batch: EmbeddedBatch, start: number) => void | Promise<void>,
+  label = 'embedding',
+  chunkTexts = CHUNK_TEXTS,
+): Promise<void> {
+  const progress = createProgress({
+    label,
+    total: texts.length,
+    unit: 'rows',
+    stream: io.stderr,
+    now: io.now,
+  });
+  for (let start = 0; start < texts.length; start += chunkTexts) {
+    const chunk = texts.slice(start, start + chunkTexts);
+    const batch = await engine.embed(chunk, pooling, (done) => progress.update(start + done));
+    await onChunk(batch, start);
+  }
+  progress.finish();
+}

@@ -1,0 +1,418 @@
+/**
+ * The CLI end to end on the committed fixtures (real onnxruntime-node, temp folders, no network):
+ * its files are checked byte for byte against the same pipeline called directly.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseHead, type Head } from '../../src/analysis/head.ts';
+import { poolOptionsFor, validLayers } from '../../src/analysis/pooling.ts';
+import { formatNumber, submissionCsv } from '../../src/data/submission.ts';
+import { folderSource, loadNodeEngine } from '../../src/engine/node.ts';
+import { predictLite } from '../../src/readability/lite.ts';
+import { meanPredictorRmse } from '../../src/cli/fit.ts';
+import { main } from '../../src/cli/main.ts';
+import { HEAD_STRATEGIES } from '../../src/cli/model.ts';
+import { batchPoolingFor, featuresFrom, predictBatch } from '../../src/ui/scoring.ts';
+import { HUB_ORG, startHub, type HubServer } from '../support/hub-server.ts';
+import { generateRows, testCsv, trainCsv, type GeneratedRow } from '../support/commonlit.ts';
+
+const TINY = 'public/models/roberta-tiny';
+const TINY_CLS = 'public/models/roberta-tiny-cls';
+
+let dir: string;
+const at = (name: string) => join(dir, name);
+const testRows = generateRows(60, 2);
+const trainRows = generateRows(80, 1);
+
+/** Runs the CLI in-process with collecting streams (stderr not a TTY). */
+async function cli(...argv: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(argv, {
+    stdout: { write: (s: string) => (stdout += s) },
+    stderr: { write: (s: string) => (stderr += s) },
+  });
+  return { code, stdout, stderr };
+}
+
+/** What the pipeline gives when called directly, as the CLI should have written it. */
+async function expectedSubmission(
+  model: string,
+  rows: readonly GeneratedRow[],
+  head: Head | null,
+): Promise<string> {
+  const engine = await loadNodeEngine(await folderSource(model));
+  try {
+    const texts = rows.map((r) => r.text);
+    const batch = await engine.embed(texts, head ? batchPoolingFor(head) : []);
+    const scores = head ? predictBatch(head, batch) : batch.scores!;
+    return submissionCsv(
+      rows.map((r) => r.id),
+      rows.map((r, i) => ({ id: r.id, target: scores[i] })),
+    );
+  } finally {
+    await engine.release();
+  }
+}
+
+function checkSubmissionShape(csv: string, rows: readonly GeneratedRow[]): void {
+  expect(csv.charCodeAt(0)).not.toBe(0xfeff);
+  expect(csv).not.toContain('\r');
+  const lines = csv.split('\n');
+  expect(lines[0]).toBe('id,target');
+  expect(lines.at(-1)).toBe('');
+  const body = lines.slice(1, -1).map((l) => l.split(','));
+  expect(body.map(([id]) => id)).toEqual(rows.map((r) => r.id));
+  for (const [, target] of body) expect(Number.isFinite(Number(target))).toBe(true);
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'readscope-cli-'));
+  await writeFile(at('test.csv'), testCsv(testRows));
+  await writeFile(at('train.csv'), trainCsv(trainRows));
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('score', () => {
+  it('scores with a one-label regression export on its own', async () => {
+    const r = await cli('score', at('test.csv'), '--model', TINY_CLS, '--out', at('sub-cls.csv'));
+    expect(r.stderr).toContain('wrote 60 scores');
+    expect(r.code).toBe(0);
+    const csv = await readFile(at('sub-cls.csv'), 'utf8');
+    checkSubmissionShape(csv, testRows);
+    expect(csv).toBe(await expectedSubmission(TINY_CLS, testRows, null));
+  });
+
+  it('scores with the lite model and no model at all', async () => {
+    const r = await cli(
+      'score',
+      at('test.csv'),
+      '--lite',
+      '--out',
+      at('sub-lite.csv'),
+      '--results',
+      at('results-lite.csv'),
+    );
+    expect(r.code).toBe(0);
+    const csv = await readFile(at('sub-lite.csv'), 'utf8');
+    checkSubmissionShape(csv, testRows);
+    const targets = csv
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(',')[1]);
+    expect(targets).toEqual(testRows.map((row) => formatNumber(predictLite(row.text).target)));
+    const results = (await readFile(at('results-lite.csv'), 'utf8')).split('\n');
+    expect(results[0]).toBe(
+      'id,target,lite,flesch,fleschKincaid,automatedReadability,colemanLiau,smog,daleChall,gunningFog,spache',
+    );
+    expect(results).toHaveLength(testRows.length + 2);
+  });
+
+  it('refuses a model that cannot score alone without a head', async () => {
+    const r = await cli('score', at('test.csv'), '--model', TINY, '--out', at('x.csv'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('not a one-label regression export');
+  });
+
+  it('stops on bad rows with their line numbers, or skips them and names the absent ids', async () => {
+    // Line 2-3: a two-line quoted text; line 4: too many fields; line 5: no text; line 6: a repeat.
+    const bad =
+      'id,excerpt\n' +
+      'a,"First line,\nsecond line."\n' +
+      'b,one,two\n' +
+      'c,  \n' +
+      'a,Again.\n' +
+      'd,Fine text.\n';
+    await writeFile(at('bad.csv'), bad);
+    const stopped = await cli('score', at('bad.csv'), '--lite', '--out', at('bad-out.csv'));
+    expect(stopped.code).toBe(2);
+    expect(stopped.stderr).toContain(
+      `${at('bad.csv')}:4: the row has 3 fields but the header has 2`,
+    );
+    expect(stopped.stderr).toContain(`${at('bad.csv')}:5: the text is empty (id c)`);
+    expect(stopped.stderr).toContain(`${at('bad.csv')}:6: the id "a" was already used on line 2`);
+    expect(stopped.stderr).toContain('--skip-bad-rows');
+    await expect(readFile(at('bad-out.csv'))).rejects.toThrow();
+
+    const skipped = await cli(
+      'score',
+      at('bad.csv'),
+      '--lite',
+      '--skip-bad-rows',
+      '--out',
+      at('bad-out.csv'),
+    );
+    expect(skipped.code).toBe(0);
+    expect(skipped.stderr).toContain('3 bad rows were skipped. Absent from the output: b, c.');
+    const ids = (await readFile(at('bad-out.csv'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => l.split(',')[0]);
+    expect(ids).toEqual(['id', 'a', 'd']);
+  });
+
+  it('stops on a whole-file problem with exit code 2', async () => {
+    await writeFile(at('nocol.csv'), 'id,body\n1,text\n');
+    const r = await cli('score', at('nocol.csv'), '--lite', '--out', at('x.csv'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('The header has no "excerpt" or "text" column (it has: id, body)');
+  });
+
+  it('answers a misspelt option or a missing file with exit code 2', async () => {
+    expect((await cli('score', at('test.csv'), '--lite', '--outt', 'x')).code).toBe(2);
+    const missing = await cli('score', at('nope.csv'), '--lite', '--out', at('x.csv'));
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('no such file');
+    expect((await cli('frobnicate')).code).toBe(2);
+  });
+});
+
+describe('fit, then score with the head', () => {
+  let head: Head;
+
+  it('sweeps every strategy × valid layer and writes a head that beats the mean', async () => {
+    const r = await cli(
+      'fit',
+      at('train.csv'),
+      '--model',
+      TINY,
+      '--out',
+      at('head.json'),
+      '--grid',
+      at('grid.json'),
+      '--workers',
+      '2',
+    );
+    expect(r.stderr).toContain('wrote');
+    expect(r.code).toBe(0);
+    const parsed = parseHead(await readFile(at('head.json'), 'utf8'));
+    if (!parsed.ok) throw new Error(parsed.reason);
+    head = parsed.head;
+    expect(head.modelId).toBe('roberta-tiny');
+    expect(head.rows).toBe(trainRows.length);
+
+    const grid = JSON.parse(await readFile(at('grid.json'), 'utf8')) as {
+      strategies: string[];
+      layers: number;
+      rmse: (number | null)[][];
+      meanPredictorRmse: number;
+    };
+    const swept = HEAD_STRATEGIES.filter((s) => s !== 'pooler'); // RoBERTa's pooler is untrained
+    expect(grid.strategies).toEqual(swept);
+    const options = poolOptionsFor(grid.layers);
+    swept.forEach((s, i) => {
+      const filled = grid.rmse[i].flatMap((v, l) => (v === null ? [] : [l]));
+      expect(filled, s).toEqual(validLayers(s, grid.layers, options));
+    });
+    const y = Float64Array.from(trainRows, (row) => row.target);
+    expect(grid.meanPredictorRmse).toBeCloseTo(meanPredictorRmse(y), 12);
+    expect(head.cvRmse).toBeLessThan(meanPredictorRmse(y));
+    expect(head.cvRmse).toBe(Math.min(...grid.rmse.flat().filter((v) => v !== null)));
+    expect(r.stdout).toMatch(/^CV RMSE +L0 +L1 +L2 +L3 +L4\n/);
+  });
+
+  it('gives the same grid on one thread as on a worker pool', async () => {
+    const r = await cli(
+      'fit',
+      at('train.csv'),
+      '--model',
+      TINY,
+      '--out',
+      at('head-1.json'),
+      '--grid',
+      at('grid-1.json'),
+      '--workers',
+      '1',
+    );
+    expect(r.code).toBe(0);
+    const pooled = JSON.parse(await readFile(at('grid.json'), 'utf8')) as { rmse: unknown };
+    const inline = JSON.parse(await readFile(at('grid-1.json'), 'utf8')) as { rmse: unknown };
+    expect(inline.rmse).toEqual(pooled.rmse);
+  });
+
+  it('fits the cell asked for', async () => {
+    const r = await cli(
+      'fit',
+      at('train.csv'),
+      '--model',
+      TINY,
+      '--out',
+      at('head-wk.json'),
+      '--strategies',
+      'cls,wk',
+      '--strategy',
+      'wk',
+      '--workers',
+      '1',
+    );
+    expect(r.code).toBe(0);
+    const parsed = parseHead(await readFile(at('head-wk.json'), 'utf8'));
+    expect(parsed.ok && [parsed.head.strategy, parsed.head.layer]).toEqual(['wk', 4]);
+  });
+
+  it('scores with the fitted head exactly as predictBatch does', async () => {
+    const r = await cli(
+      'score',
+      at('test.csv'),
+      '--model',
+      TINY,
+      '--head',
+      at('head.json'),
+      '--out',
+      at('sub-head.csv'),
+    );
+    expect(r.code).toBe(0);
+    const csv = await readFile(at('sub-head.csv'), 'utf8');
+    checkSubmissionShape(csv, testRows);
+    expect(csv).toBe(await expectedSubmission(TINY, testRows, head));
+  });
+
+  it('refuses a head fitted for another model, with the reason', async () => {
+    const r = await cli(
+      'score',
+      at('test.csv'),
+      '--model',
+      'public/models/bert-tiny',
+      '--head',
+      at('head.json'),
+      '--out',
+      at('x.csv'),
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('This head was fitted for roberta-tiny (fp32, hidden 32)');
+    expect(r.stderr).toContain('Load that model or fit a new head.');
+  });
+});
+
+describe('embed', () => {
+  it('writes one row of pooled features per id', async () => {
+    const r = await cli(
+      'embed',
+      at('test.csv'),
+      '--model',
+      TINY,
+      '--pooling',
+      'mean-max',
+      '--layer',
+      '2',
+      '--out',
+      at('features.csv'),
+    );
+    expect(r.code).toBe(0);
+    const lines = (await readFile(at('features.csv'), 'utf8')).trim().split('\n');
+    expect(lines[0]).toBe(['id', ...Array.from({ length: 64 }, (_, k) => `f${k}`)].join(','));
+    expect(lines).toHaveLength(testRows.length + 1);
+
+    const engine = await loadNodeEngine(await folderSource(TINY));
+    try {
+      const batch = await engine.embed(
+        testRows.map((row) => row.text),
+        ['cls', 'mean', 'max'],
+      );
+      const features = featuresFrom(batch, 'mean-max', 2, poolOptionsFor(batch.layers));
+      lines.slice(1).forEach((line, i) => {
+        const [id, ...values] = line.split(',');
+        expect(id).toBe(testRows[i].id);
+        expect(values.map(Number)).toEqual(Array.from(features.subarray(i * 64, (i + 1) * 64)));
+      });
+    } finally {
+      await engine.release();
+    }
+  });
+
+  it('refuses a layer the pooling cannot sit at', async () => {
+    const r = await cli(
+      'embed',
+      at('test.csv'),
+      '--model',
+      TINY,
+      '--pooling',
+      'wk',
+      '--layer',
+      '1',
+      '--out',
+      at('x.csv'),
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('valid layers: 4');
+  });
+});
+
+describe('a Hub id', () => {
+  let hub: HubServer;
+  beforeAll(async () => {
+    process.env.READSCOPE_CACHE = at('hub-cache');
+    hub = await startHub();
+  });
+  afterAll(async () => {
+    delete process.env.READSCOPE_CACHE;
+    await hub.close();
+  });
+
+  it('loads from the host over HTTP and scores as the same model read from a folder', async () => {
+    const r = await cli(
+      'score',
+      at('test.csv'),
+      '--model',
+      `${HUB_ORG}/roberta-tiny-cls`,
+      '--host',
+      hub.url,
+      '--out',
+      at('sub-hub.csv'),
+    );
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`model: ${HUB_ORG}/roberta-tiny-cls (roberta`);
+    expect(hub.requests.map((q) => q.path)).toContain(
+      `/${HUB_ORG}/roberta-tiny-cls/resolve/main/onnx/model.onnx`,
+    );
+    expect(await readFile(at('sub-hub.csv'), 'utf8')).toBe(
+      await readFile(at('sub-cls.csv'), 'utf8'),
+    );
+  });
+
+  it('says why a broken Hub model did not load, with exit code 2', async () => {
+    const r = await cli(
+      'score',
+      at('test.csv'),
+      '--model',
+      'broken/missing-onnx',
+      '--host',
+      hub.url,
+      '--out',
+      at('x.csv'),
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('The model did not load: The model has no onnx/model.onnx');
+  });
+});
+
+describe('bin/readscope.mjs', () => {
+  const launch = (...args: string[]) =>
+    spawnSync(process.execPath, ['bin/readscope.mjs', ...args], { encoding: 'utf8' });
+
+  it('prints help and exits 0', () => {
+    const r = launch('score', '--help');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('Usage: readscope score');
+  });
+
+  it('scores with the lite model end to end', async () => {
+    const r = launch('score', at('test.csv'), '--lite', '--out', at('sub-launch.csv'));
+    expect(r.stderr).toContain('wrote 60 scores');
+    expect(r.status).toBe(0);
+    expect(await readFile(at('sub-launch.csv'), 'utf8')).toBe(
+      await readFile(at('sub-lite.csv'), 'utf8'),
+    );
+  });
+
+  it('exits 2 on bad input', () => {
+    expect(launch('score', at('test.csv')).status).toBe(2);
+  });
+});
