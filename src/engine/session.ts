@@ -3,7 +3,7 @@
  * onnxruntime is injected so the same code runs on onnxruntime-web and onnxruntime-node.
  */
 import { EngineError } from './errors.ts';
-import type { Backend, BackendChoice, ModelInfo } from './protocol.ts';
+import type { Backend, BackendChoice, Dtype, ModelInfo } from './protocol.ts';
 
 /** The slice of an onnxruntime tensor the engine reads. */
 export interface OrtTensor {
@@ -51,12 +51,34 @@ export async function probeWebGpu(): Promise<AdapterInfo | null> {
   return { description, isSoftwareAdapter, hasShaderF16: adapter.features.has('shader-f16') };
 }
 
-/** Resolves the user's choice against what the browser offers. */
+/**
+ * Resolves the user's backend and dtype against what the browser offers: q8 runs on WASM (ORT's
+ * WebGPU EP would quietly run its quantised ops on the CPU), fp16 needs WebGPU with shader-f16.
+ */
 export async function chooseBackend(
   choice: BackendChoice,
+  dtype: Dtype = 'fp32',
 ): Promise<{ backend: Exclude<Backend, 'cpu'>; adapter?: AdapterInfo }> {
+  if (dtype === 'q8') {
+    if (choice === 'webgpu') {
+      throw new EngineError(
+        'session',
+        'q8 models run on WASM: on WebGPU their quantised operators fall back to the CPU. Choose WASM for q8, or fp32/fp16 for WebGPU.',
+      );
+    }
+    return { backend: 'wasm' };
+  }
+  if (dtype === 'fp16' && choice === 'wasm') {
+    throw new EngineError('session', 'fp16 models run on WebGPU only. Choose fp32 or q8 for WASM.');
+  }
   if (choice === 'wasm') return { backend: 'wasm' };
   const adapter = await probeWebGpu();
+  if (adapter && dtype === 'fp16' && !adapter.hasShaderF16) {
+    throw new EngineError(
+      'session',
+      `This GPU (${adapter.description}) has no shader-f16 support, which fp16 models need. Choose fp32.`,
+    );
+  }
   if (adapter) return { backend: 'webgpu', adapter };
   if (choice === 'webgpu') {
     throw new EngineError(

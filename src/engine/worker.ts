@@ -32,7 +32,7 @@ function post(event: EngineEvent, transfer: Transferable[] = []) {
 async function load(requestId: number, options: LoadOptions) {
   await engine?.release().catch(() => undefined);
   engine = null;
-  const { backend, adapter } = await chooseBackend(options.backend);
+  const { backend, adapter } = await chooseBackend(options.backend, options.dtype);
   const cores = self.navigator.hardwareConcurrency || 1;
   const threads = self.crossOriginIsolated ? Math.max(1, options.threads ?? cores) : 1;
   ort.env.wasm.numThreads = threads;

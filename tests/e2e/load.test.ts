@@ -164,3 +164,59 @@ describe('a browser with no WebGPU adapter', () => {
     await page.close();
   });
 });
+
+describe('dtype and backend that do not go together', () => {
+  it.each([
+    ['q8', 'webgpu', /q8 models run on WASM/],
+    ['fp16', 'wasm', /fp16 models run on WebGPU only/],
+    ['fp16', 'webgpu', /no shader-f16 support|no onnx\/model_fp16\.onnx/],
+  ])('%s on %s is refused with a reason', async (dtype, backend, message) => {
+    const page = await openPage(browser, url);
+    const args = JSON.stringify({ dtype, backend });
+    const out = await page.evaluate<{
+      code: string;
+      message: string;
+    }>(`(async ({ dtype, backend }) => {
+      const { EngineClient } = await import('/src/engine/client.ts');
+      const client = new EngineClient();
+      try {
+        await client.load({ source: { kind: 'served', path: '/models/roberta-tiny' }, backend, dtype });
+        return { code: 'loaded', message: '' };
+      } catch (e) {
+        return e.info;
+      } finally {
+        client.dispose();
+      }
+    })(${args})`);
+    expect(out.code).not.toBe('loaded');
+    expect(out.message).toMatch(message);
+    await page.close();
+  });
+});
+
+describe('a model folder picked from disk', () => {
+  it('loads through the folder picker, files staying on the device', async () => {
+    const page = await openPage(
+      browser,
+      `${url}/?source=served&model=/models/bert-tiny&backend=wasm`,
+    );
+    await page.getByTestId('backend-name').waitFor({ timeout: 120_000 });
+    const before = new Set<string>();
+    page.on('request', (r) => before.add(new URL(r.url()).pathname));
+    await page.getByLabel('Source').selectOption('files');
+    await page
+      .getByLabel('Model folder (stays on this device)')
+      .setInputFiles('public/models/roberta-tiny');
+    await page.getByRole('button', { name: 'Load model' }).click();
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid=backend]')?.textContent?.includes('roberta-tiny'),
+      null,
+      {
+        timeout: 120_000,
+      },
+    );
+    expect(await page.getByTestId('backend').textContent()).toContain('5 hidden states');
+    expect([...before].some((p) => p.includes('/models/roberta-tiny/'))).toBe(false);
+    await page.close();
+  });
+});
