@@ -47,6 +47,8 @@ interface Swept {
   info: ModelInfo;
   poolOptions: PoolOptions;
   fileName: string;
+  /** Texts whose features came from the cache rather than the model. */
+  cached: number;
 }
 
 type FitState =
@@ -139,6 +141,7 @@ export function FitView({ engine }: Props) {
     setInspected(null);
     setNote(null);
     setState({ phase: 'extracting', progress: null, isStopping: false });
+    let cached = 0;
     try {
       const table = await extractFeatures({
         texts,
@@ -146,8 +149,10 @@ export function FitView({ engine }: Props) {
         db,
         embed: (t, p) => embed(t, p),
         signal: c.signal,
-        onProgress: (progress) =>
-          setState((s) => (s.phase === 'extracting' ? { ...s, progress } : s)),
+        onProgress: (progress) => {
+          cached = progress.cached;
+          setState((s) => (s.phase === 'extracting' ? { ...s, progress } : s));
+        },
       });
       if (!table) return setState({ phase: 'cancelled' });
       const { cells, poolOptions } = sweepPlan(info.layers);
@@ -172,6 +177,7 @@ export function FitView({ engine }: Props) {
         info,
         poolOptions,
         fileName,
+        cached,
       };
       setState({ phase: 'swept', swept });
       const best = swept.grid.best;
@@ -297,8 +303,9 @@ export function FitView({ engine }: Props) {
         <section aria-label="Sweep results" data-testid="sweep-results">
           <p>
             {swept.entries.length} heads cross-validated on {swept.y.length} rows of{' '}
-            {swept.fileName} with {swept.info.modelId}. Always predicting the mean target scores an
-            RMSE of <span className="mono">{meanRmse.toFixed(3)}</span>
+            {swept.fileName} with {swept.info.modelId} (features of {swept.cached} texts read from
+            the cache, {swept.y.length - swept.cached} computed). Always predicting the mean target
+            scores an RMSE of <span className="mono">{meanRmse.toFixed(3)}</span>
             {swept.grid.best &&
               `; the best head, ${STRATEGIES[swept.grid.best.strategy].label} at layer ${swept.grid.best.layer}, scores ${swept.grid.best.result.rmse.toFixed(3)}`}
             .
