@@ -167,3 +167,45 @@ it('resumes after a reload mid-run and writes a file identical to the unbroken r
   expect(await storedRows(page)).toEqual([{ scoredRows: ROWS, totalRows: ROWS }]);
   await context.close();
 });
+
+it('refuses a file without an id column, and scores with the lite model when no head fits', async () => {
+  const context = await browser.newContext();
+  const page = await openPage(
+    context,
+    `${url}/?source=served&model=/models/roberta-tiny&backend=wasm&view=batch`,
+  );
+  await page.getByTestId('backend-name').waitFor({ timeout: LOAD_TIMEOUT });
+  const input = page.getByLabel('Texts to score (CSV)');
+  await input.setInputFiles({
+    name: 'wrong.csv',
+    mimeType: 'text/csv',
+    buffer: Buffer.from('name,excerpt\nx,Some text.\n'),
+  });
+  expect(await page.getByRole('alert').textContent()).toMatch(
+    /wrong.csv cannot be used\. The header has no "id" column \(it has: name, excerpt\)/,
+  );
+
+  const small = commonLitCsv({ rows: 30, seed: 3 });
+  await input.setInputFiles({
+    name: 'small.csv',
+    mimeType: 'text/csv',
+    buffer: Buffer.from(small.csv),
+  });
+  await page.getByTestId('csv-summary').waitFor();
+  // No head is saved and roberta-tiny is not a regression export: the lite model is the scorer.
+  expect(await page.getByTestId('scorer-used').textContent()).toMatch(/the lite model/);
+  expect(await page.getByText(/roberta-tiny is not a fine-tuned regression export/).count()).toBe(
+    1,
+  );
+  await page.getByRole('button', { name: 'Score 30 rows' }).click();
+  await page.getByTestId('batch-status').filter({ hasText: 'Done' }).waitFor({ timeout: 60_000 });
+  const text = (await download(page, 'Download submission.csv')).toString('utf8');
+  expect(
+    text
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(',')[0]),
+  ).toEqual(small.ids);
+  await context.close();
+});
