@@ -7,6 +7,8 @@ import { CompareTexts } from './views/CompareTexts.tsx';
 import { EngineStatus } from './views/EngineStatus.tsx';
 import { ModelPicker } from './views/ModelPicker.tsx';
 import { ReadView } from './views/ReadView.tsx';
+import { BatchView } from './views/batch/BatchView.tsx';
+import { FitView } from './views/batch/FitView.tsx';
 
 export const SAMPLE_TEXT =
   'When the young people returned to the ballroom, it presented a decidedly changed appearance. ' +
@@ -19,6 +21,8 @@ export const SAMPLE_TEXT =
 const VIEWS = [
   { id: 'read', label: 'Read a text' },
   { id: 'compare', label: 'Compare two texts' },
+  { id: 'batch', label: 'Score a file' },
+  { id: 'fit', label: 'Fit heads' },
 ] as const;
 type ViewId = (typeof VIEWS)[number]['id'];
 
@@ -92,6 +96,8 @@ export function App() {
       <main role="tabpanel" aria-label={VIEWS.find((v) => v.id === view)?.label}>
         {view === 'read' && <ReadView text={text} onTextChange={setText} engine={engine} />}
         {view === 'compare' && <CompareTexts initialA={text} />}
+        {view === 'batch' && <BatchView engine={engine} />}
+        {view === 'fit' && <FitView engine={engine} />}
       </main>
     </HeadsContext.Provider>
   );

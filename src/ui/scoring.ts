@@ -21,8 +21,11 @@ export function batchPoolingFor(head: Head): BatchPooling[] {
   }
 }
 
+/** The pooled vectors of a batch, from the engine or rebuilt from cached features. */
+export type PooledVectors = Pick<EmbeddedBatch, 'count' | 'layers' | 'hidden' | 'pooled'>;
+
 /** Slices one layer out of `[count, layers, hidden]` into `[count, hidden]`. */
-export function layerOf(data: Float32Array, batch: EmbeddedBatch, layer: number): Float32Array {
+export function layerOf(data: Float32Array, batch: PooledVectors, layer: number): Float32Array {
   const { count, layers, hidden } = batch;
   const out = new Float32Array(count * hidden);
   for (let i = 0; i < count; i++) {
@@ -34,7 +37,7 @@ export function layerOf(data: Float32Array, batch: EmbeddedBatch, layer: number)
 
 /** A strategy's features `[count, dim]` at a layer, from an engine batch. */
 export function featuresFrom(
-  batch: EmbeddedBatch,
+  batch: PooledVectors,
   strategy: ParameterFreeStrategy | 'pooler',
   layer: number,
   options: Head['poolOptions'] = {},
@@ -68,7 +71,7 @@ export function featuresFrom(
 }
 
 /** A head's predictions for every text of a batch. */
-export function predictBatch(head: Head, batch: EmbeddedBatch): Float64Array {
+export function predictBatch(head: Head, batch: PooledVectors): Float64Array {
   return predictHead(head, featuresFrom(batch, head.strategy, head.layer, head.poolOptions));
 }
 

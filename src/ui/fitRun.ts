@@ -1,0 +1,126 @@
+/**
+ * Features for fitting, without React: every layer's CLS, mean, max and WK vector for each text,
+ * extracted once and cached in IndexedDB by model and text hash, then the sweep's cells.
+ */
+import {
+  poolOptionsFor,
+  validLayers,
+  type ParameterFreeStrategy,
+  type PoolOptions,
+} from '../analysis/pooling.ts';
+import { hashText } from '../data/hash.ts';
+import { getFeatures, putFeatures, type Store } from '../data/store.ts';
+import type { BatchPooling, EmbeddedBatch, ModelInfo } from '../engine/protocol.ts';
+import { chunksOf } from './batchRun.ts';
+import type { PooledVectors } from './scoring.ts';
+
+/** The poolings cached per text; every parameter-free strategy is built from these. */
+export const FIT_POOLINGS = ['cls', 'mean', 'max', 'wk'] as const satisfies BatchPooling[];
+
+/** Parameter-free strategies the sweep fits (the pooler only where it was trained: not here). */
+export const SWEEP_STRATEGIES: readonly ParameterFreeStrategy[] = [
+  'cls',
+  'mean',
+  'max',
+  'mean-max',
+  'concat-last4',
+  'mean-last-k',
+  'weighted-uniform',
+  'wk',
+];
+
+/** One (strategy, layer) cell of the sweep. */
+export interface SweepCellId {
+  strategy: ParameterFreeStrategy;
+  layer: number;
+}
+
+/** Every cell the sweep fits for a model with `layers` hidden states, and the options used. */
+export function sweepPlan(layers: number): { cells: SweepCellId[]; poolOptions: PoolOptions } {
+  const poolOptions = poolOptionsFor(layers);
+  const cells = SWEEP_STRATEGIES.flatMap((strategy) =>
+    validLayers(strategy, layers, poolOptions).map((layer) => ({ strategy, layer })),
+  );
+  return { cells, poolOptions };
+}
+
+/** How far extraction has got; `cached` texts came from the store without running the model. */
+export interface ExtractProgress {
+  done: number;
+  total: number;
+  cached: number;
+}
+
+export interface ExtractArgs {
+  texts: readonly string[];
+  info: ModelInfo;
+  db: Store | null;
+  embed: (texts: string[], pooling: BatchPooling[]) => Promise<EmbeddedBatch>;
+  chunkRows?: number;
+  /** Checked between chunks; what was extracted stays cached. */
+  signal?: AbortSignal;
+  onProgress?: (p: ExtractProgress) => void;
+}
+
+/** Every text's pooled vectors `[count, layers, hidden]`, from the cache or the model; null if cancelled. */
+export async function extractFeatures(args: ExtractArgs): Promise<PooledVectors | null> {
+  const { texts, info, db, signal } = args;
+  const { layers, hidden } = info;
+  const row = layers * hidden;
+  const count = texts.length;
+  const pooled = Object.fromEntries(
+    FIT_POOLINGS.map((p) => [p, new Float32Array(count * row)]),
+  ) as Record<(typeof FIT_POOLINGS)[number], Float32Array>;
+  const keyOf = (textHash: string) => ({ modelId: info.modelId, dtype: info.dtype, textHash });
+  const hashes = await Promise.all(texts.map(hashText));
+  const missing: number[] = [];
+  let cached = 0;
+  for (let i = 0; i < count; i++) {
+    const record = db ? await getFeatures(db, keyOf(hashes[i])).catch(() => undefined) : undefined;
+    const shapeOk =
+      record?.shape.length === 3 &&
+      record.shape[0] === FIT_POOLINGS.length &&
+      record.shape[1] === layers &&
+      record.shape[2] === hidden;
+    if (!record || !shapeOk) {
+      missing.push(i);
+      continue;
+    }
+    FIT_POOLINGS.forEach((p, k) =>
+      pooled[p].set(record.data.subarray(k * row, (k + 1) * row), i * row),
+    );
+    cached++;
+  }
+  let done = cached;
+  args.onProgress?.({ done, total: count, cached });
+  for (const chunk of chunksOf(missing, args.chunkRows ?? 32)) {
+    if (signal?.aborted) return null;
+    const batch = await args.embed(
+      chunk.map((i) => texts[i]),
+      [...FIT_POOLINGS],
+    );
+    await Promise.all(
+      chunk.map((i, b) => {
+        const data = new Float32Array(FIT_POOLINGS.length * row); // [poolings, layers, hidden]
+        FIT_POOLINGS.forEach((p, k) => {
+          const src = batch.pooled[p];
+          if (!src) throw new Error(`the engine returned no ${p} pooling`);
+          const vec = src.subarray(b * row, (b + 1) * row);
+          data.set(vec, k * row);
+          pooled[p].set(vec, i * row);
+        });
+        // A cache that will not store (quota, private window) costs speed next time, not results.
+        return db
+          ? putFeatures(db, {
+              ...keyOf(hashes[i]),
+              shape: [FIT_POOLINGS.length, layers, hidden],
+              data,
+            }).catch(() => undefined)
+          : undefined;
+      }),
+    );
+    done += chunk.length;
+    args.onProgress?.({ done, total: count, cached });
+  }
+  return { count, layers, hidden, pooled };
+}

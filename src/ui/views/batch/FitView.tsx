@@ -1,0 +1,354 @@
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { createHead } from '../../../analysis/head.ts';
+import { meanPredictorRmse, rmse } from '../../../analysis/oof.ts';
+import { STRATEGIES, type PoolOptions } from '../../../analysis/pooling.ts';
+import {
+  DEFAULT_FOLDS,
+  DEFAULT_SEED,
+  sweepGrid,
+  type RidgeModel,
+  type SweepEntry,
+  type SweepGrid,
+} from '../../../analysis/ridge.ts';
+import { goodRows, rowProblems } from '../../../data/csv.ts';
+import type { ModelInfo } from '../../../engine/protocol.ts';
+import {
+  extractFeatures,
+  sweepPlan,
+  type ExtractProgress,
+  type SweepCellId,
+} from '../../fitRun.ts';
+import type { useEngine } from '../../hooks/useEngine.ts';
+import { useHeads } from '../../hooks/useHeads.ts';
+import { loadedModel } from '../../scoring.ts';
+import { SweepClient } from '../../workers/sweepClient.ts';
+import { CsvPicker } from './CsvPicker.tsx';
+import { HeadList } from './HeadList.tsx';
+import { PredictedVsTarget } from './PredictedVsTarget.tsx';
+import { RmseByLayer } from './RmseByLayer.tsx';
+import { RowProblems } from './RowProblems.tsx';
+import { RunProgress } from './RunProgress.tsx';
+import { SweepHeatmap } from './SweepHeatmap.tsx';
+import { useCsvFile } from './useCsvFile.ts';
+import { useStore } from './useStore.ts';
+import './batch.css';
+
+interface Props {
+  engine: ReturnType<typeof useEngine>;
+}
+
+/** Fewest labelled rows a 5-fold CV makes sense on. */
+const MIN_ROWS = 10;
+
+interface Swept {
+  entries: SweepEntry[];
+  grid: SweepGrid;
+  y: Float64Array;
+  info: ModelInfo;
+  poolOptions: PoolOptions;
+  fileName: string;
+  /** Texts whose features came from the cache rather than the model. */
+  cached: number;
+}
+
+type FitState =
+  | { phase: 'idle' }
+  | { phase: 'extracting'; progress: ExtractProgress | null; isStopping: boolean }
+  | { phase: 'sweeping'; done: number; total: number }
+  | { phase: 'swept'; swept: Swept }
+  | { phase: 'cancelled' }
+  | { phase: 'error'; message: string };
+
+type Inspected =
+  | { cell: SweepCellId; phase: 'loading' }
+  | { cell: SweepCellId; phase: 'ready'; outOfFold: Float64Array; model: RidgeModel }
+  | { cell: SweepCellId; phase: 'error'; message: string };
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+type CellLike = { strategy: string; layer: number };
+const sameCell = (a: CellLike | null, b: CellLike | null) =>
+  !!a && !!b && a.strategy === b.strategy && a.layer === b.layer;
+
+/** Fit heads from a labelled train.csv: cached features, the strategy × layer sweep, its charts. */
+export function FitView({ engine }: Props) {
+  const { info } = engine;
+  const { embed } = engine.actions;
+  const { db } = useStore();
+  const heads = useHeads();
+  const csv = useCsvFile('train');
+  const [isSkipping, setSkipping] = useState(false);
+  const [state, setState] = useState<FitState>({ phase: 'idle' });
+  const [inspected, setInspected] = useState<Inspected | null>(null);
+  const [note, setNote] = useState<string | null>(null);
+  const controller = useRef<AbortController | null>(null);
+  const sweeper = useRef<SweepClient | null>(null);
+
+  useEffect(
+    () => () => {
+      controller.current?.abort();
+      sweeper.current?.reset();
+    },
+    [],
+  );
+
+  const file = csv.state.phase === 'ready' ? csv.state.file : null;
+  const fileName = csv.state.phase === 'ready' ? csv.state.name : '';
+  const rows = useMemo(() => (file ? goodRows(file.parsed) : []), [file]);
+  const problems = useMemo(() => (file ? rowProblems(file.parsed) : []), [file]);
+  const isDecided = problems.length === 0 || isSkipping;
+  const isBusy = state.phase === 'extracting' || state.phase === 'sweeping';
+  const isReady = engine.status === 'ready' && !!info;
+  const canFit = !!file && isDecided && isReady && !isBusy && rows.length >= MIN_ROWS;
+
+  const reset = () => {
+    controller.current?.abort();
+    sweeper.current?.reset();
+    setSkipping(false);
+    setState({ phase: 'idle' });
+    setInspected(null);
+    setNote(null);
+  };
+
+  const inspect = (swept: Swept, cell: SweepCellId) => {
+    const entry = swept.entries.find((e) => sameCell(e, cell));
+    const client = sweeper.current;
+    if (!entry || !client) return;
+    setInspected({ cell, phase: 'loading' });
+    setNote(null);
+    client
+      .inspect(cell, entry.result.alpha)
+      .then((r) =>
+        setInspected((cur) =>
+          sameCell(cur?.cell ?? null, cell) ? { cell, phase: 'ready', ...r } : cur,
+        ),
+      )
+      .catch((e: unknown) =>
+        setInspected((cur) =>
+          sameCell(cur?.cell ?? null, cell) ? { cell, phase: 'error', message: message(e) } : cur,
+        ),
+      );
+  };
+
+  const fit = async () => {
+    if (!info) return;
+    const c = new AbortController();
+    controller.current = c;
+    const texts = rows.map((r) => r.text);
+    const y = Float64Array.from(rows, (r) => r.target);
+    setInspected(null);
+    setNote(null);
+    setState({ phase: 'extracting', progress: null, isStopping: false });
+    let cached = 0;
+    try {
+      const table = await extractFeatures({
+        texts,
+        info,
+        db,
+        embed: (t, p) => embed(t, p),
+        signal: c.signal,
+        onProgress: (progress) => {
+          cached = progress.cached;
+          setState((s) => (s.phase === 'extracting' ? { ...s, progress } : s));
+        },
+      });
+      if (!table) return setState({ phase: 'cancelled' });
+      const { cells, poolOptions } = sweepPlan(info.layers);
+      setState({ phase: 'sweeping', done: 0, total: cells.length });
+      sweeper.current ??= new SweepClient();
+      const entries = await sweeper.current.sweep(
+        {
+          type: 'sweep',
+          table,
+          y,
+          cells,
+          poolOptions,
+          folds: Math.min(DEFAULT_FOLDS, rows.length),
+          seed: DEFAULT_SEED,
+        },
+        (_entry, done, total) => setState({ phase: 'sweeping', done, total }),
+      );
+      const swept: Swept = {
+        entries,
+        grid: sweepGrid(entries, info.layers),
+        y,
+        info,
+        poolOptions,
+        fileName,
+        cached,
+      };
+      setState({ phase: 'swept', swept });
+      const best = swept.grid.best;
+      if (best)
+        inspect(swept, { strategy: best.strategy as SweepCellId['strategy'], layer: best.layer });
+    } catch (e) {
+      if (c.signal.aborted) return setState({ phase: 'cancelled' });
+      setState({ phase: 'error', message: message(e) });
+    }
+  };
+
+  const cancel = () => {
+    controller.current?.abort();
+    sweeper.current?.reset();
+    setState((s) => (s.phase === 'extracting' ? { ...s, isStopping: true } : s));
+  };
+
+  const swept = state.phase === 'swept' ? state.swept : null;
+  const meanRmse = swept ? meanPredictorRmse(swept.y) : 0;
+  const selectedEntry =
+    swept && inspected ? swept.entries.find((e) => sameCell(e, inspected.cell)) : null;
+
+  const makeActive = async () => {
+    if (!swept || !selectedEntry || inspected?.phase !== 'ready') return;
+    const { strategy, layer } = inspected.cell;
+    const head = createHead({
+      model: loadedModel(swept.info),
+      strategy,
+      layer,
+      poolOptions: swept.poolOptions,
+      ridge: inspected.model,
+      cv: selectedEntry.result,
+      rows: swept.y.length,
+    });
+    const name = `${STRATEGIES[strategy].label} L${layer} · ${swept.fileName}`;
+    const id = await heads.actions.add(head, name);
+    heads.actions.activate(id);
+    setNote(`Saved “${name}” and made it the active head. The Batch view now scores with it.`);
+  };
+
+  return (
+    <div className="fit-view">
+      <h2>Fit heads from a labelled file</h2>
+      <p>
+        Upload a CommonLit <code>train.csv</code> (<code>id,…,excerpt,target,standard_error</code>).
+        Every layer’s CLS, mean, max and WK vectors are extracted once per text and cached in this
+        browser; then a ridge head is cross-validated ({DEFAULT_FOLDS}-fold) for every pooling
+        strategy at every layer, in a background thread.
+      </p>
+      {engine.status !== 'ready' && (
+        <p className="warning" role="note">
+          Fitting needs the encoder: load a model above (status: {engine.status}).
+        </p>
+      )}
+      <CsvPicker
+        label="Labelled texts (CSV with a target column)"
+        hint="Needs id, excerpt (or text) and target columns; standard_error is optional."
+        state={csv.state}
+        onPick={(f) => {
+          reset();
+          csv.pick(f);
+        }}
+        onClear={() => {
+          reset();
+          csv.clear();
+        }}
+        disabled={isBusy}
+      />
+      {file && (
+        <RowProblems
+          problems={problems}
+          totalRows={file.parsed.results.length}
+          isSkipping={isSkipping}
+          onSkip={() => setSkipping(true)}
+          onStop={() => {
+            reset();
+            csv.clear();
+          }}
+        />
+      )}
+      {file && isDecided && (
+        <p>
+          {rows.length < MIN_ROWS && (
+            <span className="warning" role="note">
+              Only {rows.length} usable rows; cross-validation needs at least {MIN_ROWS}.{' '}
+            </span>
+          )}
+          <button type="button" onClick={() => void fit()} disabled={!canFit}>
+            Extract features and sweep {rows.length} rows
+          </button>
+        </p>
+      )}
+      {state.phase === 'extracting' && (
+        <RunProgress
+          label="Feature extraction"
+          done={state.progress?.done ?? 0}
+          total={rows.length}
+          detail={state.progress ? `${state.progress.cached} from the cache` : undefined}
+          isStopping={state.isStopping}
+          onCancel={cancel}
+        />
+      )}
+      {state.phase === 'sweeping' && (
+        <div className="run-progress">
+          <progress max={state.total} value={state.done} aria-label="Sweep progress" />
+          <span role="status">
+            Cross-validating cell {state.done} of {state.total}
+          </span>{' '}
+          <button type="button" onClick={cancel}>
+            Cancel
+          </button>
+        </div>
+      )}
+      {state.phase === 'cancelled' && (
+        <p role="status">Cancelled. Features extracted so far stay cached; run again to go on.</p>
+      )}
+      {state.phase === 'error' && (
+        <div className="error" role="alert">
+          <p>The fit stopped: {state.message}</p>
+        </div>
+      )}
+      {swept && (
+        <section aria-label="Sweep results" data-testid="sweep-results">
+          <p>
+            {swept.entries.length} heads cross-validated on {swept.y.length} rows of{' '}
+            {swept.fileName} with {swept.info.modelId} (features of {swept.cached} texts read from
+            the cache, {swept.y.length - swept.cached} computed). Always predicting the mean target
+            scores an RMSE of <span className="mono">{meanRmse.toFixed(3)}</span>
+            {swept.grid.best &&
+              `; the best head, ${STRATEGIES[swept.grid.best.strategy].label} at layer ${swept.grid.best.layer}, scores ${swept.grid.best.result.rmse.toFixed(3)}`}
+            .
+          </p>
+          <SweepHeatmap
+            grid={swept.grid}
+            selected={inspected?.cell ?? null}
+            onSelect={(cell) => inspect(swept, cell)}
+          />
+          <div className="fit-charts">
+            <RmseByLayer grid={swept.grid} meanRmse={meanRmse} />
+            {inspected?.phase === 'ready' && (
+              <PredictedVsTarget
+                targets={swept.y}
+                predictions={inspected.outOfFold}
+                meanRmse={meanRmse}
+                rmse={rmse(inspected.outOfFold, swept.y)}
+                title={`${STRATEGIES[inspected.cell.strategy].label}, layer ${inspected.cell.layer}`}
+              />
+            )}
+            {inspected?.phase === 'loading' && (
+              <p role="status">Computing out-of-fold predictions…</p>
+            )}
+            {inspected?.phase === 'error' && (
+              <p className="error" role="alert">
+                {inspected.message}
+              </p>
+            )}
+          </div>
+          {selectedEntry && inspected?.phase === 'ready' && (
+            <p>
+              Selected: {STRATEGIES[inspected.cell.strategy].label}, layer {inspected.cell.layer}, α
+              = {selectedEntry.result.alpha}, CV RMSE {selectedEntry.result.rmse.toFixed(3)} ±{' '}
+              {selectedEntry.result.rmseStd.toFixed(3)}.{' '}
+              <button type="button" onClick={() => void makeActive()}>
+                Save and make this head active
+              </button>
+            </p>
+          )}
+          {note && <p role="status">{note}</p>}
+        </section>
+      )}
+      <HeadList info={info} />
+    </div>
+  );
+}

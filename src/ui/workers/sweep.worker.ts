@@ -1,0 +1,72 @@
+/// <reference lib="webworker" />
+/**
+ * The sweep worker: cross-validates a ridge head for every (strategy, layer) cell off the page
+ * (1–3 s per 768-d cell), and later gives one cell's out-of-fold predictions and full fit.
+ */
+import { outOfFold } from '../../analysis/oof.ts';
+import { fitRidge, sweepCell, type Matrix, type SweepEntry } from '../../analysis/ridge.ts';
+import type { PoolOptions } from '../../analysis/pooling.ts';
+import type { SweepCellId } from '../fitRun.ts';
+import { featuresFrom, type PooledVectors } from '../scoring.ts';
+import type { SweepEvent, SweepRequest } from './sweepProtocol.ts';
+
+declare const self: DedicatedWorkerGlobalScope;
+
+interface Held {
+  table: PooledVectors;
+  y: Float64Array;
+  poolOptions: PoolOptions;
+  folds: number;
+  seed: number;
+}
+
+function post(event: SweepEvent, transfer: Transferable[] = []) {
+  self.postMessage(event, transfer);
+}
+
+function matrixOf(held: Held, cell: SweepCellId): Matrix {
+  const data = featuresFrom(held.table, cell.strategy, cell.layer, held.poolOptions);
+  return { data, rows: held.table.count, cols: data.length / held.table.count };
+}
+
+function makeHandler() {
+  let held: Held | null = null;
+  return (request: SweepRequest) => {
+    const { requestId } = request;
+    switch (request.type) {
+      case 'sweep': {
+        held = { ...request };
+        const entries: SweepEntry[] = [];
+        request.cells.forEach((cell, i) => {
+          const entry = sweepCell({ ...cell, features: matrixOf(held!, cell) }, request.y, {
+            folds: request.folds,
+            seed: request.seed,
+          });
+          entries.push(entry);
+          post({ status: 'entry', requestId, entry, done: i + 1, total: request.cells.length });
+        });
+        return post({ status: 'swept', requestId, entries });
+      }
+      case 'inspect': {
+        if (!held) throw new Error('no sweep has run yet');
+        const x = matrixOf(held, request.cell);
+        const oof = outOfFold(x, held.y, request.alpha, { folds: held.folds, seed: held.seed });
+        const model = fitRidge(x, held.y, request.alpha);
+        return post({ status: 'inspected', requestId, outOfFold: oof, model }, [oof.buffer]);
+      }
+    }
+  };
+}
+
+const handle = makeHandler();
+self.onmessage = (e: MessageEvent<SweepRequest>) => {
+  try {
+    handle(e.data);
+  } catch (err) {
+    post({
+      status: 'error',
+      requestId: e.data.requestId,
+      message: err instanceof Error ? err.message : String(err),
+    });
+  }
+};

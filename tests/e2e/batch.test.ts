@@ -1,0 +1,211 @@
+/**
+ * The Batch view in Chromium on a bundled regression fixture: upload a 320-row CommonLit test.csv
+ * with planted bad rows, decide to skip them, score, download submission.csv and check it row for
+ * row; then reload mid-run, resume, and get a byte-identical file.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { ViteDevServer } from 'vite';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { artefactDir, launchBrowser, openPage, startApp } from '../support/browser.ts';
+import { commonLitCsv } from '../support/commonlit-csv.ts';
+
+const ROWS = 320;
+const CHUNK = 8;
+const generated = commonLitCsv({ rows: ROWS, seed: 7, malformed: true });
+const FILE = { name: 'test.csv', mimeType: 'text/csv', buffer: Buffer.from(generated.csv) };
+const LOAD_TIMEOUT = 120_000;
+
+let browser: Browser;
+let server: ViteDevServer;
+let url: string;
+/** The submission of an unbroken run, to compare the resumed run with. */
+let unbroken: Buffer | undefined;
+
+beforeAll(async () => {
+  ({ server, url } = await startApp());
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function openBatch(context: BrowserContext): Promise<Page> {
+  const page = await openPage(
+    context,
+    `${url}/?source=served&model=/models/roberta-tiny-cls&backend=wasm&view=batch&chunk=${CHUNK}`,
+  );
+  await page.getByTestId('backend-name').waitFor({ timeout: LOAD_TIMEOUT });
+  return page;
+}
+
+/** Uploads the generated file and takes the "skip" decision after checking the listed problems. */
+async function uploadAndSkip(page: Page) {
+  await page.getByLabel('Texts to score (CSV)').setInputFiles(FILE);
+  const table = page.getByTestId('row-problems');
+  await table.waitFor({ timeout: 60_000 });
+  const listed = await table
+    .locator('tbody tr')
+    .evaluateAll((trs) =>
+      trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent ?? '')),
+    );
+  expect(listed.map(([line, id]) => [Number(line), id])).toEqual(
+    generated.problems.map((p) => [p.line, p.id ?? '—']),
+  );
+  const reasons = listed.map((r) => r[2]);
+  expect(reasons[0]).toBe('the text is empty');
+  expect(reasons[1]).toMatch(
+    new RegExp(`the id "${generated.ids[3]}" was already used on line \\d+`),
+  );
+  expect(reasons[2]).toMatch(/the row has 5 fields but the header has 4/);
+  expect(reasons[3]).toBe('the id is empty');
+  // Nothing can be scored until the user has decided.
+  expect(await page.getByRole('button', { name: /^Score \d+ rows$/ }).count()).toBe(0);
+  await page.getByRole('button', { name: 'Skip these 4 rows' }).click();
+}
+
+async function download(page: Page, button: string): Promise<Buffer> {
+  const [dl] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: button }).click(),
+  ]);
+  return readFile((await dl.path())!);
+}
+
+/** How many rows the store holds for the (only) batch of this context. */
+async function storedRows(page: Page): Promise<{ scoredRows: number; totalRows: number }[]> {
+  return page.evaluate(`(async () => {
+    const m = await import('/src/data/store.ts');
+    const db = await m.openStore();
+    const all = await m.listBatches(db);
+    db.close();
+    return all.map((b) => ({ scoredRows: b.scoredRows, totalRows: b.totalRows }));
+  })()`);
+}
+
+it('uploads, validates, scores and downloads a submission checked row for row', async () => {
+  const context = await browser.newContext();
+  const page = await openBatch(context);
+  await uploadAndSkip(page);
+  expect(await page.getByTestId('scorer-used').textContent()).toMatch(
+    /fine-tuned regression output of \/models\/roberta-tiny-cls/,
+  );
+  await page.getByRole('button', { name: `Score ${ROWS} rows` }).click();
+  await page.getByTestId('batch-status').filter({ hasText: 'Done' }).waitFor({ timeout: 120_000 });
+  expect(await page.getByTestId('batch-status').textContent()).toBe(
+    `Done: ${ROWS} of ${ROWS} rows scored.`,
+  );
+  const absent = (await page.getByTestId('absent-ids').textContent()) ?? '';
+  // The duplicate's id is in the file once (its first row); the other skipped ids are absent.
+  for (const p of generated.problems.filter((p) => p.code !== 'duplicate-id' && p.id))
+    expect(absent).toContain(p.id);
+  expect(absent).not.toContain(generated.ids[3]);
+  expect(absent).toContain('1 skipped rows had no id');
+
+  const bytes = await download(page, 'Download submission.csv');
+  const text = bytes.toString('utf8');
+  expect(bytes[0]).not.toBe(0xef); // no BOM
+  expect(text).not.toContain('\r');
+  expect(text.endsWith('\n')).toBe(true);
+  const [header, ...lines] = text.slice(0, -1).split('\n');
+  expect(header).toBe('id,target');
+  expect(lines).toHaveLength(generated.ids.length);
+  lines.forEach((line, i) => {
+    const [id, target] = line.split(',');
+    expect(id).toBe(generated.ids[i]);
+    expect(Number.isFinite(Number(target))).toBe(true);
+  });
+  unbroken = bytes;
+  await writeFile(join(artefactDir(), 'batch-submission.csv'), bytes);
+
+  const full = (await download(page, 'Download full results')).toString('utf8');
+  const [fullHeader, ...fullLines] = full.slice(0, -1).split('\n');
+  expect(fullHeader.split(',').slice(0, 4)).toEqual(['id', 'target', 'lite', 'flesch']);
+  expect(fullLines.map((l) => l.split(',').slice(0, 2).join(','))).toEqual(lines);
+  await writeFile(join(artefactDir(), 'batch-results.csv'), full);
+  expect(await page.locator('figure.chart canvas').count()).toBe(1); // the histogram
+  expect(await storedRows(page)).toEqual([{ scoredRows: ROWS, totalRows: ROWS }]);
+  await context.close();
+});
+
+it('resumes after a reload mid-run and writes a file identical to the unbroken run', async () => {
+  expect(unbroken, 'the unbroken run must pass first').toBeDefined();
+  const context = await browser.newContext(); // fresh storage: nothing saved yet
+  const page = await openBatch(context);
+  await uploadAndSkip(page);
+  await page.getByRole('button', { name: `Score ${ROWS} rows` }).click();
+  // Reload as soon as a few chunks are saved, well before the end.
+  await page.waitForFunction(
+    (min) => Number(document.querySelector('[data-done]')?.getAttribute('data-done')) >= min,
+    5 * CHUNK,
+    { polling: 'raf', timeout: 60_000 },
+  );
+  await page.reload();
+  await page.getByTestId('backend-name').waitFor({ timeout: LOAD_TIMEOUT });
+  const [before] = await storedRows(page);
+  expect(before.scoredRows).toBeGreaterThanOrEqual(5 * CHUNK);
+  expect(before.scoredRows).toBeLessThan(ROWS);
+  expect(before.scoredRows % CHUNK).toBe(0); // whole chunks only
+
+  await expect
+    .poll(() => page.getByRole('region', { name: 'Unfinished batches' }).textContent())
+    .toMatch(new RegExp(`test.csv: ${before.scoredRows} of ${ROWS} rows scored`));
+  await uploadAndSkip(page);
+  expect(await page.getByTestId('scorer-used').textContent()).toContain(
+    `${before.scoredRows} of ${ROWS} rows are already saved`,
+  );
+  await page
+    .getByRole('button', { name: `Resume (${ROWS - before.scoredRows} rows left)` })
+    .click();
+  await page.getByTestId('batch-status').filter({ hasText: 'Done' }).waitFor({ timeout: 120_000 });
+  const resumed = await download(page, 'Download submission.csv');
+  await writeFile(join(artefactDir(), 'batch-submission-resumed.csv'), resumed);
+  expect(resumed.equals(unbroken!)).toBe(true);
+  // Each row was saved once: the store's count is exactly the row count.
+  expect(await storedRows(page)).toEqual([{ scoredRows: ROWS, totalRows: ROWS }]);
+  await context.close();
+});
+
+it('refuses a file without an id column, and scores with the lite model when no head fits', async () => {
+  const context = await browser.newContext();
+  const page = await openPage(
+    context,
+    `${url}/?source=served&model=/models/roberta-tiny&backend=wasm&view=batch`,
+  );
+  await page.getByTestId('backend-name').waitFor({ timeout: LOAD_TIMEOUT });
+  const input = page.getByLabel('Texts to score (CSV)');
+  await input.setInputFiles({
+    name: 'wrong.csv',
+    mimeType: 'text/csv',
+    buffer: Buffer.from('name,excerpt\nx,Some text.\n'),
+  });
+  expect(await page.getByRole('alert').textContent()).toMatch(
+    /wrong.csv cannot be used\. The header has no "id" column \(it has: name, excerpt\)/,
+  );
+
+  const small = commonLitCsv({ rows: 30, seed: 3 });
+  await input.setInputFiles({
+    name: 'small.csv',
+    mimeType: 'text/csv',
+    buffer: Buffer.from(small.csv),
+  });
+  await page.getByTestId('csv-summary').waitFor();
+  // No head is saved and roberta-tiny is not a regression export: the lite model is the scorer.
+  expect(await page.getByTestId('scorer-used').textContent()).toMatch(/the lite model/);
+  expect(await page.getByText(/roberta-tiny is not a fine-tuned regression export/).count()).toBe(
+    1,
+  );
+  await page.getByRole('button', { name: 'Score 30 rows' }).click();
+  await page.getByTestId('batch-status').filter({ hasText: 'Done' }).waitFor({ timeout: 60_000 });
+  const text = (await download(page, 'Download submission.csv')).toString('utf8');
+  expect(
+    text
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(',')[0]),
+  ).toEqual(small.ids);
+  await context.close();
+});

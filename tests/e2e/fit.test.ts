@@ -1,0 +1,165 @@
+/**
+ * The Fit view in Chromium on the roberta-tiny fixture: a labelled CommonLit file whose target is
+ * a fixed function of the share of long words; features are extracted and cached, the sweep fills
+ * the strategy × layer heatmap, the best head is saved, made active and exported, and the Batch
+ * view scores a test file with it. The head and the submission are kept as artefacts for the CLI
+ * cross-check, and the same rows are scored here in Node (onnxruntime-node) with the same glue.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import type { ViteDevServer } from 'vite';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { parseHead } from '../../src/analysis/head.ts';
+import { folderSource, loadNodeEngine } from '../../src/engine/node.ts';
+import { sweepPlan } from '../../src/ui/fitRun.ts';
+import { batchPoolingFor, predictBatch } from '../../src/ui/scoring.ts';
+import { artefactDir, launchBrowser, openPage, startApp } from '../support/browser.ts';
+import { commonLitCsv } from '../support/commonlit-csv.ts';
+
+const MODEL = 'public/models/roberta-tiny';
+const train = commonLitCsv({ rows: 160, seed: 11, labelled: true });
+const test = commonLitCsv({ rows: 300, seed: 12, malformed: true });
+/** WASM in the browser and onnxruntime-node on the CPU sum in different orders. */
+const CROSS_BACKEND_TOLERANCE = 1e-4;
+
+let browser: Browser;
+let server: ViteDevServer;
+let url: string;
+
+beforeAll(async () => {
+  ({ server, url } = await startApp());
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function download(page: Page, click: () => Promise<void>): Promise<Buffer> {
+  const [dl] = await Promise.all([page.waitForEvent('download'), click()]);
+  return readFile((await dl.path())!);
+}
+
+it('fits every (strategy, layer) head, exports the best, and scores a file with it', async () => {
+  const context = await browser.newContext();
+  const page = await openPage(
+    context,
+    `${url}/?source=served&model=/models/roberta-tiny&backend=wasm&view=fit`,
+  );
+  await page.getByTestId('backend-name').waitFor({ timeout: 120_000 });
+  await page.getByLabel('Labelled texts (CSV with a target column)').setInputFiles({
+    name: 'train.csv',
+    mimeType: 'text/csv',
+    buffer: Buffer.from(train.csv),
+  });
+  const fit = page.getByRole('button', {
+    name: `Extract features and sweep ${train.ids.length} rows`,
+  });
+  let started = Date.now();
+  await fit.click();
+  const heatmap = page.getByTestId('sweep-heatmap');
+  await heatmap.waitFor({ timeout: 120_000 });
+
+  // Every parameter-free strategy at every layer it can sit on, one best cell.
+  console.log(`fit: features and sweep in ${Date.now() - started} ms`);
+  const expected = sweepPlan(5).cells;
+  const cells = heatmap.locator('button.cell');
+  expect(await cells.count()).toBe(expected.length);
+  const best = heatmap.locator('button.cell.best');
+  expect(await best.count()).toBe(1);
+  expect(await best.textContent()).toMatch(/^★ \d\.\d{3}$/);
+  const bestRmse = Number((await best.textContent())!.slice(2));
+  const summary = (await page.getByTestId('sweep-results').locator('p').first().textContent())!;
+  const meanRmse = Number(summary.match(/RMSE of ([\d.]+)/)![1]);
+  // The target is learnable from the features: the best head beats the mean predictor clearly.
+  expect(bestRmse).toBeLessThan(0.7 * meanRmse);
+  // The RMSE-by-layer lines and the out-of-fold scatter for the best cell.
+  await page
+    .getByText(/out-of-fold RMSE [\d.]+ over 160 rows/)
+    .first()
+    .waitFor();
+  expect(await page.locator('.fit-charts canvas').count()).toBe(2);
+  await page.screenshot({ path: join(artefactDir(), 'fit-view.png'), fullPage: true });
+
+  // Keyboard: another cell can be chosen from the keyboard and inspected.
+  await cells.first().focus();
+  await page.keyboard.press('Enter');
+  expect(await cells.first().getAttribute('aria-pressed')).toBe('true');
+  await best.click();
+  await page.getByRole('button', { name: 'Save and make this head active' }).click();
+  const heads = page.getByTestId('head-list');
+  await heads.getByText('(active)').waitFor();
+
+  const headBytes = await download(page, () =>
+    heads.getByRole('button', { name: /^Export .* as JSON$/ }).click(),
+  );
+  const parsed = parseHead(headBytes.toString('utf8'));
+  if (!parsed.ok) throw new Error(parsed.reason);
+  const head = parsed.head;
+  expect(head.modelId).toBe('/models/roberta-tiny');
+  expect(head.rows).toBe(train.ids.length);
+  expect(head.cvRmse.toFixed(3)).toBe(bestRmse.toFixed(3));
+  await writeFile(join(artefactDir(), 'fit-head.json'), headBytes);
+
+  // A broken head file is refused with its reason.
+  await page.getByLabel('Import a head (JSON)').setInputFiles({
+    name: 'broken.json',
+    mimeType: 'application/json',
+    buffer: Buffer.from(JSON.stringify({ ...head, weights: [1, 2] })),
+  });
+  expect(await page.getByRole('alert').first().textContent()).toMatch(
+    /broken.json was not imported: weights must hold \d+ finite numbers/,
+  );
+
+  // Features are cached: a second run reads every text from IndexedDB.
+  await fit.click();
+  await page
+    .getByText(`features of ${train.ids.length} texts read from the cache, 0 computed`)
+    .waitFor({ timeout: 120_000 });
+
+  // Score a test file with the active head in the Batch view.
+  await page.getByRole('tab', { name: 'Score a file' }).click();
+  await page.getByLabel('Texts to score (CSV)').setInputFiles({
+    name: 'test.csv',
+    mimeType: 'text/csv',
+    buffer: Buffer.from(test.csv),
+  });
+  await page.getByRole('button', { name: 'Skip these 4 rows' }).click();
+  expect(await page.getByTestId('scorer-used').textContent()).toMatch(/the head ".*" \(\w/);
+  started = Date.now();
+  await page.getByRole('button', { name: `Score ${test.ids.length} rows` }).click();
+  await page.getByTestId('batch-status').filter({ hasText: 'Done' }).waitFor({ timeout: 120_000 });
+  console.log(`batch: ${test.ids.length} rows in ${Date.now() - started} ms`);
+  const submission = (
+    await download(page, () =>
+      page.getByRole('button', { name: 'Download submission.csv' }).click(),
+    )
+  ).toString('utf8');
+  await writeFile(join(artefactDir(), 'fit-submission.csv'), submission);
+  await writeFile(join(artefactDir(), 'fit-test.csv'), test.csv);
+  const full = (
+    await download(page, () => page.getByRole('button', { name: 'Download full results' }).click())
+  ).toString('utf8');
+  expect(full.split('\n')[0]).toMatch(/,head: .*$/); // the saved head's own column
+  await context.close();
+
+  const rows = submission
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split(','));
+  expect(rows.map((r) => r[0])).toEqual(test.ids);
+
+  // The same head on the same rows in Node, through the glue the CLI uses.
+  const engine = await loadNodeEngine(await folderSource(MODEL), { threads: 1 });
+  try {
+    const batch = await engine.embed(test.texts, batchPoolingFor(head));
+    const node = predictBatch(head, batch);
+    const diff = Math.max(...rows.map((r, i) => Math.abs(Number(r[1]) - node[i])));
+    console.log(`browser vs node: max |Δtarget| = ${diff.toExponential(2)}`);
+    expect(diff).toBeLessThan(CROSS_BACKEND_TOLERANCE);
+  } finally {
+    await engine.release();
+  }
+});

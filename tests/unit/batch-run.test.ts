@@ -1,0 +1,172 @@
+import { describe, expect, it } from 'vitest';
+import { fitRidge, kFold, ridgeCV } from '../../src/analysis/ridge.ts';
+import { meanPredictorRmse, outOfFold, rmse, selectRows } from '../../src/analysis/oof.ts';
+import type { TextRow } from '../../src/data/csv.ts';
+import type { BatchPooling, EmbeddedBatch } from '../../src/engine/protocol.ts';
+import {
+  byLength,
+  chunksOf,
+  fullResultsCsv,
+  runBatch,
+  scorerId,
+  type ScoredRow,
+} from '../../src/ui/batchRun.ts';
+import { sweepPlan } from '../../src/ui/fitRun.ts';
+import { histogram } from '../../src/ui/views/batch/Histogram.tsx';
+import { viridis } from '../../src/ui/views/batch/SweepHeatmap.tsx';
+
+const rows: TextRow[] = ['ccc', 'a', 'bb', 'dddd', 'ee'].map((text, i) => ({
+  id: `r${i}`,
+  text: `${text} word`,
+  line: i + 2,
+}));
+
+/** A fake engine: a one-label regression export whose score is the text's length. */
+function fakeEmbed(calls: string[][]) {
+  return async (texts: string[], _pooling: BatchPooling[]): Promise<EmbeddedBatch> => {
+    calls.push(texts);
+    return {
+      count: texts.length,
+      layers: 1,
+      hidden: 1,
+      pooled: {},
+      scores: Float32Array.from(texts, (t) => t.length),
+      tokenCounts: new Int32Array(texts.length),
+      windows: new Uint16Array(texts.length).fill(1),
+    };
+  };
+}
+
+describe('runBatch', () => {
+  const key = { fileHash: 'f', modelId: 'm@fp32', headId: 'regression' };
+
+  it('scores every row once, shortest texts first, in chunks', async () => {
+    const calls: string[][] = [];
+    const progress: number[] = [];
+    const out = await runBatch({
+      rows,
+      key,
+      fileName: 'test.csv',
+      db: null,
+      scorer: { kind: 'regression' },
+      extras: [],
+      embed: fakeEmbed(calls),
+      chunkRows: 2,
+      onProgress: (p) => progress.push(p.done),
+    });
+    expect(out.status).toBe('done');
+    expect(calls).toEqual([['a word', 'bb word'], ['ee word', 'ccc word'], ['dddd word']]);
+    expect([...out.results.keys()].sort()).toEqual(rows.map((r) => r.id).sort());
+    expect(out.results.get('r3')?.target).toBe('dddd word'.length);
+    expect(out.results.get('r3')?.columns.lite).toEqual(expect.any(Number));
+    expect(progress).toEqual([0, 2, 4, 5]);
+  });
+
+  it('stops between chunks when cancelled, keeping what was scored', async () => {
+    const controller = new AbortController();
+    const calls: string[][] = [];
+    const out = await runBatch({
+      rows,
+      key,
+      fileName: 'test.csv',
+      db: null,
+      scorer: { kind: 'regression' },
+      extras: [],
+      embed: async (t, p) => {
+        controller.abort();
+        return fakeEmbed(calls)(t, p);
+      },
+      chunkRows: 2,
+      signal: controller.signal,
+    });
+    expect(out.status).toBe('cancelled');
+    expect(calls).toHaveLength(1);
+    expect(out.results.size).toBe(2);
+  });
+
+  it('needs no engine for the lite model', async () => {
+    const out = await runBatch({
+      rows,
+      key: { ...key, headId: scorerId({ kind: 'lite' }) },
+      fileName: 'test.csv',
+      db: null,
+      scorer: { kind: 'lite' },
+      extras: [],
+      embed: () => Promise.reject(new Error('no engine')),
+    });
+    for (const r of out.results.values()) expect(r.target).toBe(r.columns.lite);
+  });
+});
+
+describe('batch helpers', () => {
+  it('orders by length, stable, and chunks', () => {
+    expect(byLength(rows).map((r) => r.id)).toEqual(['r1', 'r2', 'r4', 'r0', 'r3']);
+    expect(chunksOf([1, 2, 3, 4, 5], 2)).toEqual([[1, 2], [3, 4], [5]]);
+  });
+
+  it('writes the full results with blanks where a column has no value', () => {
+    const results = new Map<string, ScoredRow>([
+      ['a', { target: -1.5, columns: { lite: -1, flesch: 80 } }],
+      ['b', { target: 0.25, columns: { lite: 0.5 } }],
+    ]);
+    expect(fullResultsCsv(['a', 'b'], results)).toBe(
+      'id,target,lite,flesch\na,-1.5,-1,80\nb,0.25,0.5,\n',
+    );
+  });
+
+  it('bins predictions in quarters covering every value', () => {
+    const { edges, counts } = histogram([-1.1, -1, 0.1, 0.24]);
+    expect(edges).toEqual([-1.25, -1, -0.75, -0.5, -0.25, 0]);
+    expect(counts).toEqual([1, 1, 0, 0, 0, 2]);
+    expect(histogram([])).toEqual({ edges: [], counts: [] });
+  });
+
+  it('maps the heatmap scale onto viridis', () => {
+    expect(viridis(0)).toBe('rgb(68,1,84)');
+    expect(viridis(1)).toBe('rgb(253,231,37)');
+    expect(viridis(2)).toBe('rgb(253,231,37)');
+  });
+
+  it('plans every parameter-free strategy where it can sit', () => {
+    const { cells, poolOptions } = sweepPlan(13);
+    expect(poolOptions).toEqual({ layerStart: 4, k: 4, contextWindow: 2 });
+    const at = (s: string) => cells.filter((c) => c.strategy === s).map((c) => c.layer);
+    expect(at('cls')).toHaveLength(13);
+    expect(at('concat-last4')).toEqual([3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    expect(at('wk')).toEqual([6, 7, 8, 9, 10, 11, 12]);
+  });
+});
+
+describe('out-of-fold predictions', () => {
+  const n = 60;
+  const d = 3;
+  const data = Float64Array.from({ length: n * d }, (_, i) => Math.sin(i * 1.7) + (i % d));
+  const x = { data, rows: n, cols: d };
+  const y = Array.from({ length: n }, (_, r) => 2 * data[r * d] - data[r * d + 1] + 0.5);
+
+  it('predicts each row from a fit that never saw it', () => {
+    const alpha = 1;
+    const oof = outOfFold(x, y, alpha, { folds: 5, seed: 3 });
+    const fold = kFold(n, 5, 3);
+    const held = [...fold.keys()].filter((i) => fold[i] === 0);
+    const train = [...fold.keys()].filter((i) => fold[i] !== 0);
+    const model = fitRidge(
+      selectRows(x, train),
+      train.map((i) => y[i]),
+      alpha,
+    );
+    const r = held[0];
+    let expected = model.bias;
+    for (let k = 0; k < d; k++)
+      expected +=
+        ((data[r * d + k] - model.scaler.mean[k]) / model.scaler.std[k]) * model.weights[k];
+    expect(oof[r]).toBeCloseTo(expected, 10);
+  });
+
+  it('scores close to ridgeCV at its best alpha and far below the mean predictor', () => {
+    const cv = ridgeCV(x, y, { folds: 5, seed: 3 });
+    const oof = outOfFold(x, y, cv.alpha, { folds: 5, seed: 3 });
+    expect(rmse(oof, y)).toBeLessThan(0.5 * meanPredictorRmse(y));
+    expect(Math.abs(rmse(oof, y) - cv.rmse)).toBeLessThan(0.25 * cv.rmse + 1e-6);
+  });
+});
