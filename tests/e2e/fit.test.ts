@@ -5,15 +5,16 @@
  * view scores a test file with it. The head and the submission are kept as artefacts for the CLI
  * cross-check, and the same rows are scored here in Node (onnxruntime-node) with the same glue.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import type { ViteDevServer } from 'vite';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseHead } from '../../src/analysis/head.ts';
-import { folderSource, loadNodeEngine } from '../../src/engine/node.ts';
+import type { CliIo } from '../../src/cli/io.ts';
+import { main } from '../../src/cli/main.ts';
 import { sweepPlan } from '../../src/ui/fitRun.ts';
-import { batchPoolingFor, predictBatch } from '../../src/ui/scoring.ts';
 import { artefactDir, launchBrowser, openPage, startApp } from '../support/browser.ts';
 import { commonLitCsv } from '../support/commonlit-csv.ts';
 
@@ -97,7 +98,7 @@ it('fits every (strategy, layer) head, exports the best, and scores a file with 
   const parsed = parseHead(headBytes.toString('utf8'));
   if (!parsed.ok) throw new Error(parsed.reason);
   const head = parsed.head;
-  expect(head.modelId).toBe('/models/roberta-tiny');
+  expect(head.modelId).toBe('roberta-tiny');
   expect(head.rows).toBe(train.ids.length);
   expect(head.cvRmse.toFixed(3)).toBe(bestRmse.toFixed(3));
   await writeFile(join(artefactDir(), 'fit-head.json'), headBytes);
@@ -151,15 +152,40 @@ it('fits every (strategy, layer) head, exports the best, and scores a file with 
     .map((l) => l.split(','));
   expect(rows.map((r) => r[0])).toEqual(test.ids);
 
-  // The same head on the same rows in Node, through the glue the CLI uses.
-  const engine = await loadNodeEngine(await folderSource(MODEL), { threads: 1 });
-  try {
-    const batch = await engine.embed(test.texts, batchPoolingFor(head));
-    const node = predictBatch(head, batch);
-    const diff = Math.max(...rows.map((r, i) => Math.abs(Number(r[1]) - node[i])));
-    console.log(`browser vs node: max |Δtarget| = ${diff.toExponential(2)}`);
-    expect(diff).toBeLessThan(CROSS_BACKEND_TOLERANCE);
-  } finally {
-    await engine.release();
-  }
+  // The same head on the same file through the command line (onnxruntime-node on the CPU).
+  const dir = await mkdtemp(join(tmpdir(), 'readscope-cli-'));
+  await writeFile(join(dir, 'head.json'), headBytes);
+  await writeFile(join(dir, 'test.csv'), test.csv);
+  let stderr = '';
+  const io = {
+    stdout: { write: () => true, isTTY: false },
+    stderr: { write: (s: string) => ((stderr += s), true), isTTY: false },
+    cwd: dir,
+  } as unknown as CliIo;
+  const code = await main(
+    [
+      'score',
+      'test.csv',
+      '--model',
+      join(process.cwd(), MODEL),
+      '--head',
+      'head.json',
+      '--out',
+      'cli.csv',
+      '--skip-bad-rows',
+      '--threads',
+      '1',
+    ],
+    io,
+  );
+  expect(code, stderr).toBe(0);
+  const cliRows = (await readFile(join(dir, 'cli.csv'), 'utf8'))
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split(','));
+  expect(cliRows.map((r) => r[0])).toEqual(test.ids);
+  const diff = Math.max(...rows.map((r, i) => Math.abs(Number(r[1]) - Number(cliRows[i][1]))));
+  console.log(`browser (WASM) vs CLI (onnxruntime-node): max |Δtarget| = ${diff.toExponential(2)}`);
+  expect(diff).toBeLessThan(CROSS_BACKEND_TOLERANCE);
 });
