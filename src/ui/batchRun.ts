@@ -186,6 +186,11 @@ export interface RunBatchArgs {
   chunkRows?: number;
   /** Checked between chunks: a chunk in flight finishes and is saved, then the run stops. */
   signal?: AbortSignal;
+  /**
+   * Called when a chunk fails (say the engine crashed and was restarted without its model); true
+   * means the engine is ready again and the chunk is retried. Saved chunks are never redone.
+   */
+  recover?: (error: unknown) => Promise<boolean>;
   onProgress?: (progress: BatchRunProgress) => void;
   now?: () => number;
 }
@@ -194,6 +199,24 @@ export interface RunBatchArgs {
 export interface BatchRunResult {
   results: Map<string, ScoredRow>;
   status: 'done' | 'cancelled';
+}
+
+/** Recoveries tried for one chunk before the run gives up with the error. */
+const MAX_RECOVERIES = 2;
+
+async function embedWithRecovery(
+  args: RunBatchArgs,
+  texts: string[],
+  pooling: BatchPooling[],
+): Promise<EmbeddedBatch> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await args.embed(texts, pooling);
+    } catch (e) {
+      if (args.signal?.aborted || attempt >= MAX_RECOVERIES || !args.recover) throw e;
+      if (!(await args.recover(e))) throw e;
+    }
+  }
 }
 
 /** Scores every row not yet saved for this key, a chunk at a time, saving each chunk first. */
@@ -230,7 +253,7 @@ export async function runBatch(args: RunBatchArgs): Promise<BatchRunResult> {
     const scored =
       scorer.kind === 'lite'
         ? scoreLite(texts)
-        : scoreEmbedded(scorer, extras, await args.embed(texts, pooling), texts);
+        : scoreEmbedded(scorer, extras, await embedWithRecovery(args, texts, pooling), texts);
     const entries = chunk.map((r, i) => ({ id: r.id, result: scored[i] }));
     if (db) {
       const { alreadySaved } = await saveBatchChunk(db, key, entries);

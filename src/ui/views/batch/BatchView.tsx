@@ -66,7 +66,8 @@ function message(e: unknown): string {
 /** Score a test.csv: validate, pick the scorer, run with resume, download submission and results. */
 export function BatchView({ engine }: Props) {
   const { info } = engine;
-  const { embed } = engine.actions;
+  const { embed, retry } = engine.actions;
+  const [recoveries, setRecoveries] = useState<string[]>([]);
   const { db, error: storeError } = useStore();
   const heads = useHeads();
   const csv = useCsvFile('test');
@@ -169,6 +170,7 @@ export function BatchView({ engine }: Props) {
     controller.current = c;
     const key = keyString;
     setDownloadError(null);
+    setRecoveries([]);
     setRun({ phase: 'running', key, progress: null, isStopping: false });
     try {
       const out = await runBatch({
@@ -179,6 +181,11 @@ export function BatchView({ engine }: Props) {
         scorer,
         extras: scorer.kind === 'lite' ? [] : extras,
         embed: (texts, pooling) => embed(texts, pooling),
+        // A crashed engine comes back without its model: reload it and carry on from what is saved.
+        recover: async (e) => {
+          setRecoveries((r) => [...r, message(e)]);
+          return (await retry()) !== null;
+        },
         chunkRows,
         signal: c.signal,
         onProgress: (progress) =>
@@ -350,6 +357,12 @@ export function BatchView({ engine }: Props) {
           isStopping={run.isStopping}
           onCancel={cancel}
         />
+      )}
+      {recoveries.length > 0 && (
+        <p role="status" className="warning" data-testid="batch-recovered">
+          The engine stopped mid-batch ({recoveries.at(-1)}). It was restarted, the model reloaded,
+          and scoring carried on from the last saved chunk; no row was scored twice.
+        </p>
       )}
       {run.phase === 'error' && run.key === keyString && (
         <div className="error" role="alert">
