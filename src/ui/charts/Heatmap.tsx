@@ -45,10 +45,10 @@ export function Heatmap(props: HeatmapProps) {
     ? cellSize
     : Math.max(1, Math.min(48, Math.floor(960 / Math.max(cols, 1))));
 
+  const [lo, hi] = domain;
   useEffect(() => {
     const ctx = canvas.current?.getContext('2d');
     if (!ctx) return; // no canvas (jsdom): the labels and readout still work
-    const [lo, hi] = domain;
     const span = hi - lo || 1;
     ctx.clearRect(0, 0, cols * colWidth, rows * cellSize);
     ctx.font = `${Math.min(11, cellSize - 6)}px system-ui, sans-serif`;
@@ -100,7 +100,8 @@ export function Heatmap(props: HeatmapProps) {
     cols,
     colWidth,
     cellSize,
-    domain,
+    lo,
+    hi,
     scale,
     annotate,
     cursor,

@@ -83,7 +83,12 @@ export function ReadView({ text, onTextChange, engine }: Props) {
   const [hard, setHard] = useState<SentenceContribution[]>([]);
   useEffect(() => {
     let live = true;
-    void contributions(settled, (t) => predictLite(t).target).then((c) => live && setHard(c));
+    // One sentence per task: a long text's leave-one-out scores never block a keystroke.
+    const score = async (t: string) => {
+      await new Promise((r) => setTimeout(r, 0));
+      return live ? predictLite(t).target : 0;
+    };
+    void contributions(settled, score).then((c) => live && setHard(c));
     return () => {
       live = false;
     };

@@ -80,21 +80,26 @@ export function useHeadReadings(
   }, [embed, info, text, fitting, heads, wantsPooler]);
 
   const current = done && done.info === info ? done : null;
-  let readings: HeadReadings = !fitting.length
-    ? { kind: 'none' }
-    : current
-      ? current.readings
-      : { kind: 'computing' };
-  if (readings.kind === 'ready')
-    readings = {
-      kind: 'ready',
-      readings: readings.readings.map((r) => ({ ...r, isActive: r.id === activeId })),
-    };
-  const pooler: PoolerState =
-    support && !support.trained
-      ? { kind: 'untrained', reason: support.reason }
-      : !wantsPooler
-        ? { kind: 'untrained', reason: 'This export has no trained pooler output.' }
-        : { kind: 'trained', vector: current?.pooler ?? null };
+  // Memoised so a keystroke (a new render with the same readings) re-renders no panel.
+  const readings = useMemo<HeadReadings>(() => {
+    if (!fitting.length) return { kind: 'none' };
+    if (!current) return { kind: 'computing' };
+    const r = current.readings;
+    return r.kind === 'ready'
+      ? { kind: 'ready', readings: r.readings.map((x) => ({ ...x, isActive: x.id === activeId })) }
+      : r;
+  }, [fitting, current, activeId]);
+  const poolerVector = current?.pooler ?? null;
+  const pooler = useMemo<PoolerState>(
+    () =>
+      support && !support.trained
+        ? { kind: 'untrained', reason: support.reason }
+        : !wantsPooler
+          ? { kind: 'untrained', reason: 'This export has no trained pooler output.' }
+          : { kind: 'trained', vector: poolerVector },
+    // `support` is derived from info.modelType; the reason string changes only with it.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [info?.modelType, wantsPooler, poolerVector],
+  );
   return { readings, pooler, fitting };
 }
