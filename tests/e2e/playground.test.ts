@@ -262,9 +262,9 @@ describe('the Read view', () => {
   });
 });
 
-/** Roughly 512 tokens of prose (the sample excerpt, repeated with variations). */
+/** At least 512 tokens of prose (the sample excerpt, repeated with variations). */
 const LONG_TEXT = Array.from(
-  { length: 9 },
+  { length: 18 },
   (_, i) =>
     `Part ${i + 1}. When the young people returned to the ballroom, it presented a decidedly ` +
     'changed appearance. Instead of an interior scene, it was a winter landscape. The floor was ' +
