@@ -6,9 +6,9 @@ import { readChoices, writeChoices } from './urlState.ts';
 import { CompareTexts } from './views/CompareTexts.tsx';
 import { EngineStatus } from './views/EngineStatus.tsx';
 import { ModelPicker } from './views/ModelPicker.tsx';
-import { ReadView } from './views/ReadView.tsx';
 import { BatchView } from './views/batch/BatchView.tsx';
 import { FitView } from './views/batch/FitView.tsx';
+import { ReadView } from './views/read/ReadView.tsx';
 
 export const SAMPLE_TEXT =
   'When the young people returned to the ballroom, it presented a decidedly changed appearance. ' +

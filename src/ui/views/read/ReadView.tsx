@@ -1,0 +1,181 @@
+import { useEffect, useMemo, useState } from 'react';
+import { headFits } from '../../../analysis/head.ts';
+import type { EncodedText, ModelInfo } from '../../../engine/protocol.ts';
+import { predictLite } from '../../../readability/lite.ts';
+import { contributions, type SentenceContribution } from '../../../readability/sentences.ts';
+import type { useEngine } from '../../hooks/useEngine.ts';
+import { useHeads } from '../../hooks/useHeads.ts';
+import { useReadAnalysis } from '../../hooks/useReadAnalysis.ts';
+import { loadedModel } from '../../scoring.ts';
+import { HardSentences } from '../HardSentences.tsx';
+import { LayersPanel } from './LayersPanel.tsx';
+import { PoolingPanel } from './PoolingPanel.tsx';
+import { ScorePanel, type EncoderScore, type HeadChoice } from './ScorePanel.tsx';
+import { useDebounced } from './useDebounced.ts';
+import { useHeadReadings } from './useHeadReadings.ts';
+import { useReadChoices } from './useReadChoices.ts';
+
+/** How long typing must pause before the page recomputes. */
+export const SETTLE_MS = 300;
+
+interface Props {
+  text: string;
+  onTextChange: (text: string) => void;
+  engine: ReturnType<typeof useEngine>;
+}
+
+interface Encoded {
+  info: ModelInfo;
+  text: string;
+  result: EncodedText;
+}
+
+function waitingMessage(engine: Props['engine'], hasText: boolean): string | null {
+  switch (engine.status) {
+    case 'idle':
+      return 'Load an encoder above to see how it reads the text, layer by layer.';
+    case 'loading':
+      return 'The encoder is loading (progress above); its layers appear here when it is ready.';
+    case 'error':
+      return `The encoder is not available: ${engine.error?.message ?? 'unknown error'}. The lite score above still works.`;
+    case 'ready':
+      return hasText ? null : 'Enter some text to see how the encoder reads it.';
+  }
+}
+
+/**
+ * The playground: type a text; the lite score shows at once, and after a short pause the encoder's
+ * score, every layer and every pooling strategy update. Inference runs in the engine's worker and
+ * the analysis (PCA, pooling, similarities) in the Read view's own, so typing never waits.
+ */
+export function ReadView({ text, onTextChange, engine }: Props) {
+  const { encode, embed } = engine.actions;
+  const info = engine.status === 'ready' ? engine.info : null;
+  const settled = useDebounced(text, SETTLE_MS);
+  const hasText = settled.trim().length > 0;
+  const { layer: layerChoice, strategy, setLayer, setStrategy } = useReadChoices();
+  const heads = useHeads();
+
+  const [encoded, setEncoded] = useState<Encoded | null>(null);
+  const [encodeError, setEncodeError] = useState<string | null>(null);
+  useEffect(() => {
+    if (!info || !hasText) return;
+    let live = true;
+    encode(settled)
+      .then((result) => {
+        if (!live) return;
+        setEncoded({ info, text: settled, result });
+        setEncodeError(null);
+      })
+      .catch((e: unknown) => live && setEncodeError(e instanceof Error ? e.message : String(e)));
+    return () => {
+      live = false;
+    };
+  }, [info, settled, hasText, encode]);
+  const current = encoded && encoded.info === info && hasText ? encoded : null;
+  const result = current?.result ?? null;
+  const isEncoding = !!info && hasText && current?.text !== settled;
+
+  const layers = result?.layers ?? info?.layers ?? 1;
+  const layer = Math.min(Math.max(layerChoice ?? layers - 1, 0), layers - 1);
+  const analysis = useReadAnalysis(result, layer);
+
+  const [hard, setHard] = useState<SentenceContribution[]>([]);
+  useEffect(() => {
+    let live = true;
+    // One sentence per task: a long text's leave-one-out scores never block a keystroke.
+    const score = async (t: string) => {
+      await new Promise((r) => setTimeout(r, 0));
+      return live ? predictLite(t).target : 0;
+    };
+    void contributions(settled, score).then((c) => live && setHard(c));
+    return () => {
+      live = false;
+    };
+  }, [settled]);
+
+  const { readings, pooler } = useHeadReadings(
+    embed,
+    info,
+    hasText ? settled : '',
+    heads.heads,
+    heads.activeId,
+  );
+
+  const headChoices = useMemo<HeadChoice[]>(
+    () =>
+      heads.heads.map((h) => ({
+        id: h.id,
+        label: `${h.name} (${h.head.strategy}@${h.head.layer}, ±${h.head.cvRmse.toFixed(2)})`,
+        fits: !info || headFits(h.head, loadedModel(info)).ok,
+      })),
+    [heads.heads, info],
+  );
+
+  const encoderScore = useMemo<EncoderScore>(() => {
+    if (engine.status === 'error')
+      return { kind: 'error', message: engine.error?.message ?? 'unknown error' };
+    if (!info) return { kind: 'waiting', loading: engine.status === 'loading' };
+    if (encodeError) return { kind: 'error', message: encodeError };
+    if (info.isRegression)
+      return result?.score !== undefined
+        ? { kind: 'regression', score: result.score, modelId: info.modelId }
+        : { kind: 'computing' };
+    const active = heads.active;
+    if (!active) return { kind: 'no-head', reason: null };
+    const fit = headFits(active.head, loadedModel(info));
+    if (!fit.ok) return { kind: 'no-head', reason: `The active head does not fit: ${fit.reason}` };
+    if (readings.kind === 'error') return { kind: 'error', message: readings.message };
+    const mine =
+      readings.kind === 'ready' ? readings.readings.find((r) => r.id === active.id) : null;
+    return mine
+      ? { kind: 'head', score: mine.score, name: active.name, cvRmse: active.head.cvRmse }
+      : { kind: 'computing' };
+  }, [engine.status, engine.error, info, encodeError, result, heads.active, readings]);
+
+  const waiting = waitingMessage(engine, hasText);
+  const hardSentences = useMemo(
+    () => <HardSentences text={settled} contributions={hard} source="lite model" />,
+    [settled, hard],
+  );
+  const shown = analysis.result === result ? analysis : null;
+
+  return (
+    <div className="read-view">
+      <label className="text-input">
+        Text (stays in this tab)
+        <textarea value={text} onChange={(e) => onTextChange(e.target.value)} rows={8} />
+      </label>
+      <ScorePanel
+        text={settled}
+        encoder={encoderScore}
+        heads={headChoices}
+        activeId={heads.activeId}
+        onActivate={heads.actions.activate}
+        updating={text !== settled || isEncoding}
+      />
+      <LayersPanel
+        result={shown?.result ?? null}
+        overview={shown?.overview ?? null}
+        view={shown?.view ?? null}
+        layer={layer}
+        onLayer={setLayer}
+        waiting={waiting ?? (encodeError ? `Encoding failed: ${encodeError}` : 'Reading the text…')}
+        updating={isEncoding || analysis.busy}
+      />
+      <PoolingPanel
+        layers={layers}
+        hidden={result?.hidden ?? info?.hidden ?? 0}
+        layer={layer}
+        onLayer={setLayer}
+        strategy={strategy}
+        onStrategy={setStrategy}
+        view={shown?.view ?? null}
+        pooler={pooler}
+        heads={readings}
+        waiting={waiting ?? (shown?.view ? null : 'Pooling every strategy…')}
+      />
+      {hardSentences}
+    </div>
+  );
+}
