@@ -189,7 +189,7 @@ describe('the Read view', () => {
       layer: number,
       dim: number,
       cvRmse: number,
-      modelId = TINY,
+      modelId = 'roberta-tiny', // heads name a served model by its folder
     ) => ({
       version: 1,
       modelId,
