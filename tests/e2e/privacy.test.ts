@@ -13,6 +13,47 @@ import { HUB_ORG, startHub, type HubServer } from '../support/hub-server.ts';
 const MARKERS = ['quokkazebrine', 'marshwiggle', 'plimsollade'];
 const USER_TEXT = `The ${MARKERS[0]} walked past the ${MARKERS[1]} by the harbour. It carried a ${MARKERS[2]} home.`;
 
+/** A hostile id: rendered as text it is harmless; rendered as HTML it would set a flag. */
+const HTML_ID = '<img src=x onerror="window.__pwned=1">';
+
+const LONG = [
+  'notwithstanding',
+  'epistemological',
+  'institutional',
+  'comprehensive',
+  'jurisprudential',
+];
+const SHORT = ['the', 'cat', 'sat', 'on', 'a', 'mat', 'dog', 'ran', 'sun', 'fun'];
+
+/** A labelled file whose target counts long words, with the user's marker words in every text. */
+function trainCsv(rows: number): string {
+  const lines = ['id,url_legal,license,excerpt,target,standard_error'];
+  for (let i = 0; i < rows; i++) {
+    const long = i % 6;
+    const words = [
+      ...Array.from({ length: 12 }, (_, k) => SHORT[(i + k) % SHORT.length]),
+      ...LONG.slice(0, long),
+      MARKERS[i % MARKERS.length],
+    ];
+    lines.push(
+      `t${i.toString(16).padStart(4, '0')},,,"${words.join(' ')}.",${(-0.5 * long).toFixed(2)},0.49`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** A file to score: marker texts, and one bad row whose id is HTML. */
+function testCsv(rows: number): string {
+  const lines = ['id,url_legal,license,excerpt'];
+  for (let i = 0; i < rows; i++) {
+    lines.push(
+      `s${i},,,"The ${MARKERS[i % 3]} and the ${SHORT[i % SHORT.length]} went ${LONG[i % LONG.length]}."`,
+    );
+  }
+  lines.push(`"${HTML_ID.replaceAll('"', '""')}",,,""`);
+  return `${lines.join('\n')}\n`;
+}
+
 let browser: Browser;
 let context: BrowserContext;
 let app: PreviewServer;
@@ -73,6 +114,57 @@ describe('a whole session on the production build', () => {
     expect(requests.filter((r) => new URL(r.url()).host === hubHost).length).toBeGreaterThan(0);
     for (const r of requests)
       expect({ url: r.url(), leaks: leaks(r) }).toEqual({ url: r.url(), leaks: [] });
+    await page.close();
+  });
+
+  it('fits heads on a labelled file and scores a file, and sends none of it anywhere', async () => {
+    const page = await context.newPage();
+    const hubHost = new URL(hub.url).host;
+    const model = `${HUB_ORG}/roberta-tiny`;
+    const host = encodeURIComponent(hub.url);
+    const first = requests.length;
+    await page.goto(`${url}/?source=hub&model=${model}&host=${host}&backend=wasm&view=fit`);
+    await page.getByTestId('backend-name').waitFor({ timeout: 120_000 });
+    await page.getByLabel('Labelled texts (CSV with a target column)').setInputFiles({
+      name: 'train.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(trainCsv(60)),
+    });
+    await page.getByRole('button', { name: 'Extract features and sweep 60 rows' }).click();
+    await page.getByTestId('sweep-heatmap').waitFor({ timeout: 180_000 });
+    await page.getByRole('button', { name: 'Save and make this head active' }).click();
+
+    await page.getByRole('tab', { name: 'Score a file' }).click();
+    await page.getByLabel('Texts to score (CSV)').setInputFiles({
+      name: 'test.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(testCsv(24)),
+    });
+    const problems = page.getByTestId('row-problems');
+    await problems.waitFor({ timeout: 60_000 });
+    // CSV cells are text, never markup.
+    expect(await problems.locator('tbody td').nth(1).textContent()).toBe(HTML_ID);
+    expect(
+      await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned),
+    ).toBeUndefined();
+    await page.getByRole('button', { name: 'Skip this row' }).click();
+    await page.getByRole('button', { name: 'Score 24 rows' }).click();
+    await page
+      .getByTestId('batch-status')
+      .filter({ hasText: 'Done' })
+      .waitFor({ timeout: 120_000 });
+    const [dl] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download submission.csv' }).click(),
+    ]);
+    expect((await dl.path()) ?? '').not.toBe('');
+
+    const session = requests.slice(first);
+    expect(session.length).toBeGreaterThan(3);
+    for (const r of session) {
+      expect([new URL(url).host, hubHost]).toContain(new URL(r.url()).host);
+      expect({ url: r.url(), leaks: leaks(r) }).toEqual({ url: r.url(), leaks: [] });
+    }
     await page.close();
   });
 

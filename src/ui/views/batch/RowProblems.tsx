@@ -43,14 +43,16 @@ export function RowProblems({ problems, totalRows, isSkipping, onSkip, onStop }:
       {problems.length > SHOWN && <p>…and {problems.length - SHOWN} more.</p>}
       {isSkipping ? (
         <p role="status">
-          Skipping these {problems.length} rows: they are not scored and are absent from the
-          downloads. {usable} rows will be scored.
+          {problems.length === 1
+            ? 'Skipping this row: it is not scored and is absent from the downloads.'
+            : `Skipping these ${problems.length} rows: they are not scored and are absent from the downloads.`}{' '}
+          {usable} rows will be scored.
         </p>
       ) : (
         <div className="decision" role="group" aria-label="What to do with these rows">
           <p>Fix the file and choose it again, or score the other {usable} rows without these.</p>
           <button type="button" onClick={onSkip} disabled={usable === 0}>
-            Skip these {problems.length} rows
+            {problems.length === 1 ? 'Skip this row' : `Skip these ${problems.length} rows`}
           </button>{' '}
           <button type="button" onClick={onStop}>
             Stop
