@@ -36,8 +36,8 @@ function main(argv: string[]): void {
   const round = (x: number) => Number(x.toFixed(4));
   const file = {
     source:
-      'CLEAR corpus (CommonLit Ease of Readability), Crossley et al. 2022, CC BY-NC-SA 4.0; ' +
-      'targets of the CommonLit Readability Prize training split',
+      'CLEAR corpus (CommonLit Ease of Readability), Crossley et al. 2023, CC BY-NC-SA 4.0; ' +
+      'BT easiness of its excerpts on the CommonLit Readability Prize scale',
     count: n,
     mean: round(mean),
     sd: round(sd),

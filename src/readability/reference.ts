@@ -1,6 +1,6 @@
 // Where a score sits among the CLEAR corpus's targets (the CommonLit Readability Prize training
 // split). The summary is computed once by scripts/clear-distribution.ts and committed.
-// CLEAR corpus: Crossley et al. 2022, CC BY-NC-SA 4.0.
+// CLEAR corpus: Crossley et al. 2023, CC BY-NC-SA 4.0.
 
 import clear from './clear-distribution.json';
 

@@ -148,7 +148,7 @@ export const ScorePanel = memo(function ScorePanel(props: ScorePanelProps) {
       <p className="legend-note">
         <span className="swatch" style={{ background: PALETTE.easier }} /> encoder score ·{' '}
         <span className="swatch" style={{ background: LITE_COLOUR }} /> lite score. Reference: the
-        CLEAR corpus (Crossley et al. 2022), CC BY-NC-SA 4.0.
+        CLEAR corpus (Crossley et al. 2023), CC BY-NC-SA 4.0.
       </p>
     </section>
   );
