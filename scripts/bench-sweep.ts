@@ -5,7 +5,12 @@
 // Usage: npx tsx scripts/bench-sweep.ts [--rows 3000] [--hidden 768] [--workers 2] [--only-hidden-size]
 import { availableParallelism } from 'node:os';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { STRATEGIES, validLayers, type ParameterFreeStrategy } from '../src/analysis/pooling.ts';
+import {
+  PARAMETER_FREE_STRATEGIES,
+  STRATEGIES,
+  validLayers,
+  type ParameterFreeStrategy,
+} from '../src/analysis/pooling.ts';
 import { sweepCell, sweepGrid, type SweepEntry } from '../src/analysis/ridge.ts';
 import { makeNormal } from '../src/analysis/rng.ts';
 
@@ -21,16 +26,7 @@ interface Job {
   dim: number;
 }
 
-const STRATEGY_LIST: ParameterFreeStrategy[] = [
-  'cls',
-  'mean',
-  'max',
-  'mean-max',
-  'concat-last4',
-  'mean-last-k',
-  'weighted-uniform',
-  'wk',
-];
+const STRATEGY_LIST = PARAMETER_FREE_STRATEGIES;
 
 function targets(cfg: Config): { latent: Float64Array; y: Float64Array } {
   const normal = makeNormal(1);

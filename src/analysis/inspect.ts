@@ -4,6 +4,7 @@
 
 import {
   layerSpan,
+  PARAMETER_FREE_STRATEGIES,
   pool,
   STRATEGIES,
   type HiddenStates,
@@ -13,16 +14,7 @@ import {
 import { cosineToFinal, layerSimilarity, layerTokens, pca2d, tokenNorms } from './project.ts';
 
 /** The parameter-free strategies, in the order the Read view lists them. */
-export const READ_STRATEGIES: readonly ParameterFreeStrategy[] = [
-  'cls',
-  'mean',
-  'max',
-  'mean-max',
-  'concat-last4',
-  'mean-last-k',
-  'weighted-uniform',
-  'wk',
-];
+export const READ_STRATEGIES = PARAMETER_FREE_STRATEGIES;
 
 /** Layer-independent views of one text. */
 export interface TextOverview {

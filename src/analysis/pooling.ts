@@ -19,6 +19,18 @@ import { unifySentence, unifyToken } from './wk.ts';
 export type ParameterFreeStrategy =
   'cls' | 'mean' | 'max' | 'mean-max' | 'concat-last4' | 'mean-last-k' | 'weighted-uniform' | 'wk';
 
+/** Every parameter-free strategy, in the order views and the sweep list them. */
+export const PARAMETER_FREE_STRATEGIES: readonly ParameterFreeStrategy[] = [
+  'cls',
+  'mean',
+  'max',
+  'mean-max',
+  'concat-last4',
+  'mean-last-k',
+  'weighted-uniform',
+  'wk',
+];
+
 /** Strategies whose parameters are fitted on frozen features (see learned.ts). */
 export type LearnedStrategy = 'weighted-learned' | 'attention' | 'lstm' | 'gru' | 'conv1d';
 

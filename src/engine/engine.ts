@@ -58,6 +58,27 @@ function isRegressionExport(config: ModelConfig, outputs: string[]): boolean {
   return isClassifier && (labels === 1 || config.problem_type === 'regression');
 }
 
+/**
+ * One text's own tokens out of a padded batch's stacked states:
+ * `[layers, batch, seqLen, hidden]` → `[layers, tokens, hidden]`.
+ */
+function textStates(
+  all: Float32Array,
+  layers: number,
+  batch: number,
+  seqLen: number,
+  hidden: number,
+  b: number,
+  tokens: number,
+): Float32Array {
+  const out = new Float32Array(layers * tokens * hidden);
+  for (let l = 0; l < layers; l++) {
+    const from = (l * batch + b) * seqLen * hidden;
+    out.set(all.subarray(from, from + tokens * hidden), l * tokens * hidden);
+  }
+  return out;
+}
+
 export class Engine {
   /** The GPU device's largest storage binding; batches are sized to stay inside it. */
   private maxBindingBytes = Infinity;
@@ -190,11 +211,7 @@ export class Engine {
       batch.forEach((textIndex, b) => {
         const t = tokenized[textIndex];
         const n = t.ids.length;
-        const states = new Float32Array(layers * n * hidden); // [layers, tokens, hidden]
-        for (let l = 0; l < layers; l++) {
-          const from = (l * batch.length + b) * seqLen * hidden;
-          states.set(all.subarray(from, from + n * hidden), l * n * hidden);
-        }
+        const states = textStates(all, layers, batch.length, seqLen, hidden, b, n);
         results[textIndex] = {
           tokens: t.ids.map((id) => this.tokenizer.decode([id])),
           ids: t.ids,
@@ -309,11 +326,7 @@ export class Engine {
         const all = toFloat32(outputs[HIDDEN_STATES]); // [layers, batch, seqLen, hidden]
         batch.forEach((wi, b) => {
           const n = windows[wi].ids.length;
-          const states = new Float32Array(layers * n * hidden); // [layers, tokens, hidden]
-          for (let l = 0; l < layers; l++) {
-            const from = (l * batch.length + b) * seqLen * hidden;
-            states.set(all.subarray(from, from + n * hidden), l * n * hidden);
-          }
+          const states = textStates(all, layers, batch.length, seqLen, hidden, b, n);
           const one = { data: states, layers, tokens: n, hidden, mask: new Uint8Array(n).fill(1) };
           const wk = new Float32Array(row);
           for (const l of wkLayers) wk.set(pool(one, 'wk', l, poolOptions), l * hidden);

@@ -7,6 +7,7 @@ import {
   type SparseVector,
   type TextFeatures,
 } from './features.ts';
+import { makeRng } from '../analysis/rng.ts';
 import { FORMULA_IDS } from './formulas.ts';
 import { centreGram, solveDual, type Gram } from './ridge.ts';
 
@@ -68,17 +69,8 @@ export interface FittedModel {
   chars: Float64Array; // [CHAR_BUCKETS]
 }
 
-/** A seeded PRNG (mulberry32), so folds are the same for the same seed everywhere. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded PRNG (mulberry32, shared with analysis/), so folds repeat for a seed. */
+export const mulberry32 = makeRng;
 
 /** Assigns each of n rows to one of k folds, shuffled by the seed. */
 export function foldsOf(n: number, k: number, seed: number): Int32Array {

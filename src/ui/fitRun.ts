@@ -3,6 +3,7 @@
  * extracted once and cached in IndexedDB by model and text hash, then the sweep's cells.
  */
 import {
+  PARAMETER_FREE_STRATEGIES,
   poolOptionsFor,
   validLayers,
   type ParameterFreeStrategy,
@@ -18,16 +19,7 @@ import type { PooledVectors } from './scoring.ts';
 export const FIT_POOLINGS = ['cls', 'mean', 'max', 'wk'] as const satisfies BatchPooling[];
 
 /** Parameter-free strategies the sweep fits (the pooler only where it was trained: not here). */
-export const SWEEP_STRATEGIES: readonly ParameterFreeStrategy[] = [
-  'cls',
-  'mean',
-  'max',
-  'mean-max',
-  'concat-last4',
-  'mean-last-k',
-  'weighted-uniform',
-  'wk',
-];
+export const SWEEP_STRATEGIES = PARAMETER_FREE_STRATEGIES;
 
 /** One (strategy, layer) cell of the sweep. */
 export interface SweepCellId {
