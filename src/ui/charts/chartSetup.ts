@@ -3,13 +3,15 @@ import {
   BarElement,
   CategoryScale,
   Chart,
+  Legend,
   LinearScale,
+  LineElement,
   PointElement,
   Tooltip,
   type ChartOptions,
 } from 'chart.js';
 
-Chart.register(BarElement, CategoryScale, LinearScale, PointElement, Tooltip);
+Chart.register(BarElement, CategoryScale, LinearScale, LineElement, PointElement, Tooltip, Legend);
 
 /** Shared options: no animation (updates follow typing), responsive width. */
 export const BASE_OPTIONS = {
@@ -17,3 +19,27 @@ export const BASE_OPTIONS = {
   responsive: true,
   maintainAspectRatio: false,
 } satisfies ChartOptions;
+
+/** Okabe–Ito colours plus black, told apart with every common colour-vision deficiency. */
+export const SERIES_COLOURS = [
+  '#0072B2',
+  '#D55E00',
+  '#009E73',
+  '#CC79A7',
+  '#E69F00',
+  '#56B4E9',
+  '#000000',
+  '#F0E442',
+] as const;
+
+/** Dash patterns paired with the colours, so lines differ by more than hue. */
+export const SERIES_DASHES: readonly number[][] = [
+  [],
+  [6, 3],
+  [2, 2],
+  [8, 3, 2, 3],
+  [],
+  [4, 4],
+  [1, 3],
+  [10, 4],
+];

@@ -1,6 +1,6 @@
 import { Bar } from 'react-chartjs-2';
 import { PALETTE } from '../palette.ts';
-import './chartSetup.ts';
+import '../../charts/chartSetup.ts';
 
 interface Props {
   values: readonly number[];

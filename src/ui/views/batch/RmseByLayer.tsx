@@ -2,7 +2,7 @@ import { Line } from 'react-chartjs-2';
 import { STRATEGIES } from '../../../analysis/pooling.ts';
 import type { SweepGrid } from '../../../analysis/ridge.ts';
 import { PALETTE } from '../palette.ts';
-import { SERIES_COLOURS, SERIES_DASHES } from './chartSetup.ts';
+import { SERIES_COLOURS, SERIES_DASHES } from '../../charts/chartSetup.ts';
 
 interface Props {
   grid: SweepGrid;
