@@ -6,7 +6,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { launchBrowser, openPage } from '../../tests/support/browser.ts';
-import type { EngineTimings } from './engineRun.ts';
+import type { ModelInfo } from '../../src/engine/protocol.ts';
+import { timeEngine, type EngineSteps } from './engineRun.ts';
 import type { VariantRow } from './variants.ts';
 
 /** Peak resident memory (VmHWM) of the browser's processes of one type, in MiB. */
@@ -32,27 +33,58 @@ function childrenOf(): Map<number, number[]> {
 }
 
 /**
- * VmHWM of the renderer and GPU processes of the browser this process launched (playwright spawns
- * it as our child; the bench runs one browser at a time), read from /proc (Linux).
+ * The renderer and GPU processes of the browser this process launched (playwright spawns it as our
+ * child; the bench runs one browser at a time), found through /proc (Linux).
  */
-export function processPeaks(): ProcessPeaks {
-  const peaks = { rendererMiB: 0, gpuMiB: 0 };
+function browserProcesses(): { pid: number; type: 'renderer' | 'gpu' }[] {
   const children = childrenOf();
   const stack = [...(children.get(process.pid) ?? [])];
+  const found: { pid: number; type: 'renderer' | 'gpu' }[] = [];
   while (stack.length) {
     const pid = stack.pop()!;
     stack.push(...(children.get(pid) ?? []));
     try {
       const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (cmdline.includes('--type=renderer')) found.push({ pid, type: 'renderer' });
+      if (cmdline.includes('--type=gpu-process')) found.push({ pid, type: 'gpu' });
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return found;
+}
+
+/** VmHWM (peak resident set) of the renderer and GPU processes, in MiB. */
+export function processPeaks(): ProcessPeaks {
+  const peaks = { rendererMiB: 0, gpuMiB: 0 };
+  for (const { pid, type } of browserProcesses()) {
+    try {
       const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
       const mib = hwm ? Number(hwm[1]) / 1024 : 0;
-      if (cmdline.includes('--type=renderer')) peaks.rendererMiB = Math.max(peaks.rendererMiB, mib);
-      if (cmdline.includes('--type=gpu-process')) peaks.gpuMiB = Math.max(peaks.gpuMiB, mib);
+      if (type === 'renderer') peaks.rendererMiB = Math.max(peaks.rendererMiB, mib);
+      else peaks.gpuMiB = Math.max(peaks.gpuMiB, mib);
     } catch {
       // the process ended while we looked
     }
   }
   return peaks;
+}
+
+/** CPU time (user + system) of the renderer processes, in ms; the workers' threads included. */
+export function rendererCpuMs(): number {
+  const tick = 10; // USER_HZ is 100 on Linux
+  let total = 0;
+  for (const { pid, type } of browserProcesses()) {
+    if (type !== 'renderer') continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      total += (Number(fields[11]) + Number(fields[12])) * tick;
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return total;
 }
 
 async function withPage<T>(
@@ -70,14 +102,9 @@ async function withPage<T>(
   }
 }
 
-export interface BrowserEngineRun extends EngineTimings {
-  crossOriginIsolated: boolean;
-  hardwareConcurrency: number;
-}
-
 /**
- * Loads the model through the app's EngineClient and times it. The script is a string so that
- * tsx leaves the browser-side dynamic imports alone.
+ * Loads the model through the app's EngineClient (kept on the page between steps) and times it.
+ * Scripts are strings so that tsx leaves the browser-side dynamic imports alone.
  */
 export function runBrowserEngine(
   url: string,
@@ -87,26 +114,43 @@ export function runBrowserEngine(
     threads?: number;
     texts: string[];
     reps: number;
+    probeText: string;
   },
 ) {
   return withPage(url, options.backend === 'webgpu', async (page) => {
-    const args = JSON.stringify(options);
-    const run =
-      await page.evaluate<BrowserEngineRun>(`(async ({ model, backend, threads, texts, reps }) => {
+    const { model, backend, threads } = options;
+    const started = performance.now();
+    const loaded = await page.evaluate<{
+      info: ModelInfo;
+      crossOriginIsolated: boolean;
+      hardwareConcurrency: number;
+    }>(`(async (options) => {
       const { EngineClient } = await import('/src/engine/client.ts');
-      const { timeEngine } = await import('/scripts/bench/engineRun.ts');
+      const { summariseEmbed } = await import('/scripts/bench/engineRun.ts');
       const client = new EngineClient();
-      try {
-        const started = performance.now();
-        const info = await client.load({ source: { kind: 'served', path: model }, backend, dtype: 'fp32', threads });
-        const loadMs = performance.now() - started;
-        const timings = await timeEngine(client, info, loadMs, texts, reps);
-        return { ...timings, crossOriginIsolated, hardwareConcurrency: navigator.hardwareConcurrency };
-      } finally {
-        client.dispose();
-      }
-    })(${args})`);
-    return { run };
+      window.benchSteps = {
+        encode: async (text) => (await client.encode(text)).ids.length,
+        embed: async (texts) => summariseEmbed(await client.embed(texts, ['mean'])),
+      };
+      const info = await client.load({ source: { kind: 'served', path: options.model }, backend: options.backend, dtype: 'fp32', threads: options.threads });
+      return { info, crossOriginIsolated, hardwareConcurrency: navigator.hardwareConcurrency };
+    })(${JSON.stringify({ model, backend, threads })})`);
+    const loadMs = performance.now() - started;
+    const steps: EngineSteps = {
+      encode: (text) => page.evaluate<number>(`window.benchSteps.encode(${JSON.stringify(text)})`),
+      embed: (texts) =>
+        page.evaluate<{ tokens: number; lastLayerRow0: number[] }>(
+          `window.benchSteps.embed(${JSON.stringify(texts)})`,
+        ),
+    };
+    const timings = await timeEngine(
+      steps,
+      options.texts,
+      options.reps,
+      options.probeText,
+      rendererCpuMs,
+    );
+    return { run: { ...timings, ...loaded, loadMs } };
   });
 }
 

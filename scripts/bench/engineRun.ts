@@ -1,96 +1,86 @@
 /**
- * One benchmark run of the app's engine, the same steps wherever it runs (onnxruntime-node here,
- * the worker behind EngineClient in Chromium): load, first result, warm-up, timed batch passes.
+ * One benchmark run of the app's engine, the same steps wherever it runs (onnxruntime-node in a
+ * child process, the worker behind EngineClient in Chromium): first result, warm-up, timed batch
+ * passes, and a probe that compares runtimes' results.
  */
 import { median, perSecond } from './stats.ts';
 
-/** What one engine run measures, before the runtime adds its memory figure. */
+/** The engine as a run drives it; each runtime adapts Engine or EngineClient to this. */
+export interface EngineSteps {
+  /** `encode` of one text (the single-text view: full hidden states); resolves to its tokens. */
+  encode(text: string): Promise<number>;
+  /** `embed` with mean pooling; resolves to the real tokens and the last layer of row 0. */
+  embed(texts: string[]): Promise<{ tokens: number; lastLayerRow0: number[] }>;
+}
+
+/** What one engine run measures, before the runtime adds load and memory figures. */
 export interface EngineTimings {
-  loadMs: number;
-  /** The engine's own split of the load: warm-up is the last step of it. */
-  engineLoadMs: number;
-  warmupMs: number;
   /** First `encode` of one excerpt right after load: the single-text view's full hidden states. */
   firstResultMs: number;
   firstResultTokens: number;
   passesMs: number[];
   medianMs: number;
+  /** CPU time of the process (Node) or the renderer (Chromium) per timed pass, median. */
+  cpuMsPerPass: number;
   excerpts: number;
   tokens: number;
   excerptsPerS: number;
   tokensPerS: number;
-  backend: string;
-  threads: number;
-  adapter?: { description: string; isSoftwareAdapter: boolean; hasShaderF16: boolean };
-  prunedNodes: number;
-  /** Last layer's pooled mean of the first excerpt `[hidden]`, to compare runtimes' results. */
+  /** Last layer's pooled mean of the probe text `[hidden]`, to compare runtimes' results. */
   probe: number[];
 }
 
-/** The slice of Engine / EngineClient a run needs. */
-export interface EngineLike {
-  encode(text: string): Promise<{ ids: number[] }>;
-  embed(
-    texts: string[],
-    pooling: 'mean'[],
-  ): Promise<{
-    tokenCounts: Int32Array;
-    layers: number;
-    hidden: number;
-    pooled: { mean?: Float32Array };
-  }>;
-}
-
 /**
- * Times the first result, a warm-up on a few excerpts (a quarter, at most 4) and `reps` passes of
- * `embed` over all excerpts.
+ * Times the first result, a warm-up on a few excerpts (a quarter, at most 4), `reps` passes of
+ * `embed` over all excerpts, then embeds the probe text. `cpuNow` reads CPU time in ms.
  */
 export async function timeEngine(
-  engine: EngineLike,
-  info: {
-    backend: string;
-    threads: number;
-    loadMs: number;
-    warmupMs: number;
-    prunedNodes: number;
-    adapter?: EngineTimings['adapter'];
-  },
-  loadMs: number,
+  steps: EngineSteps,
   texts: string[],
   reps: number,
+  probeText: string,
+  cpuNow: () => number,
 ): Promise<EngineTimings> {
   let started = performance.now();
-  const first = await engine.encode(texts[0]);
+  const firstResultTokens = await steps.encode(texts[0]);
   const firstResultMs = performance.now() - started;
-  await engine.embed(texts.slice(0, Math.min(4, Math.ceil(texts.length / 4))), ['mean']);
+  await steps.embed(texts.slice(0, Math.min(4, Math.ceil(texts.length / 4))));
   const passesMs: number[] = [];
+  const cpuMs: number[] = [];
   let tokens = 0;
-  let probe: number[] = [];
   for (let r = 0; r < reps; r++) {
+    const cpu = cpuNow();
     started = performance.now();
-    const out = await engine.embed(texts, ['mean']);
+    tokens = (await steps.embed(texts)).tokens;
     passesMs.push(performance.now() - started);
-    tokens = out.tokenCounts.reduce((s, n) => s + n, 0);
-    const { layers, hidden } = out;
-    probe = Array.from(out.pooled.mean!.subarray((layers - 1) * hidden, layers * hidden));
+    cpuMs.push(cpuNow() - cpu);
   }
+  const probe = (await steps.embed([probeText])).lastLayerRow0;
   const medianMs = median(passesMs);
   return {
-    loadMs,
-    engineLoadMs: info.loadMs,
-    warmupMs: info.warmupMs,
     firstResultMs,
-    firstResultTokens: first.ids.length,
+    firstResultTokens,
     passesMs,
     medianMs,
+    cpuMsPerPass: median(cpuMs),
     excerpts: texts.length,
     tokens,
     excerptsPerS: perSecond(texts.length, medianMs),
     tokensPerS: perSecond(tokens, medianMs),
-    backend: info.backend,
-    threads: info.threads,
-    adapter: info.adapter,
-    prunedNodes: info.prunedNodes,
     probe,
+  };
+}
+
+/** Reads an `embed` result down to what a run keeps. */
+export function summariseEmbed(out: {
+  tokenCounts: Int32Array;
+  layers: number;
+  hidden: number;
+  pooled: { mean?: Float32Array };
+}): { tokens: number; lastLayerRow0: number[] } {
+  const { layers, hidden } = out;
+  return {
+    tokens: out.tokenCounts.reduce((s, n) => s + n, 0),
+    lastLayerRow0: Array.from(out.pooled.mean!.subarray((layers - 1) * hidden, layers * hidden)),
   };
 }

@@ -52,3 +52,8 @@ export function makeExcerpts(count: number, seed = 7): string[] {
   }
   return excerpts;
 }
+
+/** A short text every run embeds last, so runtimes can be compared on the same result. */
+export function probeText(words = 40): string {
+  return makeExcerpts(1)[0].split(/\s+/).slice(0, words).join(' ');
+}

@@ -8,8 +8,8 @@ import * as ort from 'onnxruntime-node';
 import { folderSource, loadNodeEngine } from '../../src/engine/node.ts';
 import { loadModelFiles } from '../../src/engine/load.ts';
 import type { OrtModule } from '../../src/engine/session.ts';
-import { timeEngine } from './engineRun.ts';
-import { makeExcerpts } from './excerpts.ts';
+import { summariseEmbed, timeEngine } from './engineRun.ts';
+import { makeExcerpts, probeText } from './excerpts.ts';
 import { measureVariants } from './variants.ts';
 
 const [mode, threadsArg, modelDir, countArg, repsArg, outFile] = process.argv.slice(2);
@@ -26,9 +26,18 @@ async function main() {
     const started = performance.now();
     const engine = await loadNodeEngine(source, { threads });
     const loadMs = performance.now() - started;
-    const timings = await timeEngine(engine, engine.info, loadMs, texts, reps);
+    const steps = {
+      encode: async (text: string) => (await engine.encode(text)).ids.length,
+      embed: async (batch: string[]) => summariseEmbed(await engine.embed(batch, ['mean'])),
+    };
+    const cpuNow = () => {
+      const { user, system } = process.cpuUsage();
+      return (user + system) / 1000;
+    };
+    const timings = await timeEngine(steps, texts, reps, probeText(), cpuNow);
+    const { info } = engine;
     await engine.release();
-    return { ...timings, peakMiB: peakMiB() };
+    return { ...timings, info, loadMs, peakMiB: peakMiB() };
   }
   const files = await loadModelFiles(source, 'fp32', () => {});
   const rows = await measureVariants({
