@@ -5,14 +5,15 @@
  * Writes bench/results.json and prints the tables. See BENCHMARKS.md for what each row means.
  *
  * Options: --excerpts N (8)  --reps N (3)  --variant-reps N (2)  --threads 1,2 (1 and all cores)
- * --only node,wasm,webgpu,variants (all)  --model DIR (bench/models/roberta-base-random).
+ * --only node,wasm,webgpu,variants,wasm-variants (all)  --model DIR (bench/models/roberta-base-random)
+ * --out FILE (bench/results.json).
  * The software WebGPU adapter is ~100x slower than WASM, so its run scores only the short probe
  * text: a correctness check, not a speed figure.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir, totalmem } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { runBrowserEngine, runBrowserVariants } from './bench/chromium.ts';
 import type { EngineTimings } from './bench/engineRun.ts';
 import { EXCERPT_WORDS, makeExcerpts, probeText } from './bench/excerpts.ts';
@@ -22,7 +23,7 @@ import type { VariantRow } from './bench/variants.ts';
 import { startApp } from '../tests/support/browser.ts';
 
 type Runtime = 'node-cpu' | 'chromium-wasm' | 'chromium-webgpu';
-type Part = 'node' | 'wasm' | 'webgpu' | 'variants';
+type Part = 'node' | 'wasm' | 'webgpu' | 'variants' | 'wasm-variants';
 
 interface EngineRow extends Omit<EngineTimings, 'probe'> {
   runtime: Runtime;
@@ -63,8 +64,11 @@ const MODEL_DIR = resolve(option('model', 'bench/models/roberta-base-random'));
 const EXCERPTS = Number(option('excerpts', '8'));
 const REPS = Number(option('reps', '3'));
 const VARIANT_REPS = Number(option('variant-reps', '2'));
+const OUT = option('out', 'bench/results.json');
 const THREADS = [...new Set(option('threads', `1,${CORES}`).split(',').map(Number))];
-const PARTS = new Set(option('only', 'node,wasm,webgpu,variants').split(',') as Part[]);
+const PARTS = new Set(
+  option('only', 'node,wasm,webgpu,variants,wasm-variants').split(',') as Part[],
+);
 const log = (line: string) => console.error(line);
 const load1 = () => Number(loadavg()[0].toFixed(2));
 
@@ -174,7 +178,7 @@ async function main() {
     }
   }
 
-  const needsBrowser = PARTS.has('wasm') || PARTS.has('webgpu') || PARTS.has('variants');
+  const needsBrowser = PARTS.has('wasm') || PARTS.has('webgpu') || PARTS.has('wasm-variants');
   const app = needsBrowser ? await startApp() : null;
   try {
     if (app && PARTS.has('wasm')) {
@@ -213,34 +217,34 @@ async function main() {
         log(`  no WebGPU run: ${e instanceof Error ? e.message : String(e)}`);
       }
     }
+    const threads = Math.max(...THREADS);
     if (PARTS.has('variants')) {
-      const threads = Math.max(...THREADS);
       log(`variants on node-cpu, ${threads} thread(s) ...`);
-      let la = load1();
+      const la = load1();
       const n = nodeChild<{ rows: VariantRow[]; peakMiB: number }>(
         'variants',
         threads,
         VARIANT_REPS,
       );
       variantSets.push({ runtime: 'node-cpu', threads, ...n, loadAverage: la });
-      if (app) {
-        log(`variants on chromium-wasm, ${threads} thread(s) ...`);
-        la = load1();
-        const w = await runBrowserVariants(app.url, {
-          model: modelPath,
-          threads,
-          texts,
-          reps: VARIANT_REPS,
-        });
-        chromium = w.chromium;
-        variantSets.push({
-          runtime: 'chromium-wasm',
-          threads,
-          rows: w.rows,
-          peakMiB: w.peaks.rendererMiB,
-          loadAverage: la,
-        });
-      }
+    }
+    if (app && PARTS.has('wasm-variants')) {
+      log(`variants on chromium-wasm, ${threads} thread(s) ...`);
+      const la = load1();
+      const w = await runBrowserVariants(app.url, {
+        model: modelPath,
+        threads,
+        texts,
+        reps: VARIANT_REPS,
+      });
+      chromium = w.chromium;
+      variantSets.push({
+        runtime: 'chromium-wasm',
+        threads,
+        rows: w.rows,
+        peakMiB: w.peaks.rendererMiB,
+        loadAverage: la,
+      });
     }
   } finally {
     await app?.server.close();
@@ -263,6 +267,9 @@ async function main() {
             nativeMs: n.medianMs,
             wasmMs: w.medianMs,
             wasmOverNative: w.medianMs / n.medianMs,
+            nativeCpuMs: n.cpuMsPerPass,
+            wasmCpuMs: w.cpuMsPerPass,
+            cpuWasmOverNative: w.cpuMsPerPass / n.cpuMsPerPass,
           },
         ]
       : [];
@@ -303,16 +310,22 @@ async function main() {
     ratios,
     variants: variantSets,
   };
-  mkdirSync('bench', { recursive: true });
-  writeFileSync('bench/results.json', `${JSON.stringify(results, null, 2)}\n`);
+  mkdirSync(dirname(OUT), { recursive: true });
+  writeFileSync(OUT, `${JSON.stringify(results, null, 2)}\n`);
   console.log(renderTables(results.engine, ratios, variantSets));
-  console.log('\nwrote bench/results.json');
+  console.log(`\nwrote ${OUT}`);
 }
 
 /** The printed tables: engine runs, WASM/native ratios, and the before/after variants. */
 function renderTables(
   engine: EngineRow[],
-  ratios: { threads: number; nativeMs: number; wasmMs: number; wasmOverNative: number }[],
+  ratios: {
+    threads: number;
+    nativeMs: number;
+    wasmMs: number;
+    wasmOverNative: number;
+    cpuWasmOverNative: number;
+  }[],
   variants: VariantSet[],
 ): string {
   const parts: string[] = [];
@@ -349,12 +362,13 @@ function renderTables(
   if (ratios.length) {
     parts.push(
       formatTable(
-        ['threads', 'native ms/pass', 'wasm ms/pass', 'wasm / native', 'goal'],
+        ['threads', 'native ms/pass', 'wasm ms/pass', 'wasm / native', 'CPU-time ratio', 'goal'],
         ratios.map((r) => [
           String(r.threads),
           fmt(r.nativeMs, 0),
           fmt(r.wasmMs, 0),
           `${fmt(r.wasmOverNative, 2)}x`,
+          `${fmt(r.cpuWasmOverNative, 2)}x`,
           '≤ 1.5x',
         ]),
       ),
@@ -372,6 +386,7 @@ function renderTables(
             'excerpts/s',
             'padded tokens',
             'fetched MiB',
+            'CPU s/pass',
             'session s',
             'time vs engine',
           ],
@@ -381,6 +396,7 @@ function renderTables(
             fmt(perSecond(r.excerpts, r.medianMs), 2),
             String(r.paddedTokens),
             fmt(r.fetchedBytes / 2 ** 20, 1),
+            fmt((r.cpuMsPerPass ?? NaN) / 1000, 1),
             r.sessionMs === undefined ? '—' : fmt(r.sessionMs / 1000, 1),
             `${fmt(r.medianMs / (engineRow(r.group)?.medianMs ?? r.medianMs), 2)}x`,
           ]),

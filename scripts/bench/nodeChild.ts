@@ -20,6 +20,12 @@ const reps = Number(repsArg);
 /** Peak resident set of this process so far, in MiB (the kernel's high-water mark). */
 const peakMiB = () => process.resourceUsage().maxRSS / 1024;
 
+/** CPU time (user + system, all threads) of this process so far, in ms. */
+function cpuNow(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
 async function main() {
   const source = await folderSource(modelDir);
   if (mode === 'engine') {
@@ -29,10 +35,6 @@ async function main() {
     const steps = {
       encode: async (text: string) => (await engine.encode(text)).ids.length,
       embed: async (batch: string[]) => summariseEmbed(await engine.embed(batch, ['mean'])),
-    };
-    const cpuNow = () => {
-      const { user, system } = process.cpuUsage();
-      return (user + system) / 1000;
     };
     const timings = await timeEngine(steps, texts, reps, probeText(), cpuNow);
     const { info } = engine;
@@ -50,6 +52,7 @@ async function main() {
     texts,
     reps,
     log: (line) => console.error(line),
+    cpuNow,
   });
   return { rows, peakMiB: peakMiB() };
 }

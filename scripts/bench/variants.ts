@@ -29,6 +29,8 @@ export interface VariantRow {
   /** Median wall time of one pass over all excerpts. */
   medianMs: number;
   passesMs: number[];
+  /** Median CPU time of the process per pass, where the runtime can read it (Node). */
+  cpuMsPerPass: number;
   excerpts: number;
   /** Real (unpadded) tokens in the pass. */
   tokens: number;
@@ -51,6 +53,8 @@ export interface VariantInput {
   texts: readonly string[];
   reps: number;
   log?: (line: string) => void;
+  /** CPU time of the process in ms, where the runtime offers it. */
+  cpuNow?: () => number;
 }
 
 type Plan = { batches: number[][]; padTo: 'longest' | number };
@@ -98,46 +102,57 @@ async function pass(
   return { ms: performance.now() - started, padded, bytes };
 }
 
-async function measure(
-  input: VariantInput,
-  session: OrtSession,
-  tokens: readonly Tokenized[],
-  plan: Plan,
-  fetches: readonly string[],
-  layers: number,
-  row: Pick<VariantRow, 'group' | 'name' | 'sessionMs' | 'nodesPruned'>,
-  hostPool = false,
-): Promise<VariantRow> {
-  // Warm-up on the first batch: arena growth and kernel selection stay out of the timings.
-  await pass(
-    input,
-    session,
-    tokens,
-    { ...plan, batches: plan.batches.slice(0, 1) },
-    fetches,
-    hostPool,
-    layers,
-  );
-  const passes: number[] = [];
-  let last = { ms: 0, padded: 0, bytes: 0 };
-  for (let r = 0; r < input.reps; r++) {
-    last = await pass(input, session, tokens, plan, fetches, hostPool, layers);
-    passes.push(last.ms);
-  }
-  const result: VariantRow = {
-    ...row,
-    medianMs: median(passes),
-    passesMs: passes,
-    excerpts: tokens.length,
-    tokens: tokens.reduce((s, t) => s + t.ids.length, 0),
-    paddedTokens: last.padded,
-    fetchedBytes: last.bytes,
-  };
-  input.log?.(`  ${row.group}/${row.name}: ${result.medianMs.toFixed(0)} ms`);
-  return result;
+interface Case {
+  row: Pick<VariantRow, 'group' | 'name' | 'sessionMs' | 'nodesPruned'>;
+  session: OrtSession;
+  plan: Plan;
+  fetches: readonly string[];
+  hostPool?: boolean;
 }
 
-/** Runs every before/after variant on one runtime; sessions are created one at a time. */
+/**
+ * Times every case, interleaved: each round runs every case once, so a shift in the machine's load
+ * falls on all of them alike instead of on whichever ran last.
+ */
+async function measureInterleaved(
+  input: VariantInput,
+  tokens: readonly Tokenized[],
+  layers: number,
+  cases: readonly Case[],
+): Promise<VariantRow[]> {
+  const cpuNow = input.cpuNow ?? (() => NaN);
+  const run = (c: Case, plan: Plan) =>
+    pass(input, c.session, tokens, plan, c.fetches, c.hostPool ?? false, layers);
+  // Warm-up on the first batch: arena growth and kernel selection stay out of the timings.
+  for (const c of cases) await run(c, { ...c.plan, batches: c.plan.batches.slice(0, 1) });
+  const passes = cases.map(() => [] as number[]);
+  const cpu = cases.map(() => [] as number[]);
+  const last = cases.map(() => ({ ms: 0, padded: 0, bytes: 0 }));
+  for (let r = 0; r < input.reps; r++) {
+    for (const [i, c] of cases.entries()) {
+      const cpuStart = cpuNow();
+      last[i] = await run(c, c.plan);
+      passes[i].push(last[i].ms);
+      cpu[i].push(cpuNow() - cpuStart);
+    }
+  }
+  return cases.map((c, i) => {
+    const row: VariantRow = {
+      ...c.row,
+      medianMs: median(passes[i]),
+      passesMs: passes[i],
+      cpuMsPerPass: median(cpu[i]),
+      excerpts: tokens.length,
+      tokens: tokens.reduce((s, t) => s + t.ids.length, 0),
+      paddedTokens: last[i].padded,
+      fetchedBytes: last[i].bytes,
+    };
+    input.log?.(`  ${row.group}/${row.name}: ${row.medianMs.toFixed(0)} ms`);
+    return row;
+  });
+}
+
+/** Runs every before/after variant on one runtime, the two graphs' sessions side by side. */
 export async function measureVariants(input: VariantInput): Promise<VariantRow[]> {
   const { ort, onnx, tokenizer, config, backend, threads, texts } = input;
   const maxTokens = maxTokensOf(config, tokenizer);
@@ -153,12 +168,14 @@ export async function measureVariants(input: VariantInput): Promise<VariantRow[]
     16,
     budget,
   );
+  // The same batch sizes in input order: padding to each batch's longest, without bucketing.
   const inOrder: number[][] = [];
-  const perBatch = bucketed[0].length;
-  for (let i = 0; i < tokens.length; i += perBatch)
-    inOrder.push(tokens.slice(i, i + perBatch).map((_, j) => i + j));
+  let next = 0;
+  for (const batch of bucketed) {
+    inOrder.push(batch.map((_, j) => next + j));
+    next += batch.length;
+  }
   const mean = [POOLED_OUTPUTS.mean];
-  const rows: VariantRow[] = [];
 
   const open = async (keepOutputs: string[]) => {
     const rewrite = rewriteForHiddenStates(onnx, { pooling: true, keepOutputs });
@@ -166,73 +183,68 @@ export async function measureVariants(input: VariantInput): Promise<VariantRow[]
     const session = await createSession(ort, rewrite.bytes, backend, threads);
     return { session, sessionMs: performance.now() - started, nodesPruned: rewrite.prunedNodes };
   };
-
   const pruned = await open([]);
-  const graph = { sessionMs: pruned.sessionMs, nodesPruned: pruned.nodesPruned };
-  const dynamic: Plan = { batches: bucketed, padTo: 'longest' };
-  const base = await measure(input, pruned.session, tokens, dynamic, mean, layers, {
-    group: 'pruning',
-    name: 'pruned (MLM head removed)',
-    ...graph,
-  });
-  rows.push(base);
-  rows.push(
-    await measure(
-      input,
-      pruned.session,
-      tokens,
-      { batches: bucketed, padTo: maxTokens },
-      mean,
-      layers,
-      {
-        group: 'padding',
-        name: `fixed padding to ${maxTokens}`,
-      },
-    ),
-    await measure(
-      input,
-      pruned.session,
-      tokens,
-      { batches: inOrder, padTo: 'longest' },
-      mean,
-      layers,
-      {
-        group: 'padding',
-        name: 'dynamic, input order',
-      },
-    ),
-    { ...base, group: 'padding', name: 'dynamic, length-bucketed (engine)' },
-    await measure(
-      input,
-      pruned.session,
-      tokens,
-      dynamic,
-      [HIDDEN_STATES],
-      layers,
-      {
-        group: 'pooling',
-        name: 'fetch hidden_states, pool on host',
-      },
-      true,
-    ),
-    { ...base, group: 'pooling', name: 'fetch pooled_mean (engine)' },
-  );
-  await pruned.session.release();
-
   const full = await open(['logits']);
+  const prunedGraph = { sessionMs: pruned.sessionMs, nodesPruned: pruned.nodesPruned };
   const fullGraph = { sessionMs: full.sessionMs, nodesPruned: full.nodesPruned };
-  rows.unshift(
-    await measure(input, full.session, tokens, dynamic, [...mean, 'logits'], layers, {
-      group: 'pruning',
-      name: 'MLM head kept, logits fetched',
-      ...fullGraph,
-    }),
-    await measure(input, full.session, tokens, dynamic, mean, layers, {
-      group: 'pruning',
-      name: 'MLM head kept, logits not fetched',
-      ...fullGraph,
-    }),
-  );
-  await full.session.release();
-  return rows;
+  const dynamic: Plan = { batches: bucketed, padTo: 'longest' };
+  try {
+    const [keptLogits, kept, base, fixed, unbucketed, hostPooled] = await measureInterleaved(
+      input,
+      tokens,
+      layers,
+      [
+        {
+          row: { group: 'pruning', name: 'MLM head kept, logits fetched', ...fullGraph },
+          session: full.session,
+          plan: dynamic,
+          fetches: [...mean, 'logits'],
+        },
+        {
+          row: { group: 'pruning', name: 'MLM head kept, logits not fetched', ...fullGraph },
+          session: full.session,
+          plan: dynamic,
+          fetches: mean,
+        },
+        {
+          row: { group: 'pruning', name: 'pruned (MLM head removed)', ...prunedGraph },
+          session: pruned.session,
+          plan: dynamic,
+          fetches: mean,
+        },
+        {
+          row: { group: 'padding', name: `fixed padding to ${maxTokens}` },
+          session: pruned.session,
+          plan: { batches: bucketed, padTo: maxTokens },
+          fetches: mean,
+        },
+        {
+          row: { group: 'padding', name: 'dynamic, input order' },
+          session: pruned.session,
+          plan: { batches: inOrder, padTo: 'longest' },
+          fetches: mean,
+        },
+        {
+          row: { group: 'pooling', name: 'fetch hidden_states, pool on host' },
+          session: pruned.session,
+          plan: dynamic,
+          fetches: [HIDDEN_STATES],
+          hostPool: true,
+        },
+      ],
+    );
+    return [
+      keptLogits,
+      kept,
+      base,
+      fixed,
+      unbucketed,
+      { ...base, group: 'padding', name: 'dynamic, length-bucketed (engine)' },
+      hostPooled,
+      { ...base, group: 'pooling', name: 'fetch pooled_mean (engine)' },
+    ];
+  } finally {
+    await pruned.session.release();
+    await full.session.release();
+  }
 }
