@@ -1,0 +1,60 @@
+/**
+ * A child process of `npm run bench`: one onnxruntime-node measurement, so that each has its own
+ * peak RSS. `engine` runs the app's engine; `variants` the session-level before/after rows.
+ * Usage: tsx scripts/bench/nodeChild.ts <engine|variants> <threads> <model dir> <excerpts> <reps> <out.json>
+ */
+import { writeFileSync } from 'node:fs';
+import * as ort from 'onnxruntime-node';
+import { folderSource, loadNodeEngine } from '../../src/engine/node.ts';
+import { loadModelFiles } from '../../src/engine/load.ts';
+import type { OrtModule } from '../../src/engine/session.ts';
+import { summariseEmbed, timeEngine } from './engineRun.ts';
+import { makeExcerpts, probeText } from './excerpts.ts';
+import { measureVariants } from './variants.ts';
+
+const [mode, threadsArg, modelDir, countArg, repsArg, outFile] = process.argv.slice(2);
+const threads = Number(threadsArg);
+const texts = makeExcerpts(Number(countArg));
+const reps = Number(repsArg);
+
+/** Peak resident set of this process so far, in MiB (the kernel's high-water mark). */
+const peakMiB = () => process.resourceUsage().maxRSS / 1024;
+
+/** CPU time (user + system, all threads) of this process so far, in ms. */
+function cpuNow(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
+async function main() {
+  const source = await folderSource(modelDir);
+  if (mode === 'engine') {
+    const started = performance.now();
+    const engine = await loadNodeEngine(source, { threads });
+    const loadMs = performance.now() - started;
+    const steps = {
+      encode: async (text: string) => (await engine.encode(text)).ids.length,
+      embed: async (batch: string[]) => summariseEmbed(await engine.embed(batch, ['mean'])),
+    };
+    const timings = await timeEngine(steps, texts, reps, probeText(), cpuNow);
+    const { info } = engine;
+    await engine.release();
+    return { ...timings, info, loadMs, peakMiB: peakMiB() };
+  }
+  const files = await loadModelFiles(source, 'fp32', () => {});
+  const rows = await measureVariants({
+    ort: ort as unknown as OrtModule,
+    onnx: files.onnx,
+    tokenizer: files.tokenizer,
+    config: files.config,
+    backend: 'cpu',
+    threads,
+    texts,
+    reps,
+    log: (line) => console.error(line),
+    cpuNow,
+  });
+  return { rows, peakMiB: peakMiB() };
+}
+
+writeFileSync(outFile, JSON.stringify(await main()));
