@@ -50,8 +50,8 @@ export function maxTokensOf(config: ModelConfig, tokenizer: PreTrainedTokenizer)
   );
 }
 
-function isRegressionExport(config: ModelConfig, outputs: string[]): boolean {
-  if (!outputs.includes('logits')) return false;
+/** A sequence-classification export with one label: its `logits` are a score worth keeping. */
+function isRegressionConfig(config: ModelConfig): boolean {
   const labels = config.num_labels ?? Object.keys(config.id2label ?? {}).length;
   const isClassifier =
     config.architectures?.some((a) => /SequenceClassification$/.test(a)) ?? false;
@@ -105,9 +105,11 @@ export class Engine {
     onStage('rewrite');
     let rewrite;
     try {
-      const probe = rewriteForHiddenStates(files.onnx, { pooling: false });
-      const isRegression = isRegressionExport(files.config, probe.originalOutputs);
-      const keepOutputs = [...(isRegression ? ['logits'] : []), 'pooler_output'];
+      // One rewrite: outputs the graph lacks are dropped from `keepOutputs` by the rewrite itself.
+      const keepOutputs = [
+        ...(isRegressionConfig(files.config) ? ['logits'] : []),
+        'pooler_output',
+      ];
       rewrite = rewriteForHiddenStates(files.onnx, { pooling: true, keepOutputs });
     } catch (e) {
       if (e instanceof GraphError) throw new EngineError('not-encoder', e.message);
