@@ -136,7 +136,13 @@ export function ReadView({ text, onTextChange, engine }: Props) {
     ),
     [settled, hard],
   );
-  const shown = analysis.result === result ? analysis : null;
+  // The last fully analysed text stays on screen (marked as updating) while the next is analysed.
+  const kept = analysis.shown;
+  const shown =
+    result && kept && kept.result.layers === result.layers && kept.result.hidden === result.hidden
+      ? kept
+      : null;
+  const isStale = !!shown && shown.result !== result;
 
   return (
     <div className="read-view">
@@ -160,7 +166,7 @@ export function ReadView({ text, onTextChange, engine }: Props) {
         layer={layer}
         onLayer={setLayer}
         waiting={waiting ?? (encodeError ? `Encoding failed: ${encodeError}` : 'Reading the text…')}
-        updating={isEncoding || analysis.busy}
+        updating={isEncoding || analysis.busy || isStale}
       />
       <PoolingPanel
         layers={layers}
