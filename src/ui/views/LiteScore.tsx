@@ -1,4 +1,4 @@
-import { MIN_WORDS } from '../../readability/lite.ts';
+import { MIN_WORDS } from '../../readability/limits.ts';
 import type { TextScores } from '../workers/readabilityProtocol.ts';
 import { PALETTE, RATER_BAND, scalePercent } from './palette.ts';
 
