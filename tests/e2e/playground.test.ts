@@ -111,7 +111,9 @@ describe('the Read view', () => {
     await box.pressSequentially(NEW_TEXT, { delay: 5 });
     const after = await waitForTokens(page, (n) => n !== before);
     expect(after).toBeGreaterThan(10);
-    expect(await page.getByLabel('Lite readability score').textContent()).not.toBe(liteBefore);
+    await expect
+      .poll(() => page.getByLabel('Lite readability score').textContent())
+      .not.toBe(liteBefore);
     // Every panel follows the new text.
     const pca = page.getByTestId('token-pca').getByRole('img');
     await expect.poll(() => pca.getAttribute('aria-label')).toMatch(`PCA of the ${after} tokens`);
