@@ -41,8 +41,7 @@ export function predictWith(model: LiteModel, text: string): LitePrediction {
   };
 }
 
-/** Below this many words a text is far from the excerpts the model learnt from. */
-export const MIN_WORDS = 50;
+export { MIN_WORDS } from './limits.ts';
 
 /** Scores a text with the committed lite model: no network, no encoder. */
 export function predictLite(text: string): LitePrediction {

@@ -9,8 +9,6 @@ import type { TextRow } from '../data/csv.ts';
 import { beginBatch, saveBatchChunk, type BatchKey, type Store } from '../data/store.ts';
 import { resultsCsv, type ResultColumn } from '../data/submission.ts';
 import type { BatchPooling, EmbeddedBatch, ModelInfo } from '../engine/protocol.ts';
-import { formulas } from '../readability/formulas.ts';
-import { predictLite } from '../readability/lite.ts';
 import { batchPoolingFor, loadedModel, predictBatch } from './scoring.ts';
 
 /** What gives each row its `target`. */
@@ -101,38 +99,34 @@ export function poolingFor(scorer: Scorer, extras: readonly ExtraHead[]): BatchP
   return [...wanted];
 }
 
-/** The lite score and every classic formula of a text, keyed by column name. */
-export function textColumns(text: string): Record<string, number> {
-  const columns: Record<string, number> = { lite: predictLite(text).target };
-  for (const f of formulas(text)) if (Number.isFinite(f.value)) columns[f.id] = f.value;
-  return columns;
-}
+/**
+ * The lite score and formula columns of each text, in order (readability/columns `textColumns`);
+ * the page computes them in the readability worker.
+ */
+export type TextColumnsFn = (texts: readonly string[]) => Promise<Record<string, number>[]>;
 
-/** Targets and extra columns for texts run through the engine as `batch`. */
+/** Targets and extra columns for texts run through the engine as `batch`; `textColumns` per text. */
 export function scoreEmbedded(
   scorer: Exclude<Scorer, { kind: 'lite' }>,
   extras: readonly ExtraHead[],
   batch: EmbeddedBatch,
-  texts: readonly string[],
+  textColumns: readonly Record<string, number>[],
 ): ScoredRow[] {
   let targets: ArrayLike<number>;
   if (scorer.kind === 'head') targets = predictBatch(scorer.head, batch);
   else if (batch.scores) targets = batch.scores;
   else throw new Error('the model returned no regression scores');
   const extra = extras.map((e) => ({ column: e.column, values: predictBatch(e.head, batch) }));
-  return texts.map((text, i) => {
-    const columns = textColumns(text);
+  return textColumns.map((text, i) => {
+    const columns = { ...text };
     for (const e of extra) columns[e.column] = e.values[i];
     return { target: targets[i], columns };
   });
 }
 
-/** Targets and extra columns from the lite model alone. */
-export function scoreLite(texts: readonly string[]): ScoredRow[] {
-  return texts.map((text) => {
-    const columns = textColumns(text);
-    return { target: columns.lite, columns };
-  });
+/** Targets and extra columns from the lite model alone, given each text's columns. */
+export function scoreLite(textColumns: readonly Record<string, number>[]): ScoredRow[] {
+  return textColumns.map((columns) => ({ target: columns.lite, columns: { ...columns } }));
 }
 
 /** Rows ordered by text length (stable), so each chunk pads to similar lengths. */
@@ -183,6 +177,8 @@ export interface RunBatchArgs {
   scorer: Scorer;
   extras: readonly ExtraHead[];
   embed: (texts: string[], pooling: BatchPooling[]) => Promise<EmbeddedBatch>;
+  /** Lite and formula columns of a chunk's texts (the readability worker, on the page). */
+  textColumns: TextColumnsFn;
   chunkRows?: number;
   /** Checked between chunks: a chunk in flight finishes and is saved, then the run stops. */
   signal?: AbortSignal;
@@ -250,10 +246,14 @@ export async function runBatch(args: RunBatchArgs): Promise<BatchRunResult> {
   for (const chunk of chunksOf(todo, args.chunkRows ?? DEFAULT_CHUNK_ROWS)) {
     if (signal?.aborted) return { results, status: 'cancelled' };
     const texts = chunk.map((r) => r.text);
+    // The engine and the readability worker work on the chunk side by side.
     const scored =
       scorer.kind === 'lite'
-        ? scoreLite(texts)
-        : scoreEmbedded(scorer, extras, await embedWithRecovery(args, texts, pooling), texts);
+        ? scoreLite(await args.textColumns(texts))
+        : await Promise.all([
+            embedWithRecovery(args, texts, pooling),
+            args.textColumns(texts),
+          ]).then(([batch, columns]) => scoreEmbedded(scorer, extras, batch, columns));
     const entries = chunk.map((r, i) => ({ id: r.id, result: scored[i] }));
     if (db) {
       const { alreadySaved } = await saveBatchChunk(db, key, entries);

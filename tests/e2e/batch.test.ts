@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { ViteDevServer } from 'vite';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { predictLite } from '../../src/readability/lite.ts';
 import { artefactDir, launchBrowser, openPage, startApp } from '../support/browser.ts';
 import { commonLitCsv } from '../support/commonlit-csv.ts';
 
@@ -235,12 +236,16 @@ it('refuses a file without an id column, and scores with the lite model when no 
   await page.getByRole('button', { name: 'Score 30 rows' }).click();
   await page.getByTestId('batch-status').filter({ hasText: 'Done' }).waitFor({ timeout: 60_000 });
   const text = (await download(page, 'Download submission.csv')).toString('utf8');
-  expect(
-    text
-      .trim()
-      .split('\n')
-      .slice(1)
-      .map((l) => l.split(',')[0]),
-  ).toEqual(small.ids);
+  const lines = text
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split(','));
+  expect(lines.map(([id]) => id)).toEqual(small.ids);
+  // The lite model ran in the readability worker and gave the scores it gives here.
+  lines.forEach(([, target], i) =>
+    expect(Number(target)).toBeCloseTo(predictLite(small.texts[i]).target, 5),
+  );
+  expect(page.workers().some((w) => w.url().includes('readability.worker'))).toBe(true);
   await context.close();
 });

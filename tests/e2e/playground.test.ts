@@ -111,7 +111,9 @@ describe('the Read view', () => {
     await box.pressSequentially(NEW_TEXT, { delay: 5 });
     const after = await waitForTokens(page, (n) => n !== before);
     expect(after).toBeGreaterThan(10);
-    expect(await page.getByLabel('Lite readability score').textContent()).not.toBe(liteBefore);
+    await expect
+      .poll(() => page.getByLabel('Lite readability score').textContent())
+      .not.toBe(liteBefore);
     // Every panel follows the new text.
     const pca = page.getByTestId('token-pca').getByRole('img');
     await expect.poll(() => pca.getAttribute('aria-label')).toMatch(`PCA of the ${after} tokens`);
@@ -315,11 +317,13 @@ describe('typing while a long text is encoded', () => {
     };
     console.log(`[long tasks] ${JSON.stringify(report)}`);
     expect(typing.length).toBe(TYPED.length);
-    // Typing itself stays quick (median key to next frame). The long tasks left are the lite score,
-    // formulas and hard sentences of the whole long text recomputed on the main thread at each
-    // pause, in React's development build on a shared two-core machine: bounded, and reported.
+    // The lite score, formulas and hard sentences run in the readability worker, and the panels
+    // update in place rather than remounting their charts, so no task on the page comes near a
+    // frame budget a typist would feel — even in React's development build (StrictMode renders and
+    // runs effects twice) on a shared two-core machine.
     expect(report.keyToFrameMedianMs).toBeLessThan(50);
-    expect(max).toBeLessThan(1500);
+    if (model === TINY) expect(max).toBeLessThan(200);
+    else expect(max).toBeLessThan(1500);
     await shot(page, '.layers-panel', `read-layers-long-${model.split('/').pop()}`);
   });
 });

@@ -3,6 +3,7 @@ import { fitRidge, kFold, ridgeCV } from '../../src/analysis/ridge.ts';
 import { meanPredictorRmse, outOfFold, rmse, selectRows } from '../../src/analysis/oof.ts';
 import type { TextRow } from '../../src/data/csv.ts';
 import type { BatchPooling, EmbeddedBatch } from '../../src/engine/protocol.ts';
+import { textColumns as columnsOf } from '../../src/readability/columns.ts';
 import {
   byLength,
   chunksOf,
@@ -37,6 +38,9 @@ function fakeEmbed(calls: string[][]) {
   };
 }
 
+/** The readability worker's answer, computed here: the lite and formula columns of each text. */
+const textColumns = (texts: readonly string[]) => Promise.resolve(texts.map(columnsOf));
+
 describe('runBatch', () => {
   const key = { fileHash: 'f', modelId: 'm@fp32', headId: 'regression' };
 
@@ -51,6 +55,7 @@ describe('runBatch', () => {
       scorer: { kind: 'regression' },
       extras: [],
       embed: fakeEmbed(calls),
+      textColumns,
       chunkRows: 2,
       onProgress: (p) => progress.push(p.done),
     });
@@ -76,6 +81,7 @@ describe('runBatch', () => {
         controller.abort();
         return fakeEmbed(calls)(t, p);
       },
+      textColumns,
       chunkRows: 2,
       signal: controller.signal,
     });
@@ -93,8 +99,10 @@ describe('runBatch', () => {
       scorer: { kind: 'lite' },
       extras: [],
       embed: () => Promise.reject(new Error('no engine')),
+      textColumns,
     });
     for (const r of out.results.values()) expect(r.target).toBe(r.columns.lite);
+    expect(out.results.get('r0')?.columns).toEqual(columnsOf('ccc word'));
   });
 });
 

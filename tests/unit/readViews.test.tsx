@@ -4,6 +4,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { layerView, textOverview, tiledCosine } from '../../src/analysis/inspect.ts';
 import { poolOptionsFor, type HiddenStates } from '../../src/analysis/pooling.ts';
 import type { EncodedText } from '../../src/engine/protocol.ts';
+import { formulas } from '../../src/readability/formulas.ts';
+import { predictLite } from '../../src/readability/lite.ts';
 import { binOf, CLEAR_DISTRIBUTION, percentileOf } from '../../src/readability/reference.ts';
 import { Heatmap } from '../../src/ui/charts/Heatmap.tsx';
 import { viridis } from '../../src/ui/charts/colorScales.ts';
@@ -103,7 +105,8 @@ describe('Heatmap', () => {
 });
 
 describe('ScorePanel', () => {
-  const base = { text: TEXT, heads: [], activeId: null, onActivate: () => {}, updating: false };
+  const lite = { text: TEXT, lite: predictLite(TEXT), formulas: formulas(TEXT) };
+  const base = { lite, heads: [], activeId: null, onActivate: () => {}, updating: false };
 
   it.each<[EncoderScore, RegExp]>([
     [{ kind: 'waiting', loading: true }, /The encoder is loading/],
@@ -143,6 +146,25 @@ describe('ScorePanel', () => {
     );
     fireEvent.change(select, { target: { value: '' } });
     expect(onActivate).toHaveBeenCalledWith(null);
+  });
+
+  it('says the lite score is being computed until the worker answers, and why it failed', () => {
+    const { rerender } = render(
+      <ScorePanel {...base} lite={null} encoder={{ kind: 'waiting', loading: true }} />,
+    );
+    const panel = screen.getByRole('region', { name: /Score/ });
+    expect(panel.textContent).toMatch(/Computing the lite score…/);
+    expect(screen.queryByLabelText('Lite readability score')).toBeNull();
+    expect(screen.queryByTestId('percentile')).toBeNull();
+    rerender(
+      <ScorePanel
+        {...base}
+        lite={null}
+        liteError="worker error"
+        encoder={{ kind: 'waiting', loading: true }}
+      />,
+    );
+    expect(panel.textContent).toMatch(/The lite score could not be computed: worker error/);
   });
 });
 

@@ -1,8 +1,11 @@
 // @vitest-environment jsdom
 import { cleanup, fireEvent, render, screen, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
+import { formulas } from '../../src/readability/formulas.ts';
+import { predictLite } from '../../src/readability/lite.ts';
 import type { SentenceContribution } from '../../src/readability/sentences.ts';
-import { CompareTexts } from '../../src/ui/views/CompareTexts.tsx';
+import { SupersededError } from '../../src/ui/workers/readabilityClient.ts';
+import { CompareTexts, type CompareScorer } from '../../src/ui/views/CompareTexts.tsx';
 import { HardSentences } from '../../src/ui/views/HardSentences.tsx';
 import { LiteScore, describeTarget } from '../../src/ui/views/LiteScore.tsx';
 
@@ -12,9 +15,12 @@ const EASY = 'The cat sat on the mat. The dog ran to the cat. They had fun in th
 const HARD =
   'Notwithstanding considerable epistemological disagreement, contemporary philosophers characteristically emphasise institutional interdependence.';
 
+/** What the readability worker sends for a text, computed here. */
+const scoresOf = (text: string) => ({ text, lite: predictLite(text), formulas: formulas(text) });
+
 describe('LiteScore', () => {
   it('shows a score on the CommonLit scale and all eight formulas with grades', () => {
-    render(<LiteScore text={EASY} />);
+    render(<LiteScore scores={scoresOf(EASY)} />);
     const score = Number(screen.getByLabelText('Lite readability score').textContent);
     expect(score).toBeGreaterThan(-4);
     expect(score).toBeLessThan(3);
@@ -25,10 +31,17 @@ describe('LiteScore', () => {
   });
 
   it('asks for text when there is none, and flags texts too short to trust', () => {
-    const { rerender } = render(<LiteScore text="" />);
+    const { rerender } = render(<LiteScore scores={scoresOf('')} />);
     expect(screen.getByText('Enter some text to score it.')).toBeTruthy();
-    rerender(<LiteScore text={EASY} />);
+    rerender(<LiteScore scores={scoresOf(EASY)} />);
     expect(screen.getByRole('note').textContent).toMatch(/Only 18 words/);
+  });
+
+  it('says it is computing until the first scores arrive, and why they failed', () => {
+    const { rerender } = render(<LiteScore scores={null} />);
+    expect(screen.getByRole('status').textContent).toBe('Computing the lite score…');
+    rerender(<LiteScore scores={null} error="worker error" />);
+    expect(screen.getByRole('status').textContent).toMatch(/could not be computed: worker error/);
   });
 
   it.each([
@@ -65,6 +78,12 @@ describe('HardSentences', () => {
     expect(marks[1].closest('p')?.textContent).toBe(text);
   });
 
+  it('says it is measuring until the contributions arrive', () => {
+    render(<HardSentences text={text} contributions={null} source="lite model" />);
+    expect(screen.getByRole('status').textContent).toMatch(/Measuring each sentence/);
+    expect(screen.queryByRole('list')).toBeNull();
+  });
+
   it('selects a sentence from the list with a keyboard-reachable button', () => {
     const { container } = render(
       <HardSentences text={text} contributions={contributions} source="lite model" />,
@@ -79,20 +98,41 @@ describe('HardSentences', () => {
 });
 
 describe('CompareTexts', () => {
-  it('asks for both texts, then gives P(A easier) with an interval', () => {
-    render(<CompareTexts />);
+  // The lite model as the worker runs it, here on the test's thread.
+  const lite: CompareScorer = (text) => {
+    const { target, cvRmse } = predictLite(text);
+    return Promise.resolve({ target, standardError: cvRmse });
+  };
+
+  it('asks for both texts, then gives P(A easier) with an interval', async () => {
+    render(<CompareTexts score={lite} />);
     expect(screen.getByText('Enter both texts to compare them.')).toBeTruthy();
     fireEvent.change(screen.getByLabelText('Text A'), { target: { value: EASY } });
     fireEvent.change(screen.getByLabelText('Text B'), { target: { value: HARD } });
-    const line = screen.getByText(/P\(A reads easier than B\)/).textContent ?? '';
+    const line = (await screen.findByText(/P\(A reads easier than B\)/)).textContent ?? '';
     const p = Number(/= (\d+)%/.exec(line)?.[1]);
     expect(p).toBeGreaterThan(50);
     expect(screen.getByText(/95% interval/).textContent).toMatch(/\d+%–\d+%/);
   });
 
-  it('uses the scorer it is given', () => {
-    const score = (t: string) => ({ target: t === 'a' ? 1 : 0, standardError: 0 });
+  it('uses the scorer it is given', async () => {
+    const score: CompareScorer = (t) =>
+      Promise.resolve({ target: t === 'a' ? 1 : 0, standardError: 0 });
     render(<CompareTexts initialA="a" initialB="b" score={score} />);
-    expect(screen.getByText(/P\(A reads easier than B\)/).textContent).toMatch(/= 73%/);
+    expect((await screen.findByText(/P\(A reads easier than B\)/)).textContent).toMatch(/= 73%/);
+  });
+
+  it('shows each side as scoring until its score arrives, and ignores superseded texts', async () => {
+    let release: (s: { target: number; standardError: number }) => void = () => {};
+    const score: CompareScorer = (t) =>
+      t === 'old'
+        ? Promise.reject(new SupersededError())
+        : new Promise((resolve) => (release = resolve));
+    render(<CompareTexts initialA="old" initialB="b" score={score} />);
+    fireEvent.change(screen.getByLabelText('Text A'), { target: { value: 'new' } });
+    expect(screen.getByText(/Score A:/).textContent).toBe('Score A: scoring…');
+    release({ target: 0.5, standardError: 0.1 });
+    await screen.findByText('Score A: 0.50 ± 0.10');
+    expect(screen.queryByRole('alert')).toBeNull();
   });
 });

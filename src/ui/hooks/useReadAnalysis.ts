@@ -16,7 +16,20 @@ export function statesOf(result: EncodedText): HiddenStates {
   };
 }
 
+/** An encoded text with its overview and a layer view of that same text. */
+export interface ShownAnalysis {
+  result: EncodedText;
+  overview: TextOverview;
+  view: LayerView;
+}
+
 export interface ReadAnalysis {
+  /**
+   * The latest text whose overview and layer view are both in: what the panels draw. It stays
+   * while the next text is analysed, so the panels (and their charts) update in place instead of
+   * unmounting and mounting again for every text.
+   */
+  shown: ShownAnalysis | null;
   /** The text the overview and layer view belong to (may lag behind the latest encode). */
   result: EncodedText | null;
   overview: TextOverview | null;
@@ -29,6 +42,7 @@ export interface ReadAnalysis {
 }
 
 const EMPTY: ReadAnalysis = {
+  shown: null,
   result: null,
   overview: null,
   view: null,
@@ -46,10 +60,16 @@ export function useReadAnalysis(result: EncodedText | null, layer: number): Read
   const [state, setState] = useState<ReadAnalysis>(EMPTY);
   const worker = useRef<Worker | null>(null);
   const version = useRef(0);
-  const pending = useRef<{ inFlight: boolean; next: number | null; result: EncodedText | null }>({
+  const pending = useRef<{
+    inFlight: boolean;
+    next: number | null;
+    result: EncodedText | null;
+    overview: TextOverview | null;
+  }>({
     inFlight: false,
     next: null,
     result: null,
+    overview: null,
   });
 
   useEffect(() => {
@@ -62,6 +82,7 @@ export function useReadAnalysis(result: EncodedText | null, layer: number): Read
       const p = pending.current;
       switch (event.status) {
         case 'overview':
+          p.overview = event.overview;
           setState((s) => ({
             ...s,
             result: p.result,
@@ -79,6 +100,10 @@ export function useReadAnalysis(result: EncodedText | null, layer: number): Read
           }
           setState((s) => ({
             ...s,
+            shown:
+              p.result && p.overview
+                ? { result: p.result, overview: p.overview, view: event.view }
+                : s.shown,
             view: event.view,
             busy: p.inFlight,
             timings: { ...s.timings, layer: event.ms },
@@ -102,6 +127,7 @@ export function useReadAnalysis(result: EncodedText | null, layer: number): Read
     version.current += 1;
     const p = pending.current;
     p.result = result;
+    p.overview = null;
     p.inFlight = false;
     p.next = null;
     const states = statesOf(result);

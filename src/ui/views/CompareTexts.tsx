@@ -1,35 +1,79 @@
-import { useId, useMemo, useState } from 'react';
+import { useEffect, useId, useMemo, useState } from 'react';
 import { compareTexts, type ScoredText } from '../../readability/compare.ts';
-import { predictLite } from '../../readability/lite.ts';
+import { useReadabilityClient } from '../hooks/useReadability.ts';
+import { SupersededError } from '../workers/readabilityClient.ts';
 import { PALETTE } from './palette.ts';
 
-/** Props: starting texts and the scorer (the lite model unless an encoder head is given). */
+type Side = 'A' | 'B';
+
+/** Scores one side's text; a newer call for the same side may reject the older with SupersededError. */
+export type CompareScorer = (text: string, side: Side) => Promise<ScoredText>;
+
+/** Props: starting texts and the scorer (the lite model, in its worker, unless one is given). */
 export interface CompareTextsProps {
   initialA?: string;
   initialB?: string;
-  score?: (text: string) => ScoredText;
+  score?: CompareScorer;
 }
 
-function liteScore(text: string): ScoredText {
-  const { target, cvRmse } = predictLite(text);
-  return { target, standardError: cvRmse };
+/** The latest score of one side's text (null while there is none), and whether it is current. */
+function useSideScore(score: CompareScorer, text: string, side: Side) {
+  const [scored, setScored] = useState<{ text: string; score: ScoredText } | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    if (!text.trim()) return;
+    let live = true;
+    score(text, side)
+      .then((s) => {
+        if (!live) return;
+        setScored({ text, score: s });
+        setError(null);
+      })
+      .catch((e: unknown) => {
+        if (live && !(e instanceof SupersededError))
+          setError(e instanceof Error ? e.message : String(e));
+      });
+    return () => {
+      live = false;
+    };
+  }, [score, text, side]);
+  const isEmpty = !text.trim();
+  return {
+    score: isEmpty ? null : (scored?.score ?? null),
+    isCurrent: isEmpty || scored?.text === text,
+    error,
+  };
 }
 
 const pct = (p: number) => `${Math.round(p * 100)}%`;
 
 /** Two texts side by side with both scores and the Bradley–Terry probability that A reads easier. */
-export function CompareTexts({
-  initialA = '',
-  initialB = '',
-  score = liteScore,
-}: CompareTextsProps) {
+export function CompareTexts({ initialA = '', initialB = '', score }: CompareTextsProps) {
   const [a, setA] = useState(initialA);
   const [b, setB] = useState(initialB);
   const id = useId();
-  const scoreA = useMemo(() => (a.trim() ? score(a) : null), [a, score]);
-  const scoreB = useMemo(() => (b.trim() ? score(b) : null), [b, score]);
+  const client = useReadabilityClient();
+  const scorer = useMemo<CompareScorer>(
+    () =>
+      score ??
+      ((text, side) =>
+        client
+          .score(side, text)
+          .then(({ lite }) => ({ target: lite.target, standardError: lite.cvRmse }))),
+    [score, client],
+  );
+  const sideA = useSideScore(scorer, a, 'A');
+  const sideB = useSideScore(scorer, b, 'B');
+  const scoreA = sideA.score;
+  const scoreB = sideB.score;
   const result = scoreA && scoreB ? compareTexts(scoreA, scoreB) : null;
-  const column = (name: string, value: string, set: (v: string) => void, s: ScoredText | null) => (
+  const isUpdating = !sideA.isCurrent || !sideB.isCurrent;
+  const column = (
+    name: Side,
+    value: string,
+    set: (v: string) => void,
+    side: ReturnType<typeof useSideScore>,
+  ) => (
     <div style={{ flex: 1 }}>
       <label htmlFor={`${id}-${name}`}>Text {name}</label>
       <textarea
@@ -40,19 +84,30 @@ export function CompareTexts({
         onChange={(e) => set(e.target.value)}
       />
       <p aria-live="polite">
-        Score {name}: {s ? `${s.target.toFixed(2)} ± ${s.standardError.toFixed(2)}` : '—'}
+        Score {name}:{' '}
+        {side.score
+          ? `${side.score.target.toFixed(2)} ± ${side.score.standardError.toFixed(2)}`
+          : value.trim()
+            ? 'scoring…'
+            : '—'}
+        {side.score && !side.isCurrent && <span className="updating"> updating…</span>}
       </p>
+      {side.error && (
+        <p className="error" role="alert">
+          Text {name} could not be scored: {side.error}
+        </p>
+      )}
     </div>
   );
   return (
     <section aria-labelledby={`${id}-title`}>
       <h2 id={`${id}-title`}>Compare two texts</h2>
       <div style={{ display: 'flex', gap: '1em' }}>
-        {column('A', a, setA, scoreA)}
-        {column('B', b, setB, scoreB)}
+        {column('A', a, setA, sideA)}
+        {column('B', b, setB, sideB)}
       </div>
       {result ? (
-        <div aria-live="polite">
+        <div aria-live="polite" aria-busy={isUpdating}>
           <p>
             <strong>P(A reads easier than B) = {pct(result.probability)}</strong> (95% interval{' '}
             {pct(result.interval[0])}–{pct(result.interval[1])}).

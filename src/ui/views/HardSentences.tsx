@@ -5,9 +5,12 @@ import { PALETTE } from './palette.ts';
 /** Props: the text, its sentences' contributions (any order) and which model produced them. */
 export interface HardSentencesProps {
   text: string;
-  contributions: readonly SentenceContribution[];
+  /** Null while the first contributions are being computed. */
+  contributions: readonly SentenceContribution[] | null;
   /** Where the scores came from, e.g. "lite model" or "encoder head". */
   source: string;
+  /** Shown while a newer text is being measured; these sentences stay on screen meanwhile. */
+  updating?: boolean;
 }
 
 // Opacity grows with the share of the largest effect, so the hardest sentence is the strongest.
@@ -20,8 +23,18 @@ function shade(hardness: number, scale: number): string {
 const signed = (x: number) => `${x > 0 ? '+' : ''}${x.toFixed(2)}`;
 
 /** The text with each sentence highlighted by how much harder it makes the text, and a hardest-first list. */
-export function HardSentences({ text, contributions, source }: HardSentencesProps) {
+export function HardSentences({ text, contributions, source, updating }: HardSentencesProps) {
   const [selected, setSelected] = useState<number | null>(null);
+  if (!contributions) {
+    return (
+      <section aria-labelledby="hard-sentences-title" aria-busy="true">
+        <h2 id="hard-sentences-title">Hard sentences</h2>
+        <p className="placeholder" role="status">
+          Measuring each sentence ({source})…
+        </p>
+      </section>
+    );
+  }
   const inOrder = [...contributions].sort((a, b) => a.start - b.start);
   const hardestFirst = [...contributions].sort(
     (a, b) => b.hardness - a.hardness || a.index - b.index,
@@ -49,8 +62,10 @@ export function HardSentences({ text, contributions, source }: HardSentencesProp
   }
   pieces.push(text.slice(at));
   return (
-    <section aria-labelledby="hard-sentences-title">
-      <h2 id="hard-sentences-title">Hard sentences</h2>
+    <section aria-labelledby="hard-sentences-title" aria-busy={!!updating}>
+      <h2 id="hard-sentences-title">
+        Hard sentences {updating && <span className="updating">updating…</span>}
+      </h2>
       <p>
         Each sentence is shaded by how much the score ({source}) rises when it is left out:{' '}
         <span style={{ background: `${PALETTE.harder}99` }}>makes the text harder</span>,{' '}

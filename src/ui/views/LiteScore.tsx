@@ -1,6 +1,5 @@
-import { useMemo } from 'react';
-import { formulas } from '../../readability/formulas.ts';
-import { MIN_WORDS, predictLite } from '../../readability/lite.ts';
+import { MIN_WORDS } from '../../readability/limits.ts';
+import type { TextScores } from '../workers/readabilityProtocol.ts';
 import { PALETTE, RATER_BAND, scalePercent } from './palette.ts';
 
 /** Words for where a target falls, from CommonLit's range. */
@@ -14,19 +13,35 @@ export function describeTarget(target: number): string {
 
 const fmt = (x: number, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : '—');
 
+/** Props: the scores from the readability worker (null until the first arrive) or why they failed. */
+export interface LiteScoreProps {
+  scores: TextScores | null;
+  error?: string | null;
+}
+
+function Placeholder({ children }: { children: string }) {
+  return (
+    <section aria-labelledby="lite-score-title">
+      <h2 id="lite-score-title">Readability without a model download</h2>
+      <p className="placeholder" role="status">
+        {children}
+      </p>
+    </section>
+  );
+}
+
 /** The no-download score on the CommonLit scale, with the rater band and the classic formulas. */
-export function LiteScore({ text }: { text: string }) {
-  const prediction = useMemo(() => predictLite(text), [text]);
-  const table = useMemo(() => formulas(text), [text]);
-  const { target, wordCount } = prediction;
-  if (wordCount === 0) {
+export function LiteScore({ scores, error = null }: LiteScoreProps) {
+  if (!scores) {
     return (
-      <section aria-labelledby="lite-score-title">
-        <h2 id="lite-score-title">Readability without a model download</h2>
-        <p>Enter some text to score it.</p>
-      </section>
+      <Placeholder>
+        {error ? `The lite score could not be computed: ${error}` : 'Computing the lite score…'}
+      </Placeholder>
     );
   }
+  const { lite: prediction, formulas: table } = scores;
+  const { target, wordCount } = prediction;
+  if (wordCount === 0) return <Placeholder>Enter some text to score it.</Placeholder>;
   const low = scalePercent(target - RATER_BAND);
   const high = scalePercent(target + RATER_BAND);
   return (

@@ -24,6 +24,7 @@ import {
 } from '../../batchRun.ts';
 import type { useEngine } from '../../hooks/useEngine.ts';
 import { useHeads } from '../../hooks/useHeads.ts';
+import { useReadabilityClient } from '../../hooks/useReadability.ts';
 import { loadedModel } from '../../scoring.ts';
 import { headFits } from '../../../analysis/head.ts';
 import { CsvPicker } from './CsvPicker.tsx';
@@ -70,6 +71,7 @@ export function BatchView({ engine }: Props) {
   const [recoveries, setRecoveries] = useState<string[]>([]);
   const { db, error: storeError } = useStore();
   const heads = useHeads();
+  const readability = useReadabilityClient();
   const csv = useCsvFile('test');
   const [isSkipping, setSkipping] = useState(false);
   const [choice, setChoice] = useState<ScorerKind | null>(null);
@@ -181,6 +183,8 @@ export function BatchView({ engine }: Props) {
         scorer,
         extras: scorer.kind === 'lite' ? [] : extras,
         embed: (texts, pooling) => embed(texts, pooling),
+        // The lite score and formulas of each chunk, off the page.
+        textColumns: (texts) => readability.columns(texts),
         // A crashed engine comes back without its model: reload it and carry on from what is saved.
         recover: async (e) => {
           setRecoveries((r) => [...r, message(e)]);

@@ -1,11 +1,10 @@
 import { useEffect, useMemo, useState } from 'react';
 import { headFits } from '../../../analysis/head.ts';
 import type { EncodedText, ModelInfo } from '../../../engine/protocol.ts';
-import { predictLite } from '../../../readability/lite.ts';
-import { contributions, type SentenceContribution } from '../../../readability/sentences.ts';
 import type { useEngine } from '../../hooks/useEngine.ts';
 import { useHeads } from '../../hooks/useHeads.ts';
 import { useReadAnalysis } from '../../hooks/useReadAnalysis.ts';
+import { useReadabilityClient, useTextReadability } from '../../hooks/useReadability.ts';
 import { loadedModel } from '../../scoring.ts';
 import { HardSentences } from '../HardSentences.tsx';
 import { LayersPanel } from './LayersPanel.tsx';
@@ -44,9 +43,10 @@ function waitingMessage(engine: Props['engine'], hasText: boolean): string | nul
 }
 
 /**
- * The playground: type a text; the lite score shows at once, and after a short pause the encoder's
- * score, every layer and every pooling strategy update. Inference runs in the engine's worker and
- * the analysis (PCA, pooling, similarities) in the Read view's own, so typing never waits.
+ * The playground: type a text; the lite score shows before any model, and after a short pause
+ * the lite and encoder scores, every layer and every pooling strategy update. Inference runs in the
+ * engine's worker, the analysis (PCA, pooling, similarities) in the Read view's own and the lite
+ * model, formulas and hard sentences in the readability worker, so typing never waits.
  */
 export function ReadView({ text, onTextChange, engine }: Props) {
   const { encode, embed } = engine.actions;
@@ -80,19 +80,10 @@ export function ReadView({ text, onTextChange, engine }: Props) {
   const layer = Math.min(Math.max(layerChoice ?? layers - 1, 0), layers - 1);
   const analysis = useReadAnalysis(result, layer);
 
-  const [hard, setHard] = useState<SentenceContribution[]>([]);
-  useEffect(() => {
-    let live = true;
-    // One sentence per task: a long text's leave-one-out scores never block a keystroke.
-    const score = async (t: string) => {
-      await new Promise((r) => setTimeout(r, 0));
-      return live ? predictLite(t).target : 0;
-    };
-    void contributions(settled, score).then((c) => live && setHard(c));
-    return () => {
-      live = false;
-    };
-  }, [settled]);
+  // The lite score, formulas and hard sentences come from the readability worker.
+  const readability = useReadabilityClient();
+  const lite = useTextReadability(readability, settled, { withSentences: true });
+  const hard = lite.hard;
 
   const { readings, pooler } = useHeadReadings(
     embed,
@@ -135,10 +126,23 @@ export function ReadView({ text, onTextChange, engine }: Props) {
 
   const waiting = waitingMessage(engine, hasText);
   const hardSentences = useMemo(
-    () => <HardSentences text={settled} contributions={hard} source="lite model" />,
+    () => (
+      <HardSentences
+        text={hard?.text ?? settled}
+        contributions={hard?.contributions ?? null}
+        source="lite model"
+        updating={!!hard && hard.text !== settled}
+      />
+    ),
     [settled, hard],
   );
-  const shown = analysis.result === result ? analysis : null;
+  // The last fully analysed text stays on screen (marked as updating) while the next is analysed.
+  const kept = analysis.shown;
+  const shown =
+    result && kept && kept.result.layers === result.layers && kept.result.hidden === result.hidden
+      ? kept
+      : null;
+  const isStale = !!shown && shown.result !== result;
 
   return (
     <div className="read-view">
@@ -147,12 +151,13 @@ export function ReadView({ text, onTextChange, engine }: Props) {
         <textarea value={text} onChange={(e) => onTextChange(e.target.value)} rows={8} />
       </label>
       <ScorePanel
-        text={settled}
+        lite={lite.scores}
+        liteError={lite.error}
         encoder={encoderScore}
         heads={headChoices}
         activeId={heads.activeId}
         onActivate={heads.actions.activate}
-        updating={text !== settled || isEncoding}
+        updating={text !== settled || isEncoding || lite.scores?.text !== settled}
       />
       <LayersPanel
         result={shown?.result ?? null}
@@ -161,7 +166,7 @@ export function ReadView({ text, onTextChange, engine }: Props) {
         layer={layer}
         onLayer={setLayer}
         waiting={waiting ?? (encodeError ? `Encoding failed: ${encodeError}` : 'Reading the text…')}
-        updating={isEncoding || analysis.busy}
+        updating={isEncoding || analysis.busy || isStale}
       />
       <PoolingPanel
         layers={layers}

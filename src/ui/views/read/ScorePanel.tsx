@@ -1,9 +1,9 @@
-import { memo, useMemo } from 'react';
-import { predictLite } from '../../../readability/lite.ts';
+import { memo } from 'react';
 import { binOf, CLEAR_DISTRIBUTION, percentileOf } from '../../../readability/reference.ts';
 import { HistogramChart } from '../../charts/HistogramChart.tsx';
 import { describeTarget, LiteScore } from '../LiteScore.tsx';
 import { PALETTE, RATER_BAND } from '../palette.ts';
+import type { TextScores } from '../../workers/readabilityProtocol.ts';
 import { ScaleBar } from './ScaleBar.tsx';
 
 /** Where the encoder's score stands: each state is designed, none is blank. */
@@ -23,7 +23,9 @@ export interface HeadChoice {
 }
 
 export interface ScorePanelProps {
-  text: string;
+  /** The lite score and formulas from the readability worker; null until the first arrive. */
+  lite: TextScores | null;
+  liteError?: string | null;
   encoder: EncoderScore;
   heads: readonly HeadChoice[];
   activeId: string | null;
@@ -89,14 +91,14 @@ function EncoderBody({ encoder }: { encoder: EncoderScore }) {
  * the lite score and classic formulas beside it, and where the text sits among CLEAR's excerpts.
  */
 export const ScorePanel = memo(function ScorePanel(props: ScorePanelProps) {
-  const { text, encoder, heads, activeId, onActivate, updating } = props;
-  const lite = useMemo(() => predictLite(text), [text]);
+  const { encoder, heads, activeId, onActivate, updating } = props;
+  const lite = props.lite && props.lite.lite.wordCount > 0 ? props.lite.lite : null;
   const encoderScore =
     encoder.kind === 'regression' || encoder.kind === 'head' ? encoder.score : null;
-  const shown = encoderScore ?? (lite.wordCount > 0 ? lite.target : null);
+  const shown = encoderScore ?? lite?.target ?? null;
   const dist = CLEAR_DISTRIBUTION;
   const marks = [
-    ...(lite.wordCount > 0 ? [{ bin: binOf(lite.target), colour: LITE_COLOUR }] : []),
+    ...(lite ? [{ bin: binOf(lite.target), colour: LITE_COLOUR }] : []),
     ...(encoderScore !== null ? [{ bin: binOf(encoderScore), colour: PALETTE.easier }] : []),
   ];
   return (
@@ -106,9 +108,7 @@ export const ScorePanel = memo(function ScorePanel(props: ScorePanelProps) {
         <div className="score-card">
           <h3>Encoder</h3>
           <EncoderBody encoder={encoder} />
-          {encoderScore !== null && (
-            <ScaleBar target={encoderScore} lite={lite.wordCount > 0 ? lite.target : undefined} />
-          )}
+          {encoderScore !== null && <ScaleBar target={encoderScore} lite={lite?.target} />}
           {heads.length > 0 && (
             <label className="inline-field">
               Active head
@@ -125,12 +125,16 @@ export const ScorePanel = memo(function ScorePanel(props: ScorePanelProps) {
           )}
         </div>
         <div className="score-card">
-          <LiteScore text={text} />
+          <LiteScore scores={props.lite} error={props.liteError} />
         </div>
       </div>
       <h3>Among {dist.count.toLocaleString('en')} CLEAR excerpts</h3>
       {shown === null ? (
-        <p className="placeholder">Enter some text to place it among the reference excerpts.</p>
+        <p className="placeholder">
+          {props.lite
+            ? 'Enter some text to place it among the reference excerpts.'
+            : 'Computing the lite score…'}
+        </p>
       ) : (
         <p data-testid="percentile">
           The {encoderScore !== null ? 'encoder' : 'lite'} score {shown.toFixed(2)} is easier than{' '}
