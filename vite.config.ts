@@ -13,6 +13,11 @@ export default defineConfig({
   server: { headers: ISOLATION_HEADERS, host: '127.0.0.1' },
   preview: { headers: ISOLATION_HEADERS, host: '127.0.0.1' },
   worker: { format: 'es' },
-  optimizeDeps: { exclude: ['onnxruntime-web'] },
+  optimizeDeps: {
+    // Scan the workers too: a dependency found only when a worker first loads would make the dev
+    // server re-optimise and reload the page mid-session.
+    entries: ['index.html', 'src/**/*worker.ts'],
+    exclude: ['onnxruntime-web'],
+  },
   build: { target: 'es2022', chunkSizeWarningLimit: 4096 },
 });

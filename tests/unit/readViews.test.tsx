@@ -121,12 +121,25 @@ describe('ScorePanel', () => {
     expect(screen.getByTestId('percentile').textContent).toMatch(/The lite score/);
   });
 
+  it('says when a long text was read in windows', () => {
+    render(
+      <ScorePanel
+        {...base}
+        encoder={{ kind: 'regression', score: -0.4, modelId: 'roberta-tiny-cls', windows: 3 }}
+        heads={[]}
+        activeId={null}
+        onActivate={() => {}}
+      />,
+    );
+    expect(screen.getByTestId('windowed').textContent).toMatch(/read in 3 overlapping windows/);
+  });
+
   it('shows a head score with its band and places it among CLEAR excerpts', () => {
     const onActivate = vi.fn();
     render(
       <ScorePanel
         {...base}
-        encoder={{ kind: 'head', score: -1.2, name: 'mean@12', cvRmse: 0.55 }}
+        encoder={{ kind: 'head', score: -1.2, name: 'mean@12', cvRmse: 0.55, windows: 1 }}
         heads={[
           { id: 'a', label: 'mean@12', fits: true },
           { id: 'b', label: 'other', fits: false },
@@ -136,6 +149,7 @@ describe('ScorePanel', () => {
       />,
     );
     expect(screen.getByLabelText('Encoder readability score').textContent).toBe('-1.20');
+    expect(screen.queryByTestId('windowed')).toBeNull();
     expect(screen.getByTestId('percentile').textContent).toMatch(
       `The encoder score -1.20 is easier than ${percentileOf(-1.2).toFixed(0)}%`,
     );

@@ -85,7 +85,7 @@ export function ReadView({ text, onTextChange, engine }: Props) {
   const lite = useTextReadability(readability, settled, { withSentences: true });
   const hard = lite.hard;
 
-  const { readings, pooler } = useHeadReadings(
+  const { readings, pooler, regression, windows } = useHeadReadings(
     embed,
     info,
     hasText ? settled : '',
@@ -108,9 +108,15 @@ export function ReadView({ text, onTextChange, engine }: Props) {
       return { kind: 'error', message: engine.error?.message ?? 'unknown error' };
     if (!info) return { kind: 'waiting', loading: engine.status === 'loading' };
     if (encodeError) return { kind: 'error', message: encodeError };
+    // The batch path reads a long text in windows; the single-text view stops at the first.
     if (info.isRegression)
-      return result?.score !== undefined
-        ? { kind: 'regression', score: result.score, modelId: info.modelId }
+      return regression
+        ? {
+            kind: 'regression',
+            score: regression.score,
+            modelId: info.modelId,
+            windows: regression.windows,
+          }
         : { kind: 'computing' };
     const active = heads.active;
     if (!active) return { kind: 'no-head', reason: null };
@@ -120,9 +126,9 @@ export function ReadView({ text, onTextChange, engine }: Props) {
     const mine =
       readings.kind === 'ready' ? readings.readings.find((r) => r.id === active.id) : null;
     return mine
-      ? { kind: 'head', score: mine.score, name: active.name, cvRmse: active.head.cvRmse }
+      ? { kind: 'head', score: mine.score, name: active.name, cvRmse: active.head.cvRmse, windows }
       : { kind: 'computing' };
-  }, [engine.status, engine.error, info, encodeError, result, heads.active, readings]);
+  }, [engine.status, engine.error, info, encodeError, regression, heads.active, readings, windows]);
 
   const waiting = waitingMessage(engine, hasText);
   const hardSentences = useMemo(

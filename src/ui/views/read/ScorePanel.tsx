@@ -11,8 +11,8 @@ export type EncoderScore =
   | { kind: 'waiting'; loading: boolean }
   | { kind: 'error'; message: string }
   | { kind: 'computing' }
-  | { kind: 'regression'; score: number; modelId: string }
-  | { kind: 'head'; score: number; name: string; cvRmse: number }
+  | { kind: 'regression'; score: number; modelId: string; windows: number }
+  | { kind: 'head'; score: number; name: string; cvRmse: number; windows: number }
   | { kind: 'no-head'; reason: string | null };
 
 /** A saved head as the picker lists it. */
@@ -80,6 +80,12 @@ function EncoderBody({ encoder }: { encoder: EncoderScore }) {
             </output>{' '}
             {describeTarget(encoder.score)}, from {source}. Raters differ by about ±{RATER_BAND}.
           </p>
+          {encoder.windows > 1 && (
+            <p role="note" data-testid="windowed">
+              This text is longer than the model reads at once: it was read in {encoder.windows}{' '}
+              overlapping windows, and the score is their mean weighted by length.
+            </p>
+          )}
         </>
       );
     }

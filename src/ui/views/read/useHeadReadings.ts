@@ -15,6 +15,10 @@ interface Done {
   heads: readonly HeadRecord<Head>[];
   readings: HeadReadings;
   pooler: Float32Array | null;
+  /** A fine-tuned regression export's score, over every window of the text. */
+  regression: number | null;
+  /** Windows the text was read in: more than one when it is longer than the model. */
+  windows: number;
 }
 
 /**
@@ -27,7 +31,14 @@ export function useHeadReadings(
   text: string,
   heads: readonly HeadRecord<Head>[],
   activeId: string | null,
-): { readings: HeadReadings; pooler: PoolerState; fitting: HeadRecord<Head>[] } {
+): {
+  readings: HeadReadings;
+  pooler: PoolerState;
+  fitting: HeadRecord<Head>[];
+  regression: { score: number; windows: number } | null;
+  /** Windows the current text was read in by the batch path (1 when it fits the model). */
+  windows: number;
+} {
   const fitting = useMemo(
     () =>
       info
@@ -40,7 +51,7 @@ export function useHeadReadings(
   const [done, setDone] = useState<Done | null>(null);
 
   useEffect(() => {
-    if (!info || !text.trim() || (!fitting.length && !wantsPooler)) return;
+    if (!info || !text.trim() || (!fitting.length && !wantsPooler && !info.isRegression)) return;
     let live = true;
     const pooling = new Set<BatchPooling>(fitting.flatMap((h) => batchPoolingFor(h.head)));
     if (wantsPooler) pooling.add('pooler');
@@ -62,6 +73,8 @@ export function useHeadReadings(
           heads,
           readings: fitting.length ? { kind: 'ready', readings } : { kind: 'none' },
           pooler: batch.pooled.pooler ?? null,
+          regression: batch.scores ? batch.scores[0] : null,
+          windows: batch.windows[0],
         });
       })
       .catch((e: unknown) => {
@@ -72,6 +85,8 @@ export function useHeadReadings(
             heads,
             readings: { kind: 'error', message: e instanceof Error ? e.message : String(e) },
             pooler: null,
+            regression: null,
+            windows: 1,
           });
       });
     return () => {
@@ -101,5 +116,11 @@ export function useHeadReadings(
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [info?.modelType, wantsPooler, poolerVector],
   );
-  return { readings, pooler, fitting };
+  const regressionScore = current?.text === text ? current.regression : null;
+  const windows = current?.windows ?? 1;
+  const regression = useMemo(
+    () => (regressionScore === null ? null : { score: regressionScore, windows }),
+    [regressionScore, windows],
+  );
+  return { readings, pooler, fitting, regression, windows: current?.text === text ? windows : 1 };
 }
