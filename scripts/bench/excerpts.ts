@@ -4,21 +4,13 @@
  * excerpt reaches its word target, 135–205 words like CommonLit's.
  */
 import { CORPUS } from '../fixtures/corpus.ts';
+import { makeRng } from '../../src/analysis/rng.ts';
 
 /** CommonLit excerpts run from about 135 to 205 words. */
 export const EXCERPT_WORDS = { min: 135, max: 205 } as const;
 
-/** mulberry32: a small seeded generator, so every run scores the same texts. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small seeded generator (mulberry32), so every run scores the same texts. */
+export const seededRandom = makeRng;
 
 const SENTENCES = CORPUS.replace(/\s+/g, ' ')
   .split(/(?<=[.!?])\s+(?=[A-Z])/)

@@ -1,6 +1,7 @@
 import { MIN_WORDS } from '../../readability/limits.ts';
 import type { TextScores } from '../workers/readabilityProtocol.ts';
-import { PALETTE, RATER_BAND, scalePercent } from './palette.ts';
+import { RATER_BAND } from './palette.ts';
+import { ScaleBar } from './read/ScaleBar.tsx';
 
 /** Words for where a target falls, from CommonLit's range. */
 export function describeTarget(target: number): string {
@@ -42,8 +43,6 @@ export function LiteScore({ scores, error = null }: LiteScoreProps) {
   const { lite: prediction, formulas: table } = scores;
   const { target, wordCount } = prediction;
   if (wordCount === 0) return <Placeholder>Enter some text to score it.</Placeholder>;
-  const low = scalePercent(target - RATER_BAND);
-  const high = scalePercent(target + RATER_BAND);
   return (
     <section aria-labelledby="lite-score-title">
       <h2 id="lite-score-title">Readability without a model download</h2>
@@ -61,22 +60,7 @@ export function LiteScore({ scores, error = null }: LiteScoreProps) {
           score as rough.
         </p>
       )}
-      <svg
-        role="img"
-        aria-label={`Score ${fmt(target, 2)} with a rater band from ${fmt(target - RATER_BAND, 2)} to ${fmt(target + RATER_BAND, 2)}`}
-        viewBox="0 0 100 12"
-        width="100%"
-        height="36"
-        preserveAspectRatio="none"
-      >
-        <rect x="0" y="5" width="100" height="2" fill={PALETTE.neutral} />
-        <rect x={low} y="2" width={high - low} height="8" fill={PALETTE.band} opacity="0.6" />
-        <rect x={scalePercent(target) - 0.4} y="0" width="0.8" height="12" fill={PALETTE.easier} />
-      </svg>
-      <p aria-hidden="true" style={{ display: 'flex', justifyContent: 'space-between', margin: 0 }}>
-        <span>harder −3.7</span>
-        <span>+1.7 easier</span>
-      </p>
+      <ScaleBar target={target} />
       <table>
         <caption>Classic formulas</caption>
         <thead>
