@@ -29,7 +29,7 @@ export function SweepHeatmap({ grid, selected, onSelect }: Props) {
   const hi = Math.max(...values);
   const layers = Array.from({ length: grid.layers }, (_, l) => l);
   return (
-    <div className="table-scroll">
+    <div className="table-scroll heatmap-scroll">
       <table className="heatmap" data-testid="sweep-heatmap">
         <caption>
           CV RMSE per strategy and layer (lower is better, brighter). ★ marks the best; choose a
