@@ -94,7 +94,8 @@ export class EngineClient {
       case 'error':
         this.pending.delete(event.requestId);
         p.reject(new EngineCallError(event.error));
-        this.restart(event.error);
+        // A cancel stops between batches: no session or promise failed, so the worker stays.
+        if (event.error.code !== 'cancelled') this.restart(event.error);
         return;
       case 'ready':
       case 'encoded':

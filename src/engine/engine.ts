@@ -8,6 +8,7 @@ import { EngineError } from './errors.ts';
 import { planBatches, runBatch, toFloat32, tokenize, windowIds, type Tokenized } from './encode.ts';
 import { HIDDEN_STATES, POOLED_OUTPUTS, rewriteForHiddenStates } from './graph.ts';
 import { loadModelFiles, sourceLabel, type ModelConfig, type ProgressFn } from './load.ts';
+import { isDirectRegression } from '../analysis/head.ts';
 import { pool, poolOptionsFor, validLayers } from '../analysis/pooling.ts';
 import type {
   Backend,
@@ -48,14 +49,6 @@ export function maxTokensOf(config: ModelConfig, tokenizer: PreTrainedTokenizer)
     positions - offset,
     Number.isFinite(fromTokenizer) && fromTokenizer > 0 ? fromTokenizer : Infinity,
   );
-}
-
-/** A sequence-classification export with one label: its `logits` are a score worth keeping. */
-function isRegressionConfig(config: ModelConfig): boolean {
-  const labels = config.num_labels ?? Object.keys(config.id2label ?? {}).length;
-  const isClassifier =
-    config.architectures?.some((a) => /SequenceClassification$/.test(a)) ?? false;
-  return isClassifier && (labels === 1 || config.problem_type === 'regression');
 }
 
 /**
@@ -107,7 +100,7 @@ export class Engine {
     try {
       // One rewrite: outputs the graph lacks are dropped from `keepOutputs` by the rewrite itself.
       const keepOutputs = [
-        ...(isRegressionConfig(files.config) ? ['logits'] : []),
+        ...(isDirectRegression(files.config) ? ['logits'] : []),
         'pooler_output',
       ];
       rewrite = rewriteForHiddenStates(files.onnx, { pooling: true, keepOutputs });
@@ -197,7 +190,7 @@ export class Engine {
       maxBatch,
       this.batchTokenBudget(),
     );
-    const fetches = [HIDDEN_STATES, ...(this.info.isRegression ? ['logits'] : [])];
+    const fetches = [HIDDEN_STATES];
     const results = new Array<EncodedText>(texts.length);
     for (const batch of batches) {
       const rows = batch.map((i) => tokenized[i]);
@@ -209,7 +202,6 @@ export class Engine {
         fetches,
       );
       const all = toFloat32(outputs[HIDDEN_STATES]); // [layers, batch, seqLen, hidden]
-      const logits = this.info.isRegression ? toFloat32(outputs.logits) : null;
       batch.forEach((textIndex, b) => {
         const t = tokenized[textIndex];
         const n = t.ids.length;
@@ -221,7 +213,6 @@ export class Engine {
           layers,
           hidden,
           states,
-          score: logits ? logits[b] : undefined,
         };
       });
     }
@@ -309,6 +300,8 @@ export class Engine {
     let textsDone = 0;
     const windowsLeft = Uint16Array.from(windowCount);
     for (const batch of batches) {
+      // Let a cancel message reach a worker's event loop: session runs resolve without yielding.
+      if (signal) await new Promise((resolve) => setTimeout(resolve, 0));
       if (signal?.aborted) throw new EngineError('cancelled', 'The batch was cancelled.');
       const rows = batch.map((i) => ({ ids: windows[i].ids, totalTokens: windows[i].ids.length }));
       const { seqLen, outputs } = await runBatch(

@@ -166,10 +166,13 @@ async function fetchFile(url: string, file: string, onProgress: ProgressFn, cach
 
 /** Reads one file of the chosen source, whatever its kind. */
 function fileReader(source: ModelSource, onProgress: ProgressFn) {
+  // One cache handle for the whole load, opened on the first Hub file.
+  let cache: Promise<Cache | null> | null = null;
   return async (file: string): Promise<Uint8Array> => {
     switch (source.kind) {
       case 'hub':
-        return fetchFile(hubUrl(source, file), file, onProgress, await openCache());
+        cache ??= openCache();
+        return fetchFile(hubUrl(source, file), file, onProgress, await cache);
       case 'served':
         return fetchFile(servedUrl(source.path, file), file, onProgress, null);
       case 'files': {

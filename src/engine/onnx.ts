@@ -9,7 +9,6 @@ import {
   ProtoError,
   ProtoWriter,
   WIRE_LEN,
-  decodePackedVarints,
   decodeString,
   readFields,
   type ProtoField,
@@ -317,23 +316,3 @@ export const GraphField = {
   output: 12,
   valueInfo: 13,
 } as const;
-
-/** Reads an initializer's float32 values (raw_data or float_data); for tests and tooling. */
-export function readFloatTensor(raw: Uint8Array): {
-  name: string;
-  dims: number[];
-  data: Float32Array;
-} {
-  const tensorField = lenFields(raw, 'initializer')[0];
-  let name = '';
-  let dims: number[] = [];
-  let data = new Float32Array(0);
-  for (const f of lenFields(tensorField.data, 'tensor')) {
-    if (f.no === 1) dims = f.wire === WIRE_LEN ? decodePackedVarints(f.data) : [...dims, f.value];
-    else if (f.no === 8) name = decodeString(f.data);
-    else if (f.no === 9 || (f.no === 4 && f.wire === WIRE_LEN)) {
-      data = new Float32Array(f.data.slice().buffer);
-    }
-  }
-  return { name, dims, data };
-}

@@ -103,18 +103,6 @@ export function decodeString(data: Uint8Array): string {
   return utf8Decoder.decode(data);
 }
 
-/** Decodes a packed (or single) repeated varint payload. */
-export function decodePackedVarints(data: Uint8Array): number[] {
-  const out: number[] = [];
-  let pos = 0;
-  while (pos < data.length) {
-    const [v, next] = readVarint(data, pos);
-    out.push(v);
-    pos = next;
-  }
-  return out;
-}
-
 /** Appends fields to a growing list of chunks; `finish()` concatenates once. */
 export class ProtoWriter {
   private chunks: Uint8Array[] = [];

@@ -70,8 +70,6 @@ export interface EncodedText {
   hidden: number;
   /** [layers, tokens, hidden] */
   states: Float32Array;
-  /** The regression logit of a fine-tuned export, if it has one. */
-  score?: number;
 }
 
 /** Pooled vectors of a batch of texts. */

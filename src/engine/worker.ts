@@ -19,7 +19,8 @@ ort.env.wasm.wasmPaths = { wasm: new URL(ortWasmUrl, self.location.href).href };
 ort.env.wasm.proxy = false;
 
 let engine: Engine | null = null;
-const cancelled = new Set<number>();
+/** Running batch requests, so a cancel message can stop one between its batches. */
+const running = new Map<number, AbortController>();
 /** Set once the WebGPU device is lost; every later failure in this worker is that loss. */
 let deviceLost: string | null = null;
 const OUT_OF_MEMORY_RE =
@@ -89,22 +90,21 @@ async function handle(request: EngineRequest) {
     case 'embed': {
       const controller = new AbortController();
       const { requestId } = request;
-      const result = await requireEngine().embed(
-        request.texts,
-        request.pooling,
-        (done, total) => {
-          if (cancelled.has(requestId)) controller.abort();
-          post({ status: 'batch-progress', requestId, done, total });
-        },
-        controller.signal,
-        request.maxBatch,
-      );
-      cancelled.delete(requestId);
+      running.set(requestId, controller);
+      const result = await requireEngine()
+        .embed(
+          request.texts,
+          request.pooling,
+          (done, total) => post({ status: 'batch-progress', requestId, done, total }),
+          controller.signal,
+          request.maxBatch,
+        )
+        .finally(() => running.delete(requestId));
       const buffers = Object.values(result.pooled).map((a) => a.buffer);
       return post({ status: 'embedded', requestId, result }, buffers);
     }
     case 'cancel':
-      cancelled.add(request.requestId);
+      running.get(request.requestId)?.abort();
       return;
     case 'simulate-device-loss': {
       const device = await ort.env.webgpu.device;

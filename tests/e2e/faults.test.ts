@@ -92,3 +92,43 @@ describe('a lost WebGPU device', () => {
     await page.close();
   });
 });
+
+describe('a cancelled batch', () => {
+  it('stops between batches and keeps the loaded model', async () => {
+    const page = await openPage(browser, url);
+    const out = await page.evaluate<{
+      code: string;
+      done: number;
+      total: number;
+      after: number;
+      restarts: number;
+    }>(`(async () => {
+      const { EngineClient } = await import('/src/engine/client.ts');
+      const restarts = [];
+      const client = new EngineClient({ onRestart: (r) => restarts.push(r) });
+      await client.load({ source: { kind: 'served', path: '/models/roberta-tiny' }, backend: 'wasm', dtype: 'fp32' });
+      const texts = Array.from({ length: 200 }, (_, i) => 'Text number ' + i + ' has a few words.');
+      const controller = new AbortController();
+      let done = 0;
+      let code = 'finished';
+      try {
+        await client.embed(texts, ['mean'], (d) => {
+          done = d;
+          controller.abort();
+        }, controller.signal);
+      } catch (e) {
+        code = e.info?.code ?? String(e);
+      }
+      // No reload: the same worker still holds the model.
+      const after = (await client.encode('Still loaded.')).layers;
+      client.dispose();
+      return { code, done, total: texts.length, after, restarts: restarts.length };
+    })()`);
+    expect(out.code).toBe('cancelled');
+    expect(out.done).toBeGreaterThan(0);
+    expect(out.done).toBeLessThan(out.total);
+    expect(out.after).toBe(5);
+    expect(out.restarts).toBe(0);
+    await page.close();
+  });
+});
