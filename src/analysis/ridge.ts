@@ -8,6 +8,7 @@
 import { addGramLower, applyQt, solveShifted, tridiagonalize } from './linalg.ts';
 import type { PoolingStrategy } from './pooling.ts';
 import { permutation } from './rng.ts';
+import { srht, type SketchInfo } from './sketch.ts';
 
 /** A row-major feature matrix. */
 export interface Matrix {
@@ -49,6 +50,8 @@ export interface RidgeCVOptions {
   alphas?: readonly number[];
   folds?: number;
   seed?: number;
+  /** Scale each feature to unit variance on the training fold (default); false only centres. */
+  standardise?: boolean;
 }
 
 /** α grid wide enough for standardised transformer features (α is on the summed squared loss). */
@@ -134,6 +137,7 @@ function primalSystem(
   all: BlockStats[],
   gram: Float64Array,
   heldOut: BlockStats | null,
+  standardise = true,
 ): Primal {
   let n = 0;
   let sumY = 0;
@@ -157,7 +161,7 @@ function primalSystem(
   const std = new Float64Array(d);
   for (let k = 0; k < d; k++) {
     const s = Math.sqrt(Math.max(c[k * d + k], 0) / n);
-    std[k] = s > STD_FLOOR ? s : 1;
+    std[k] = standardise && s > STD_FLOOR ? s : 1;
   }
   for (let i = 0; i < d; i++) for (let j = 0; j <= i; j++) c[i * d + j] /= std[i] * std[j];
   const b = new Float64Array(d);
@@ -165,13 +169,13 @@ function primalSystem(
   return { c, b, mean, std, meanY };
 }
 
-/** Squared-error sum of a linear model on a block: ŷ = offset + Σ x_k β_k over shifted features. */
-function blockSse(
+/** Predictions of a linear model for a block's rows, into `out` at their row indices. */
+function blockPredict(
   block: BlockStats,
   beta: Float64Array,
   offset: number,
-  y: ArrayLike<number>,
-): number {
+  out: Float64Array,
+): void {
   const n = block.n;
   const pred = new Float64Array(n).fill(offset);
   for (let k = 0; k < beta.length; k++) {
@@ -179,9 +183,7 @@ function blockSse(
     const base = k * n;
     for (let r = 0; r < n; r++) pred[r] += block.cols[base + r] * bk;
   }
-  let sse = 0;
-  for (let r = 0; r < n; r++) sse += (pred[r] - y[block.rows[r]]) ** 2;
-  return sse;
+  for (let r = 0; r < n; r++) out[block.rows[r]] = pred[r];
 }
 
 /** Turns z-unit weights into raw-unit slopes and an intercept over shifted features. */
@@ -196,7 +198,7 @@ function toRaw(w: Float64Array, p: { mean: Float64Array; std: Float64Array; mean
 }
 
 /** Standardised training rows, row-major [n, d], for the dual form. */
-function standardisedRows(blocks: BlockStats[], d: number) {
+function standardisedRows(blocks: BlockStats[], d: number, standardise = true) {
   let n = 0;
   let sumY = 0;
   const mean = new Float64Array(d);
@@ -212,7 +214,7 @@ function standardisedRows(blocks: BlockStats[], d: number) {
       for (let r = 0; r < s.n; r++) std[k] += (s.cols[k * s.n + r] - mean[k]) ** 2;
   for (let k = 0; k < d; k++) {
     const v = Math.sqrt(std[k] / n);
-    std[k] = v > STD_FLOOR ? v : 1;
+    std[k] = standardise && v > STD_FLOOR ? v : 1;
   }
   const z = new Float64Array(n * d);
   const rows = new Int32Array(n);
@@ -252,28 +254,39 @@ function checkAlphas(alphas: readonly number[]): void {
     throw new RangeError('alphas must be finite and > 0');
 }
 
-/** k-fold CV of standardised ridge over an α grid; deterministic for a seed. */
-export function ridgeCV(
+/** Every row's held-out prediction for each α of the grid: what k-fold CV scores. */
+export interface CvPredictions {
+  alphas: readonly number[];
+  folds: number;
+  /** Fold of each row. */
+  fold: Int32Array;
+  /** [alphas][rows]: each row predicted by the model fitted on the other folds. */
+  predictions: Float64Array[];
+  mode: 'primal' | 'dual';
+}
+
+/** k-fold CV predictions of standardised ridge over an α grid; deterministic for a seed. */
+export function cvPredictions(
   x: Matrix,
   y: ArrayLike<number>,
   options: RidgeCVOptions = {},
-): RidgeCVResult {
+): CvPredictions {
   checkInputs(x, y);
   const alphas = options.alphas ?? DEFAULT_ALPHAS;
   checkAlphas(alphas);
   const folds = options.folds ?? DEFAULT_FOLDS;
   const d = x.cols;
-  const id = kFold(x.rows, folds, options.seed ?? DEFAULT_SEED);
+  const fold = kFold(x.rows, folds, options.seed ?? DEFAULT_SEED);
   const shift = columnMeans(x);
   const blocks: BlockStats[] = [];
   for (let f = 0; f < folds; f++) {
     const rows: number[] = [];
-    for (let i = 0; i < x.rows; i++) if (id[i] === f) rows.push(i);
+    for (let i = 0; i < x.rows; i++) if (fold[i] === f) rows.push(i);
     blocks.push(blockStats(x, y, Int32Array.from(rows), shift));
   }
   const maxTrain = x.rows - Math.min(...blocks.map((b) => b.n));
   const mode = d <= maxTrain ? 'primal' : 'dual';
-  const sse = alphas.map(() => new Float64Array(folds));
+  const predictions = alphas.map(() => new Float64Array(x.rows));
 
   if (mode === 'primal') {
     const gram = new Float64Array(d * d);
@@ -282,36 +295,58 @@ export function ridgeCV(
       addGramLower(b.cols, d, b.n, b.gram);
       for (let i = 0; i < gram.length; i++) gram[i] += b.gram[i];
     }
-    blocks.forEach((held, f) => {
-      const p = primalSystem(d, blocks, gram, held);
+    for (const held of blocks) {
+      const p = primalSystem(d, blocks, gram, held, options.standardise);
       const t = tridiagonalize(p.c, d);
       applyQt(t, p.b);
       alphas.forEach((alpha, a) => {
         const { beta, offset } = toRaw(solveShifted(t, p.b, alpha), p);
-        sse[a][f] = blockSse(held, beta, offset, y);
+        blockPredict(held, beta, offset, predictions[a]);
       });
-    });
+    }
   } else {
-    blocks.forEach((held, f) => {
+    for (const held of blocks) {
       const s = standardisedRows(
         blocks.filter((b) => b !== held),
         d,
+        options.standardise,
       );
       dualWeights(s, d, y, alphas).forEach((w, a) => {
         const { beta, offset } = toRaw(w, s);
-        sse[a][f] = blockSse(held, beta, offset, y);
+        blockPredict(held, beta, offset, predictions[a]);
       });
-    });
+    }
   }
+  return { alphas, folds, fold, predictions, mode };
+}
 
+/** Scores CV predictions: RMSE per fold, their mean and spread per α, and the best α. */
+export function scoreCv(cv: CvPredictions, y: ArrayLike<number>): RidgeCVResult {
+  const { alphas, folds, fold, predictions, mode } = cv;
   const scores = alphas.map((alpha, a): AlphaScore => {
-    const foldRmse = blocks.map((b, f) => Math.sqrt(sse[a][f] / b.n));
+    const sse = new Float64Array(folds);
+    const count = new Float64Array(folds);
+    const pred = predictions[a];
+    for (let i = 0; i < y.length; i++) {
+      sse[fold[i]] += (pred[i] - y[i]) ** 2;
+      count[fold[i]]++;
+    }
+    const foldRmse = Array.from(sse, (v, f) => Math.sqrt(v / count[f]));
     const rmse = foldRmse.reduce((s, v) => s + v, 0) / folds;
     const rmseStd = Math.sqrt(foldRmse.reduce((s, v) => s + (v - rmse) ** 2, 0) / folds);
     return { alpha, rmse, rmseStd, foldRmse };
   });
   const best = scores.reduce((b, s) => (s.rmse < b.rmse ? s : b));
   return { ...best, scores, mode };
+}
+
+/** k-fold CV of standardised ridge over an α grid; deterministic for a seed. */
+export function ridgeCV(
+  x: Matrix,
+  y: ArrayLike<number>,
+  options: RidgeCVOptions = {},
+): RidgeCVResult {
+  return scoreCv(cvPredictions(x, y, options), y);
 }
 
 /** Fits standardised ridge on all rows at one α (primal or dual, whichever system is smaller). */
@@ -372,6 +407,8 @@ export interface SweepEntry {
   layer: number;
   dim: number;
   result: RidgeCVResult;
+  /** Set when the quick sweep fitted a sketch of the features rather than the features. */
+  sketch?: SketchInfo;
 }
 
 /** The sweep's picture: CV RMSE per strategy row and layer column (null where it cannot sit). */
@@ -383,25 +420,37 @@ export interface SweepGrid {
   best: SweepEntry | null;
 }
 
+/** Sweep options: CV's, plus the quick sweep's sketch size. */
+export interface SweepOptions extends RidgeCVOptions {
+  /**
+   * Features wider than this are fitted on an SRHT sketch of this many columns (see sketch.ts):
+   * an approximate CV RMSE for the picture, in a fraction of the time. Unset: every cell is exact.
+   */
+  sketch?: number;
+}
+
+/** Columns the app's quick sweep sketches wider features down to (see BENCHMARKS.md, "Pooling sweep"). */
+export const QUICK_SWEEP_SKETCH = 512;
+
 /** Cross-validates one cell (the unit of work a worker pool hands out). */
 export function sweepCell(
   cell: FeatureCell,
   y: ArrayLike<number>,
-  options: RidgeCVOptions = {},
+  options: SweepOptions = {},
 ): SweepEntry {
-  return {
-    strategy: cell.strategy,
-    layer: cell.layer,
-    dim: cell.features.cols,
-    result: ridgeCV(cell.features, y, options),
-  };
+  const { sketch: size, ...cv } = options;
+  const base = { strategy: cell.strategy, layer: cell.layer, dim: cell.features.cols };
+  if (size === undefined || cell.features.cols <= size)
+    return { ...base, result: ridgeCV(cell.features, y, cv) };
+  const { sketch, info } = srht(cell.features, size, cv.seed ?? DEFAULT_SEED);
+  return { ...base, result: ridgeCV(sketch, y, { ...cv, standardise: false }), sketch: info };
 }
 
 /** Cross-validates every cell with the same folds; cells may be produced lazily. */
 export function sweep(
   cells: Iterable<FeatureCell>,
   y: ArrayLike<number>,
-  options: RidgeCVOptions = {},
+  options: SweepOptions = {},
   onEntry?: (entry: SweepEntry) => void,
 ): SweepEntry[] {
   const out: SweepEntry[] = [];

@@ -32,13 +32,13 @@ function solveGauss(a: number[][], b: number[]): number[] {
   return x;
 }
 
-function referenceFit(rows: number[][], y: number[], alpha: number) {
+function referenceFit(rows: number[][], y: number[], alpha: number, standardise = true) {
   const n = rows.length;
   const d = rows[0].length;
   const mean = Array.from({ length: d }, (_, k) => rows.reduce((s, r) => s + r[k], 0) / n);
   const std = mean.map((m, k) => {
     const v = Math.sqrt(rows.reduce((s, r) => s + (r[k] - m) ** 2, 0) / n);
-    return v > 1e-12 ? v : 1;
+    return standardise && v > 1e-12 ? v : 1;
   });
   const z = rows.map((r) => r.map((v, k) => (v - mean[k]) / std[k]));
   const my = y.reduce((s, v) => s + v, 0) / n;
@@ -123,6 +123,28 @@ describe('ridgeCV', () => {
     );
     const rmse = Math.sqrt(te.reduce((s, i) => s + (ref(rows[i]) - y[i]) ** 2, 0) / te.length);
     expect(cv.foldRmse[0]).toBeCloseTo(rmse, 8);
+  });
+
+  it.each([
+    ['primal', 40, 6],
+    ['dual', 20, 30],
+  ])('only centres the features when told not to standardise (%s)', (mode, n, d) => {
+    const { x, y, rows } = synthetic(n, d, 9);
+    const cv = ridgeCV(x, y, { alphas: [2], folds: 4, seed: 2, standardise: false });
+    expect(cv.mode).toBe(mode);
+    const id = kFold(n, 4, 2);
+    for (let f = 0; f < 4; f++) {
+      const tr = rows.flatMap((_, i) => (id[i] !== f ? [i] : []));
+      const te = rows.flatMap((_, i) => (id[i] === f ? [i] : []));
+      const ref = referenceFit(
+        tr.map((i) => rows[i]),
+        tr.map((i) => y[i]),
+        2,
+        false,
+      );
+      const rmse = Math.sqrt(te.reduce((s, i) => s + (ref(rows[i]) - y[i]) ** 2, 0) / te.length);
+      expect(cv.foldRmse[f]).toBeCloseTo(rmse, 8);
+    }
   });
 
   it('is deterministic for a seed and changes with it', () => {
