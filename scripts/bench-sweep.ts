@@ -2,7 +2,11 @@
 // default α grid, cells shared out to a pool of worker threads (one per core by default).
 // Features are synthetic but structured: a low-rank latent factor model with per-dimension offsets
 // and scales, and a readability-like signal planted most strongly around layer 8.
-// Usage: npx tsx scripts/bench-sweep.ts [--rows 3000] [--hidden 768] [--workers 2] [--only-hidden-size]
+// The default is the app's quick sweep (features sketched to QUICK_SWEEP_SKETCH columns); `--exact`
+// fits every cell on its full features, `--compare` runs both and reports how far the quick sweep's
+// RMSEs and ranking are from the exact ones.
+// Usage: npx tsx scripts/bench-sweep.ts [--rows 3000] [--hidden 768] [--workers 2] [--sketch 384]
+//        [--exact | --compare] [--only-hidden-size]
 import { availableParallelism } from 'node:os';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import {
@@ -11,7 +15,12 @@ import {
   validLayers,
   type ParameterFreeStrategy,
 } from '../src/analysis/pooling.ts';
-import { sweepCell, sweepGrid, type SweepEntry } from '../src/analysis/ridge.ts';
+import {
+  QUICK_SWEEP_SKETCH,
+  sweepCell,
+  sweepGrid,
+  type SweepEntry,
+} from '../src/analysis/ridge.ts';
 import { makeNormal } from '../src/analysis/rng.ts';
 
 interface Config {
@@ -24,6 +33,7 @@ interface Job {
   strategy: ParameterFreeStrategy;
   layer: number;
   dim: number;
+  sketch?: number;
 }
 
 const STRATEGY_LIST = PARAMETER_FREE_STRATEGIES;
@@ -60,28 +70,28 @@ function features(cfg: Config, job: Job, latent: Float64Array): Float32Array {
 // Worker threads do not inherit tsx's loader, so each one registers it before importing this file.
 const WORKER_BOOT = `import('tsx/esm/api').then((m) => { m.register(); return import(require('node:worker_threads').workerData.url); });`;
 
-if (isMainThread) {
-  const arg = (name: string, fallback: number) => {
-    const i = process.argv.indexOf(`--${name}`);
-    return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-  };
-  const cfg: Config = { rows: arg('rows', 3000), hidden: arg('hidden', 768), layers: 13, rank: 16 };
-  const workers = arg('workers', Math.min(2, availableParallelism()));
-  const onlyHiddenSize = process.argv.includes('--only-hidden-size');
-  const jobs: Job[] = STRATEGY_LIST.flatMap((strategy) =>
-    validLayers(strategy, cfg.layers).map((layer) => ({
-      strategy,
-      layer,
-      dim: STRATEGIES[strategy].outputSize(cfg.hidden),
-    })),
-  ).filter((j) => !onlyHiddenSize || j.dim === cfg.hidden);
+interface Run {
+  entries: SweepEntry[];
+  seconds: number;
+  cpu: Map<string, number>; // strategy → ms spent fitting in the workers
+  /** The busiest worker's fitting time: the sweep's wall time with the features at hand. */
+  fitSeconds: number;
+  /** Time the workers spent synthesising features (the app reads them from its cache instead). */
+  synthSeconds: number;
+}
+
+/** Runs the jobs on a pool of worker threads, biggest cells first. */
+async function runSweep(cfg: Config, jobs: Job[], workers: number): Promise<Run> {
   // Biggest first, so no worker is left with a wide cell at the end.
   const queue = [...jobs].sort((a, b) => b.dim - a.dim);
   const entries: SweepEntry[] = [];
-  const perStrategy = new Map<string, number>();
+  const cpu = new Map<string, number>();
+  const fitMs: number[] = [];
+  let synthMs = 0;
   const start = performance.now();
   await Promise.all(
-    Array.from({ length: workers }, () => {
+    Array.from({ length: workers }, (_, id) => {
+      fitMs[id] = 0;
       const w = new Worker(WORKER_BOOT, {
         eval: true,
         execArgv: [],
@@ -93,9 +103,11 @@ if (isMainThread) {
           if (job) w.postMessage(job);
           else void w.terminate().then(() => resolve());
         };
-        w.on('message', (m: { entry: SweepEntry; ms: number }) => {
+        w.on('message', (m: { entry: SweepEntry; ms: number; synthMs: number }) => {
           entries.push(m.entry);
-          perStrategy.set(m.entry.strategy, (perStrategy.get(m.entry.strategy) ?? 0) + m.ms);
+          cpu.set(m.entry.strategy, (cpu.get(m.entry.strategy) ?? 0) + m.ms);
+          fitMs[id] += m.ms;
+          synthMs += m.synthMs;
           next();
         });
         w.on('error', reject);
@@ -103,26 +115,129 @@ if (isMainThread) {
       });
     }),
   );
-  const seconds = (performance.now() - start) / 1000;
-  const grid = sweepGrid(entries, cfg.layers);
+  return {
+    entries,
+    seconds: (performance.now() - start) / 1000,
+    cpu,
+    fitSeconds: Math.max(...fitMs) / 1000,
+    synthSeconds: synthMs / 1000,
+  };
+}
+
+function report(label: string, cfg: Config, run: Run, workers: number): void {
+  const grid = sweepGrid(run.entries, cfg.layers);
   console.log(
-    `${entries.length} cells, ${cfg.rows} rows, hidden ${cfg.hidden}, 5-fold CV, ` +
-      `${workers} workers: ${seconds.toFixed(1)} s wall`,
+    `${label}: ${run.entries.length} cells, ${cfg.rows} rows, hidden ${cfg.hidden}, 5-fold CV, ` +
+      `${workers} workers: ${run.fitSeconds.toFixed(1)} s wall fitting ` +
+      `(${run.seconds.toFixed(1)} s in all, with ${run.synthSeconds.toFixed(1)} s of cpu spent ` +
+      `synthesising the features)`,
   );
-  for (const [s, ms] of perStrategy)
-    console.log(`  ${s.padEnd(18)} ${(ms / 1000).toFixed(1)} s cpu`);
+  for (const [s, ms] of run.cpu) console.log(`  ${s.padEnd(18)} ${(ms / 1000).toFixed(1)} s cpu`);
   grid.strategies.forEach((s, i) =>
     console.log(
       `  ${s.padEnd(18)} ${grid.rmse[i].map((v) => (v === null ? '  -  ' : v.toFixed(3))).join(' ')}`,
     ),
   );
   console.log(
-    `best: ${grid.best?.strategy} @ layer ${grid.best?.layer}, RMSE ${grid.best?.result.rmse.toFixed(3)}`,
+    `  best: ${grid.best?.strategy} @ layer ${grid.best?.layer}, RMSE ${grid.best?.result.rmse.toFixed(3)}`,
   );
+}
+
+/** Ranks with ties averaged, for Spearman's correlation. */
+function ranks(v: number[]): number[] {
+  const order = v.map((x, i) => [x, i] as const).sort((a, b) => a[0] - b[0]);
+  const r = new Array<number>(v.length);
+  for (let i = 0; i < order.length;) {
+    let j = i;
+    while (j + 1 < order.length && order[j + 1][0] === order[i][0]) j++;
+    for (let k = i; k <= j; k++) r[order[k][1]] = (i + j) / 2;
+    i = j + 1;
+  }
+  return r;
+}
+
+function pearson(a: number[], b: number[]): number {
+  const ma = a.reduce((s, v) => s + v, 0) / a.length;
+  const mb = b.reduce((s, v) => s + v, 0) / b.length;
+  let sab = 0;
+  let saa = 0;
+  let sbb = 0;
+  for (let i = 0; i < a.length; i++) {
+    sab += (a[i] - ma) * (b[i] - mb);
+    saa += (a[i] - ma) ** 2;
+    sbb += (b[i] - mb) ** 2;
+  }
+  return sab / Math.sqrt(saa * sbb);
+}
+
+/** How far the quick sweep is from the exact one, cell for cell. */
+function compare(cfg: Config, quick: Run, exact: Run): void {
+  const key = (e: SweepEntry) => `${e.strategy}@${e.layer}`;
+  const exactBy = new Map(exact.entries.map((e) => [key(e), e]));
+  const pairs = quick.entries.map((q) => [q, exactBy.get(key(q))!] as const);
+  const diff = pairs.map(([q, e]) => q.result.rmse - e.result.rmse);
+  const rel = pairs.map(([q, e]) => q.result.rmse / e.result.rmse - 1);
+  const qBest = sweepGrid(quick.entries, cfg.layers).best!;
+  const eBest = sweepGrid(exact.entries, cfg.layers).best!;
+  const qs = pairs.map(([q]) => q.result.rmse);
+  const es = pairs.map(([, e]) => e.result.rmse);
+  const exactOfQuickBest = exactBy.get(key(qBest))!.result.rmse;
+  console.log('quick vs exact, cell for cell:');
+  console.log(
+    `  RMSE difference: mean ${(diff.reduce((s, v) => s + v, 0) / diff.length).toFixed(4)}, ` +
+      `max |Δ| ${Math.max(...diff.map(Math.abs)).toFixed(4)} ` +
+      `(relative: mean ${((100 * rel.reduce((s, v) => s + v, 0)) / rel.length).toFixed(2)}%, ` +
+      `max ${(100 * Math.max(...rel.map(Math.abs))).toFixed(2)}%)`,
+  );
+  console.log(
+    `  Spearman rank correlation of the cells: ${pearson(ranks(qs), ranks(es)).toFixed(4)}`,
+  );
+  console.log(
+    `  best cell: quick ${qBest.strategy}@${qBest.layer}, exact ${eBest.strategy}@${eBest.layer}; ` +
+      `the quick pick's exact RMSE ${exactOfQuickBest.toFixed(4)} against the exact best ` +
+      `${eBest.result.rmse.toFixed(4)}`,
+  );
+  console.log(
+    `  wall time fitting: quick ${quick.fitSeconds.toFixed(1)} s, exact ${exact.fitSeconds.toFixed(1)} s`,
+  );
+}
+
+if (isMainThread) {
+  const arg = (name: string, fallback: number) => {
+    const i = process.argv.indexOf(`--${name}`);
+    return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+  };
+  const cfg: Config = { rows: arg('rows', 3000), hidden: arg('hidden', 768), layers: 13, rank: 16 };
+  const workers = arg('workers', Math.min(2, availableParallelism()));
+  const sketch = arg('sketch', QUICK_SWEEP_SKETCH);
+  const onlyHiddenSize = process.argv.includes('--only-hidden-size');
+  const mode = process.argv.includes('--compare')
+    ? 'compare'
+    : process.argv.includes('--exact')
+      ? 'exact'
+      : 'quick';
+  const jobs: Job[] = STRATEGY_LIST.flatMap((strategy) =>
+    validLayers(strategy, cfg.layers).map((layer) => ({
+      strategy,
+      layer,
+      dim: STRATEGIES[strategy].outputSize(cfg.hidden),
+    })),
+  ).filter((j) => !onlyHiddenSize || j.dim === cfg.hidden);
+  const quickJobs = jobs.map((j) => ({ ...j, sketch }));
+  if (mode !== 'exact') {
+    const quick = await runSweep(cfg, quickJobs, workers);
+    report(`quick sweep (sketch ${sketch})`, cfg, quick, workers);
+    if (mode === 'compare') {
+      const exact = await runSweep(cfg, jobs, workers);
+      report('exact sweep', cfg, exact, workers);
+      compare(cfg, quick, exact);
+    }
+  } else report('exact sweep', cfg, await runSweep(cfg, jobs, workers), workers);
 } else {
   const { cfg } = workerData as { cfg: Config };
   const { latent, y } = targets(cfg);
   parentPort!.on('message', (job: Job) => {
+    const s0 = performance.now();
     const data = features(cfg, job, latent);
     const t0 = performance.now();
     const entry = sweepCell(
@@ -132,7 +247,8 @@ if (isMainThread) {
         features: { data, rows: cfg.rows, cols: job.dim },
       },
       y,
+      { sketch: job.sketch },
     );
-    parentPort!.postMessage({ entry, ms: performance.now() - t0 });
+    parentPort!.postMessage({ entry, ms: performance.now() - t0, synthMs: t0 - s0 });
   });
 }

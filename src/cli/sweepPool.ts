@@ -4,12 +4,7 @@
  * at the end). One worker, or one cell, runs inline.
  */
 import { Worker } from 'node:worker_threads';
-import {
-  sweep,
-  type FeatureCell,
-  type RidgeCVOptions,
-  type SweepEntry,
-} from '../analysis/ridge.ts';
+import { sweep, type FeatureCell, type SweepOptions, type SweepEntry } from '../analysis/ridge.ts';
 
 /** A cell to sweep: its place on the grid, its width, and how to build its features. */
 export interface CellJob {
@@ -27,7 +22,7 @@ const WORKER_URL = new URL('./sweepWorker.ts', import.meta.url).href;
 export async function sweepJobs(
   jobs: readonly CellJob[],
   y: Float64Array,
-  options: RidgeCVOptions,
+  options: SweepOptions,
   workers: number,
   onEntry: (entry: SweepEntry) => void = () => {},
 ): Promise<SweepEntry[]> {

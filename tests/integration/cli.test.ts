@@ -237,6 +237,58 @@ describe('fit, then score with the head', () => {
     expect(inline.rmse).toEqual(pooled.rmse);
   });
 
+  it('sketches wide cells in the quick sweep and still saves the exact fit', async () => {
+    const r = await cli(
+      'fit',
+      at('train.csv'),
+      '--model',
+      TINY,
+      '--out',
+      at('head-quick.json'),
+      '--grid',
+      at('grid-quick.json'),
+      '--strategies',
+      'cls,mean,mean-max',
+      '--sketch',
+      '16',
+      '--workers',
+      '1',
+    );
+    expect(r.code).toBe(0);
+    type Grid = { strategies: string[]; rmse: (number | null)[][]; sketch: number | null };
+    const quick = JSON.parse(await readFile(at('grid-quick.json'), 'utf8')) as Grid;
+    const exact = JSON.parse(await readFile(at('grid.json'), 'utf8')) as Grid;
+    // The default sketch is 512 columns: no cell of the tiny model is that wide, so that grid is exact.
+    expect([quick.sketch, exact.sketch]).toEqual([16, 512]);
+    const exactRow = (s: string) => exact.rmse[exact.strategies.indexOf(s)];
+    // Hidden 32 > 16: every cell was sketched, so its figure differs from the exact sweep's.
+    quick.strategies.forEach((s, i) =>
+      quick.rmse[i].forEach((v, l) => v !== null && expect(v).not.toBe(exactRow(s)[l])),
+    );
+    const parsed = parseHead(await readFile(at('head-quick.json'), 'utf8'));
+    if (!parsed.ok) throw new Error(parsed.reason);
+    const { strategy, layer, cvRmse } = parsed.head;
+    // The quick sweep picked the cell; the head carries that cell's exact CV.
+    const quickRow = quick.rmse[quick.strategies.indexOf(strategy)];
+    expect(quickRow[layer]).toBe(Math.min(...quick.rmse.flat().filter((v) => v !== null)));
+    expect(cvRmse).toBeCloseTo(exactRow(strategy)[layer]!, 12);
+    expect(r.stderr).toContain('the quick sweep estimated');
+
+    const both = await cli(
+      'fit',
+      at('train.csv'),
+      '--model',
+      TINY,
+      '--out',
+      at('x.json'),
+      '--exact',
+      '--sketch',
+      '8',
+    );
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('--exact and --sketch contradict each other');
+  });
+
   it('fits the cell asked for', async () => {
     const r = await cli(
       'fit',
