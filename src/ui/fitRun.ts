@@ -36,6 +36,16 @@ export function sweepPlan(layers: number): { cells: SweepCellId[]; poolOptions: 
   return { cells, poolOptions };
 }
 
+/**
+ * A Float32Array on shared memory where the page may share it (cross-origin isolated), so every
+ * sweep worker reads the same feature table instead of a copy each; a plain one elsewhere.
+ */
+export function sharedFloat32(length: number): Float32Array {
+  return globalThis.crossOriginIsolated && typeof SharedArrayBuffer === 'function'
+    ? new Float32Array(new SharedArrayBuffer(length * Float32Array.BYTES_PER_ELEMENT))
+    : new Float32Array(length);
+}
+
 /** How far extraction has got; `cached` texts came from the store without running the model. */
 export interface ExtractProgress {
   done: number;
@@ -61,7 +71,7 @@ export async function extractFeatures(args: ExtractArgs): Promise<PooledVectors 
   const row = layers * hidden;
   const count = texts.length;
   const pooled = Object.fromEntries(
-    FIT_POOLINGS.map((p) => [p, new Float32Array(count * row)]),
+    FIT_POOLINGS.map((p) => [p, sharedFloat32(count * row)]),
   ) as Record<(typeof FIT_POOLINGS)[number], Float32Array>;
   const keyOf = (textHash: string) => ({ modelId: info.modelId, dtype: info.dtype, textHash });
   const hashes = await Promise.all(texts.map(hashText));

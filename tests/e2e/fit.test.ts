@@ -113,11 +113,37 @@ it('fits every (strategy, layer) head, exports the best, and scores a file with 
     /broken.json was not imported: weights must hold \d+ finite numbers/,
   );
 
-  // Features are cached: a second run reads every text from IndexedDB.
+  // The page is cross-origin isolated, so the feature table is shared and the cells were dealt to
+  // one sweep worker per core.
+  const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+  const sweepWorkers = page.workers().filter((w) => w.url().includes('sweep.worker'));
+  expect(sweepWorkers.length).toBe(Math.min(cores, 4));
+
+  // That sweep was exact: every cell (32 to 128 features) is narrower than the default sketch.
+  expect(await page.getByTestId('quick-sweep-note').count()).toBe(0);
+  const keyOf = async (cell: ReturnType<typeof cells.first>) =>
+    `${await cell.getAttribute('data-strategy')}@${await cell.getAttribute('data-layer')}`;
+  const exactRmse = new Map<string, string>();
+  for (const cell of await cells.all())
+    exactRmse.set(await keyOf(cell), (await cell.textContent())!.replace('★ ', ''));
+
+  // A quick sweep with a 16-column sketch, on features cached by the first run (read from
+  // IndexedDB). Every cell is estimated on its sketch, and the best one is refitted exactly: its
+  // CV RMSE is the exact sweep's figure for that cell.
+  await page.getByLabel('Sketch size (columns)').fill('16');
   await fit.click();
   await page
     .getByText(`features of ${train.ids.length} texts read from the cache, 0 computed`)
     .waitFor({ timeout: 120_000 });
+  expect(await page.getByTestId('quick-sweep-note').textContent()).toContain(
+    `${expected.length} of the ${expected.length} cells have more than 16 features`,
+  );
+  const quickBest = (await best.textContent())!.slice(2);
+  const selected = page.getByTestId('selected-head');
+  await selected.waitFor({ timeout: 60_000 });
+  const line = (await selected.textContent())!;
+  expect(line).toContain(`the quick sweep estimated ${quickBest}`);
+  expect(line).toContain(`CV RMSE ${exactRmse.get(await keyOf(best))} ±`);
 
   // Score a test file with the active head in the Batch view.
   await page.getByRole('tab', { name: 'Score a file' }).click();

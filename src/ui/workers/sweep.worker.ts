@@ -1,10 +1,17 @@
 /// <reference lib="webworker" />
 /**
  * The sweep worker: cross-validates a ridge head for every (strategy, layer) cell off the page
- * (1–3 s per 768-d cell), and later gives one cell's out-of-fold predictions and full fit.
+ * (the quick sweep: ~0.5 s per cell of a base-size model, features sketched to 384 columns), and
+ * later fits one cell exactly: its CV, out-of-fold predictions and full fit (1–3 s at 768-d).
  */
 import { outOfFold } from '../../analysis/oof.ts';
-import { fitRidge, sweepCell, type Matrix, type SweepEntry } from '../../analysis/ridge.ts';
+import {
+  fitRidge,
+  ridgeCV,
+  sweepCell,
+  type Matrix,
+  type SweepEntry,
+} from '../../analysis/ridge.ts';
 import type { PoolOptions } from '../../analysis/pooling.ts';
 import type { SweepCellId } from '../fitRun.ts';
 import { featuresFrom, type PooledVectors } from '../scoring.ts';
@@ -41,6 +48,7 @@ function makeHandler() {
           const entry = sweepCell({ ...cell, features: matrixOf(held!, cell) }, request.y, {
             folds: request.folds,
             seed: request.seed,
+            sketch: request.sketch,
           });
           entries.push(entry);
           post({ status: 'entry', requestId, entry, done: i + 1, total: request.cells.length });
@@ -50,9 +58,11 @@ function makeHandler() {
       case 'inspect': {
         if (!held) throw new Error('no sweep has run yet');
         const x = matrixOf(held, request.cell);
-        const oof = outOfFold(x, held.y, request.alpha, { folds: held.folds, seed: held.seed });
-        const model = fitRidge(x, held.y, request.alpha);
-        return post({ status: 'inspected', requestId, outOfFold: oof, model }, [oof.buffer]);
+        const split = { folds: held.folds, seed: held.seed };
+        const cv = request.exactCv ?? ridgeCV(x, held.y, split);
+        const oof = outOfFold(x, held.y, cv.alpha, split);
+        const model = fitRidge(x, held.y, cv.alpha);
+        return post({ status: 'inspected', requestId, cv, outOfFold: oof, model }, [oof.buffer]);
       }
     }
   };

@@ -1,8 +1,11 @@
 /**
- * The page's handle on the sweep worker. Cancelling ends the worker (a sweep is one long
- * synchronous loop); the next call starts a fresh one.
+ * The page's handle on the sweep workers. Where the feature table sits on shared memory (a
+ * cross-origin isolated page), cells are dealt, widest first, to one worker per core, all reading
+ * the same table; elsewhere the table moves to a single worker. Cancelling ends the workers (each
+ * cell is one long synchronous fit); the next call starts fresh ones.
  */
-import type { RidgeModel, SweepEntry } from '../../analysis/ridge.ts';
+import { STRATEGIES } from '../../analysis/pooling.ts';
+import type { RidgeCVResult, RidgeModel, SweepEntry } from '../../analysis/ridge.ts';
 import type { SweepCellId } from '../fitRun.ts';
 import type { SweepEvent, SweepRequest } from './sweepProtocol.ts';
 
@@ -14,16 +17,20 @@ const createWorker = () =>
     name: 'readscope-sweep',
   });
 
+/** Workers a sweep may use: one per core, at most four. */
+const poolSize = () => Math.max(1, Math.min(globalThis.navigator?.hardwareConcurrency || 1, 4));
+
 export class SweepClient {
-  private worker: Worker | null = null;
+  private workers: (Worker | null)[] = [];
   private nextId = 1;
   private pending = new Map<
     number,
     { onEvent: (e: SweepEvent) => void; fail: (m: string) => void }
   >();
 
-  private ensure(): Worker {
-    if (this.worker) return this.worker;
+  private ensure(index: number): Worker {
+    const existing = this.workers[index];
+    if (existing) return existing;
     const worker = createWorker();
     worker.onmessage = (e: MessageEvent<SweepEvent>) =>
       this.pending.get(e.data.requestId)?.onEvent(e.data);
@@ -31,7 +38,7 @@ export class SweepClient {
       e.preventDefault();
       this.reset(`The sweep stopped (${e.message || 'worker error'}). Run it again.`);
     };
-    this.worker = worker;
+    this.workers[index] = worker;
     return worker;
   }
 
@@ -39,6 +46,7 @@ export class SweepClient {
     body: Body<'sweep'> | Body<'inspect'>,
     onEvent: (e: SweepEvent, resolve: (v: T) => void) => void,
     transfer: Transferable[] = [],
+    workerIndex = 0,
   ): Promise<T> {
     const requestId = this.nextId++;
     return new Promise<T>((resolve, reject) => {
@@ -56,37 +64,79 @@ export class SweepClient {
           });
         },
       });
-      this.ensure().postMessage({ ...body, requestId } as SweepRequest, transfer);
+      this.ensure(workerIndex).postMessage({ ...body, requestId } as SweepRequest, transfer);
     });
   }
 
-  /** Runs the sweep; the table's buffers move to the worker, which keeps them for `inspect`. */
-  sweep(body: Body<'sweep'>, onEntry?: (entry: SweepEntry, done: number, total: number) => void) {
+  /**
+   * Runs the sweep. A shared table is read by a pool of workers in place; any other table's buffers
+   * move to worker 0. Worker 0 keeps the table for `inspect` either way.
+   */
+  async sweep(
+    body: Body<'sweep'>,
+    onEntry?: (entry: SweepEntry, done: number, total: number) => void,
+  ): Promise<SweepEntry[]> {
     const buffers = Object.values(body.table.pooled).map((a) => a.buffer);
-    return this.request<SweepEntry[]>(
-      body,
-      (e, resolve) => {
-        if (e.status === 'entry') onEntry?.(e.entry, e.done, e.total);
-        if (e.status === 'swept') resolve(e.entries);
-      },
-      buffers,
-    );
+    const shared =
+      typeof SharedArrayBuffer === 'function' &&
+      buffers.every((b) => b instanceof SharedArrayBuffer);
+    const total = body.cells.length;
+    const size = shared ? Math.min(poolSize(), total) : 1;
+    if (size <= 1) {
+      return this.request<SweepEntry[]>(
+        body,
+        (e, resolve) => {
+          if (e.status === 'entry') onEntry?.(e.entry, e.done, e.total);
+          if (e.status === 'swept') resolve(e.entries);
+        },
+        shared ? [] : (buffers as ArrayBuffer[]),
+      );
+    }
+    const width = (i: number) => STRATEGIES[body.cells[i].strategy].outputSize(body.table.hidden);
+    const queue = body.cells.map((_, i) => i).sort((a, b) => width(b) - width(a));
+    const entries = new Array<SweepEntry>(total);
+    let done = 0;
+    const work = async (index: number) => {
+      for (let i = queue.shift(); i !== undefined; i = queue.shift()) {
+        const [entry] = await this.request<SweepEntry[]>(
+          { ...body, cells: [body.cells[i]] },
+          (e, resolve) => {
+            if (e.status === 'swept') resolve(e.entries);
+          },
+          [],
+          index,
+        );
+        entries[i] = entry;
+        onEntry?.(entry, ++done, total);
+      }
+    };
+    try {
+      await Promise.all(Array.from({ length: size }, (_, index) => work(index)));
+    } catch (e) {
+      queue.length = 0;
+      this.reset(e instanceof Error ? e.message : String(e));
+      throw e;
+    }
+    return entries;
   }
 
-  /** One cell's out-of-fold predictions and its fit on every row at `alpha`. */
-  inspect(cell: SweepCellId, alpha: number) {
-    return this.request<{ outOfFold: Float64Array; model: RidgeModel }>(
-      { type: 'inspect', cell, alpha },
+  /**
+   * One cell fitted exactly: its CV (reused when the sweep's entry was exact), out-of-fold
+   * predictions and the fit on every row at the best α.
+   */
+  inspect(cell: SweepCellId, entry: SweepEntry) {
+    return this.request<{ cv: RidgeCVResult; outOfFold: Float64Array; model: RidgeModel }>(
+      { type: 'inspect', cell, exactCv: entry.sketch ? undefined : entry.result },
       (e, resolve) => {
-        if (e.status === 'inspected') resolve({ outOfFold: e.outOfFold, model: e.model });
+        if (e.status === 'inspected') resolve({ cv: e.cv, outOfFold: e.outOfFold, model: e.model });
       },
     );
   }
 
   /** Ends the worker and fails whatever was pending with `message`. */
   reset(message = 'The sweep was cancelled.') {
-    this.worker?.terminate();
-    this.worker = null;
+    for (const w of this.workers) w?.terminate();
+    this.workers = [];
     const pending = [...this.pending.values()];
     this.pending.clear();
     for (const p of pending) p.fail(message);

@@ -1,6 +1,6 @@
 /** Typed messages between the page and the sweep worker. */
 import type { PoolOptions } from '../../analysis/pooling.ts';
-import type { RidgeModel, SweepEntry } from '../../analysis/ridge.ts';
+import type { RidgeCVResult, RidgeModel, SweepEntry } from '../../analysis/ridge.ts';
 import type { SweepCellId } from '../fitRun.ts';
 import type { PooledVectors } from '../scoring.ts';
 
@@ -15,12 +15,23 @@ export type SweepRequest =
       poolOptions: PoolOptions;
       folds: number;
       seed: number;
+      /** The quick sweep's sketch size (see analysis/sketch.ts); unset fits every cell exactly. */
+      sketch?: number;
     }
-  /** Out-of-fold predictions and the all-rows fit of one cell at one α. */
-  | { type: 'inspect'; requestId: number; cell: SweepCellId; alpha: number };
+  /**
+   * One cell, exactly: its CV over the α grid (skipped when the sweep's was already exact and is
+   * passed as `exactCv`), out-of-fold predictions and the all-rows fit at the best α.
+   */
+  | { type: 'inspect'; requestId: number; cell: SweepCellId; exactCv?: RidgeCVResult };
 
 export type SweepEvent =
   | { status: 'entry'; requestId: number; entry: SweepEntry; done: number; total: number }
   | { status: 'swept'; requestId: number; entries: SweepEntry[] }
-  | { status: 'inspected'; requestId: number; outOfFold: Float64Array; model: RidgeModel }
+  | {
+      status: 'inspected';
+      requestId: number;
+      cv: RidgeCVResult;
+      outOfFold: Float64Array;
+      model: RidgeModel;
+    }
   | { status: 'error'; requestId: number; message: string };

@@ -6,6 +6,8 @@ import {
   DEFAULT_FOLDS,
   DEFAULT_SEED,
   sweepGrid,
+  QUICK_SWEEP_SKETCH,
+  type RidgeCVResult,
   type RidgeModel,
   type SweepEntry,
   type SweepGrid,
@@ -49,6 +51,8 @@ interface Swept {
   fileName: string;
   /** Texts whose features came from the cache rather than the model. */
   cached: number;
+  /** The quick sweep's sketch size, or null for an exact sweep. */
+  sketch: number | null;
 }
 
 type FitState =
@@ -61,7 +65,14 @@ type FitState =
 
 type Inspected =
   | { cell: SweepCellId; phase: 'loading' }
-  | { cell: SweepCellId; phase: 'ready'; outOfFold: Float64Array; model: RidgeModel }
+  | {
+      cell: SweepCellId;
+      phase: 'ready';
+      /** The cell's exact CV (the sweep's figure may come from a sketch). */
+      cv: RidgeCVResult;
+      outOfFold: Float64Array;
+      model: RidgeModel;
+    }
   | { cell: SweepCellId; phase: 'error'; message: string };
 
 function message(e: unknown): string {
@@ -83,6 +94,8 @@ export function FitView({ engine }: Props) {
   const [state, setState] = useState<FitState>({ phase: 'idle' });
   const [inspected, setInspected] = useState<Inspected | null>(null);
   const [note, setNote] = useState<string | null>(null);
+  const [isExact, setExact] = useState(false);
+  const [sketchSize, setSketchSize] = useState(QUICK_SWEEP_SKETCH);
   const controller = useRef<AbortController | null>(null);
   const sweeper = useRef<SweepClient | null>(null);
 
@@ -101,7 +114,9 @@ export function FitView({ engine }: Props) {
   const isDecided = problems.length === 0 || isSkipping;
   const isBusy = state.phase === 'extracting' || state.phase === 'sweeping';
   const isReady = engine.status === 'ready' && !!info;
-  const canFit = !!file && isDecided && isReady && !isBusy && rows.length >= MIN_ROWS;
+  const isSketchValid = isExact || (Number.isInteger(sketchSize) && sketchSize >= 1);
+  const canFit =
+    !!file && isDecided && isReady && !isBusy && rows.length >= MIN_ROWS && isSketchValid;
 
   const reset = () => {
     controller.current?.abort();
@@ -119,7 +134,7 @@ export function FitView({ engine }: Props) {
     setInspected({ cell, phase: 'loading' });
     setNote(null);
     client
-      .inspect(cell, entry.result.alpha)
+      .inspect(cell, entry)
       .then((r) =>
         setInspected((cur) =>
           sameCell(cur?.cell ?? null, cell) ? { cell, phase: 'ready', ...r } : cur,
@@ -167,6 +182,7 @@ export function FitView({ engine }: Props) {
           poolOptions,
           folds: Math.min(DEFAULT_FOLDS, rows.length),
           seed: DEFAULT_SEED,
+          sketch: isExact ? undefined : sketchSize,
         },
         (_entry, done, total) => setState({ phase: 'sweeping', done, total }),
       );
@@ -178,6 +194,7 @@ export function FitView({ engine }: Props) {
         poolOptions,
         fileName,
         cached,
+        sketch: isExact ? null : sketchSize,
       };
       setState({ phase: 'swept', swept });
       const best = swept.grid.best;
@@ -199,6 +216,7 @@ export function FitView({ engine }: Props) {
   const meanRmse = swept ? meanPredictorRmse(swept.y) : 0;
   const selectedEntry =
     swept && inspected ? swept.entries.find((e) => sameCell(e, inspected.cell)) : null;
+  const sketched = swept ? swept.entries.filter((e) => e.sketch).length : 0;
 
   const makeActive = async () => {
     if (!swept || !selectedEntry || inspected?.phase !== 'ready') return;
@@ -209,7 +227,7 @@ export function FitView({ engine }: Props) {
       layer,
       poolOptions: swept.poolOptions,
       ridge: inspected.model,
-      cv: selectedEntry.result,
+      cv: inspected.cv,
       rows: swept.y.length,
     });
     const name = `${STRATEGIES[strategy].label} L${layer} · ${swept.fileName}`;
@@ -225,7 +243,8 @@ export function FitView({ engine }: Props) {
         Upload a CommonLit <code>train.csv</code> (<code>id,…,excerpt,target,standard_error</code>).
         Every layer’s CLS, mean, max and WK vectors are extracted once per text and cached in this
         browser; then a ridge head is cross-validated ({DEFAULT_FOLDS}-fold) for every pooling
-        strategy at every layer, in a background thread.
+        strategy at every layer, in a background thread. Select a cell to fit it exactly and save it
+        as a head.
       </p>
       {engine.status !== 'ready' && (
         <p className="warning" role="note">
@@ -258,6 +277,39 @@ export function FitView({ engine }: Props) {
           }}
         />
       )}
+      <fieldset className="sweep-mode" disabled={isBusy}>
+        <legend>Sweep</legend>
+        <label>
+          <input
+            type="radio"
+            name="sweep-mode"
+            checked={!isExact}
+            onChange={() => setExact(false)}
+          />{' '}
+          Quick: cells with more than{' '}
+          <input
+            type="number"
+            min={1}
+            step={1}
+            value={sketchSize}
+            aria-label="Sketch size (columns)"
+            onChange={(e) => setSketchSize(e.target.valueAsNumber)}
+            disabled={isExact}
+          />{' '}
+          features are cross-validated on a sketch of that many columns. For a base-size model this
+          is a few times faster; its figures are estimates, and the cell you select is refitted
+          exactly.
+        </label>
+        <label>
+          <input type="radio" name="sweep-mode" checked={isExact} onChange={() => setExact(true)} />{' '}
+          Exact: every cell on all its features. For a base-size model this takes minutes.
+        </label>
+        {!isSketchValid && (
+          <p className="warning" role="note">
+            The sketch size must be a whole number of columns, 1 or more.
+          </p>
+        )}
+      </fieldset>
       {file && isDecided && (
         <p>
           {rows.length < MIN_ROWS && (
@@ -310,6 +362,15 @@ export function FitView({ engine }: Props) {
               `; the best head, ${STRATEGIES[swept.grid.best.strategy].label} at layer ${swept.grid.best.layer}, scores ${swept.grid.best.result.rmse.toFixed(3)}`}
             .
           </p>
+          {sketched > 0 && (
+            <p className="hint" data-testid="quick-sweep-note">
+              Quick sweep: {sketched} of the {swept.entries.length} cells have more than{' '}
+              {swept.sketch} features, so their ridge heads were cross-validated on a {swept.sketch}
+              -column randomized Hadamard sketch of them, a few times faster than the full fit.
+              These figures are estimates for comparing cells. The cell you select is then fitted
+              exactly on all its features, and that exact fit is what gets saved.
+            </p>
+          )}
           <SweepHeatmap
             grid={swept.grid}
             selected={inspected?.cell ?? null}
@@ -327,7 +388,9 @@ export function FitView({ engine }: Props) {
               />
             )}
             {inspected?.phase === 'loading' && (
-              <p role="status">Computing out-of-fold predictions…</p>
+              <p role="status">
+                Fitting the selected cell exactly: CV and out-of-fold predictions…
+              </p>
             )}
             {inspected?.phase === 'error' && (
               <p className="error" role="alert">
@@ -336,10 +399,13 @@ export function FitView({ engine }: Props) {
             )}
           </div>
           {selectedEntry && inspected?.phase === 'ready' && (
-            <p>
+            <p data-testid="selected-head">
               Selected: {STRATEGIES[inspected.cell.strategy].label}, layer {inspected.cell.layer}, α
-              = {selectedEntry.result.alpha}, CV RMSE {selectedEntry.result.rmse.toFixed(3)} ±{' '}
-              {selectedEntry.result.rmseStd.toFixed(3)}.{' '}
+              = {inspected.cv.alpha}, CV RMSE {inspected.cv.rmse.toFixed(3)} ±{' '}
+              {inspected.cv.rmseStd.toFixed(3)}
+              {selectedEntry.sketch &&
+                ` (fitted exactly on all ${selectedEntry.dim} features; the quick sweep estimated ${selectedEntry.result.rmse.toFixed(3)})`}
+              .{' '}
               <button type="button" onClick={() => void makeActive()}>
                 Save and make this head active
               </button>
