@@ -176,11 +176,15 @@ export interface RunBatchArgs {
   db: Store | null;
   scorer: Scorer;
   extras: readonly ExtraHead[];
-  embed: (texts: string[], pooling: BatchPooling[]) => Promise<EmbeddedBatch>;
+  /** Rejects when `signal` aborts it: the engine stops between its own batches. */
+  embed: (texts: string[], pooling: BatchPooling[], signal?: AbortSignal) => Promise<EmbeddedBatch>;
   /** Lite and formula columns of a chunk's texts (the readability worker, on the page). */
   textColumns: TextColumnsFn;
   chunkRows?: number;
-  /** Checked between chunks: a chunk in flight finishes and is saved, then the run stops. */
+  /**
+   * Stops the run: a chunk in flight is dropped within one engine batch (one that completes anyway
+   * is saved), and every chunk saved before it stays.
+   */
   signal?: AbortSignal;
   /**
    * Called when a chunk fails (say the engine crashed and was restarted without its model); true
@@ -207,7 +211,7 @@ async function embedWithRecovery(
 ): Promise<EmbeddedBatch> {
   for (let attempt = 0; ; attempt++) {
     try {
-      return await args.embed(texts, pooling);
+      return await args.embed(texts, pooling, args.signal);
     } catch (e) {
       if (args.signal?.aborted || attempt >= MAX_RECOVERIES || !args.recover) throw e;
       if (!(await args.recover(e))) throw e;
@@ -247,13 +251,19 @@ export async function runBatch(args: RunBatchArgs): Promise<BatchRunResult> {
     if (signal?.aborted) return { results, status: 'cancelled' };
     const texts = chunk.map((r) => r.text);
     // The engine and the readability worker work on the chunk side by side.
-    const scored =
-      scorer.kind === 'lite'
-        ? scoreLite(await args.textColumns(texts))
-        : await Promise.all([
-            embedWithRecovery(args, texts, pooling),
-            args.textColumns(texts),
-          ]).then(([batch, columns]) => scoreEmbedded(scorer, extras, batch, columns));
+    let scored: ScoredRow[];
+    try {
+      scored =
+        scorer.kind === 'lite'
+          ? scoreLite(await args.textColumns(texts))
+          : await Promise.all([
+              embedWithRecovery(args, texts, pooling),
+              args.textColumns(texts),
+            ]).then(([batch, columns]) => scoreEmbedded(scorer, extras, batch, columns));
+    } catch (e) {
+      if (signal?.aborted) return { results, status: 'cancelled' };
+      throw e;
+    }
     const entries = chunk.map((r, i) => ({ id: r.id, result: scored[i] }));
     if (db) {
       const { alreadySaved } = await saveBatchChunk(db, key, entries);

@@ -57,9 +57,10 @@ export interface ExtractArgs {
   texts: readonly string[];
   info: ModelInfo;
   db: Store | null;
-  embed: (texts: string[], pooling: BatchPooling[]) => Promise<EmbeddedBatch>;
+  /** Rejects when `signal` aborts it: the engine stops between its own batches. */
+  embed: (texts: string[], pooling: BatchPooling[], signal?: AbortSignal) => Promise<EmbeddedBatch>;
   chunkRows?: number;
-  /** Checked between chunks; what was extracted stays cached. */
+  /** Stops extraction within one engine batch; what was extracted before stays cached. */
   signal?: AbortSignal;
   onProgress?: (p: ExtractProgress) => void;
 }
@@ -97,10 +98,17 @@ export async function extractFeatures(args: ExtractArgs): Promise<PooledVectors 
   args.onProgress?.({ done, total: count, cached });
   for (const chunk of chunksOf(missing, args.chunkRows ?? 32)) {
     if (signal?.aborted) return null;
-    const batch = await args.embed(
-      chunk.map((i) => texts[i]),
-      [...FIT_POOLINGS],
-    );
+    let batch: EmbeddedBatch;
+    try {
+      batch = await args.embed(
+        chunk.map((i) => texts[i]),
+        [...FIT_POOLINGS],
+        signal,
+      );
+    } catch (e) {
+      if (signal?.aborted) return null;
+      throw e;
+    }
     await Promise.all(
       chunk.map((i, b) => {
         const data = new Float32Array(FIT_POOLINGS.length * row); // [poolings, layers, hidden]

@@ -169,6 +169,33 @@ it('resumes after a reload mid-run and writes a file identical to the unbroken r
   await context.close();
 });
 
+it('cancels inside a chunk, keeps the model, and resumes to the same file', async () => {
+  expect(unbroken, 'the unbroken run must pass first').toBeDefined();
+  const context = await browser.newContext();
+  // A first chunk of 256 rows (the largest the view allows), so only a cancel that reaches into
+  // the engine stops before anything is saved.
+  const page = await openPage(
+    context,
+    `${url}/?source=served&model=/models/roberta-tiny-cls&backend=wasm&view=batch&chunk=256`,
+  );
+  await page.getByTestId('backend-name').waitFor({ timeout: LOAD_TIMEOUT });
+  await uploadAndSkip(page);
+  await page.getByRole('button', { name: `Score ${ROWS} rows` }).click();
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await page
+    .getByTestId('batch-status')
+    .filter({ hasText: 'Cancelled' })
+    .waitFor({ timeout: 60_000 });
+  expect(await page.getByTestId('batch-status').textContent()).toBe(
+    `Cancelled: 0 of ${ROWS} rows are scored and saved. Resume to finish.`,
+  );
+  expect(await page.getByTestId('batch-recovered').count()).toBe(0); // no restart, no reload
+  await page.getByRole('button', { name: `Score ${ROWS} rows` }).click(); // nothing was saved
+  await page.getByTestId('batch-status').filter({ hasText: 'Done' }).waitFor({ timeout: 120_000 });
+  expect((await download(page, 'Download submission.csv')).equals(unbroken!)).toBe(true);
+  await context.close();
+});
+
 it('carries on when the engine worker crashes mid-batch, with no row lost or scored twice', async () => {
   expect(unbroken, 'the unbroken run must pass first').toBeDefined();
   const context = await browser.newContext();

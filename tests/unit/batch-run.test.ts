@@ -10,6 +10,7 @@ import {
   fullResultsCsv,
   runBatch,
   scorerId,
+  type RunBatchArgs,
   type ScoredRow,
 } from '../../src/ui/batchRun.ts';
 import { sweepPlan } from '../../src/ui/fitRun.ts';
@@ -67,23 +68,43 @@ describe('runBatch', () => {
     expect(progress).toEqual([0, 2, 4, 5]);
   });
 
-  it('stops between chunks when cancelled, keeping what was scored', async () => {
-    const controller = new AbortController();
-    const calls: string[][] = [];
-    const out = await runBatch({
+  /** A regression run in chunks of two, cancelled by `controller` from inside `embed`. */
+  const cancelledRun = (controller: AbortController, embed: RunBatchArgs['embed']) =>
+    runBatch({
       rows,
       key,
       fileName: 'test.csv',
       db: null,
       scorer: { kind: 'regression' },
       extras: [],
-      embed: async (t, p) => {
-        controller.abort();
-        return fakeEmbed(calls)(t, p);
-      },
+      embed,
       textColumns,
       chunkRows: 2,
       signal: controller.signal,
+    });
+
+  it('drops the chunk in flight when cancelled inside it, keeping the chunks saved before', async () => {
+    const controller = new AbortController();
+    const calls: string[][] = [];
+    // The second chunk is cancelled mid-way: the engine rejects once the signal aborts.
+    const out = await cancelledRun(controller, async (t, p, signal) => {
+      if (calls.length === 1) {
+        controller.abort();
+        if (signal?.aborted) throw new Error('cancelled');
+      }
+      return fakeEmbed(calls)(t, p);
+    });
+    expect(out.status).toBe('cancelled');
+    expect(calls).toHaveLength(1);
+    expect([...out.results.keys()].sort()).toEqual(['r1', 'r2']); // 'a word', 'bb word'
+  });
+
+  it('saves a chunk that completes although cancelled, then stops', async () => {
+    const controller = new AbortController();
+    const calls: string[][] = [];
+    const out = await cancelledRun(controller, async (t, p) => {
+      controller.abort();
+      return fakeEmbed(calls)(t, p);
     });
     expect(out.status).toBe('cancelled');
     expect(calls).toHaveLength(1);

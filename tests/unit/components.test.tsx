@@ -217,7 +217,7 @@ describe('RunProgress', () => {
     expect(onCancel).toHaveBeenCalledOnce();
     rerender(<RunProgress label="Scoring" done={48} total={320} isStopping onCancel={onCancel} />);
     expect(
-      (screen.getByRole('button', { name: 'Stopping after this chunk…' }) as HTMLButtonElement)
+      (screen.getByRole('button', { name: 'Stopping…' }) as HTMLButtonElement)
         .disabled,
     ).toBe(true);
   });

@@ -162,7 +162,7 @@ export function FitView({ engine }: Props) {
         texts,
         info,
         db,
-        embed: (t, p) => embed(t, p),
+        embed: (t, p, signal) => embed(t, p, undefined, signal),
         signal: c.signal,
         onProgress: (progress) => {
           cached = progress.cached;

@@ -26,7 +26,7 @@ export function RunProgress(props: Props) {
       </span>{' '}
       {props.onCancel && (
         <button type="button" onClick={props.onCancel} disabled={props.isStopping}>
-          {props.isStopping ? 'Stopping after this chunk…' : 'Cancel'}
+          {props.isStopping ? 'Stopping…' : 'Cancel'}
         </button>
       )}
     </div>
