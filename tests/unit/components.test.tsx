@@ -216,10 +216,9 @@ describe('RunProgress', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Cancel' }));
     expect(onCancel).toHaveBeenCalledOnce();
     rerender(<RunProgress label="Scoring" done={48} total={320} isStopping onCancel={onCancel} />);
-    expect(
-      (screen.getByRole('button', { name: 'Stopping…' }) as HTMLButtonElement)
-        .disabled,
-    ).toBe(true);
+    expect((screen.getByRole('button', { name: 'Stopping…' }) as HTMLButtonElement).disabled).toBe(
+      true,
+    );
   });
 });
 
