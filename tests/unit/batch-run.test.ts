@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fitRidge, kFold, ridgeCV } from '../../src/analysis/ridge.ts';
-import { meanPredictorRmse, outOfFold, rmse, selectRows } from '../../src/analysis/oof.ts';
+import { fitRidge, kFold, ridgeCV, type Matrix } from '../../src/analysis/ridge.ts';
+import { meanPredictorRmse, outOfFold, rmse } from '../../src/analysis/oof.ts';
 import type { TextRow } from '../../src/data/csv.ts';
 import type { BatchPooling, EmbeddedBatch } from '../../src/engine/protocol.ts';
 import { textColumns as columnsOf } from '../../src/readability/columns.ts';
@@ -166,6 +166,14 @@ describe('batch helpers', () => {
   });
 });
 
+/** The rows of a matrix picked by index, in that order. */
+function selectRows(x: Matrix, rows: ArrayLike<number>): Matrix {
+  const data = new Float64Array(rows.length * x.cols);
+  for (let r = 0; r < rows.length; r++)
+    for (let k = 0; k < x.cols; k++) data[r * x.cols + k] = x.data[rows[r] * x.cols + k];
+  return { data, rows: rows.length, cols: x.cols };
+}
+
 describe('out-of-fold predictions', () => {
   const n = 60;
   const d = 3;
@@ -173,23 +181,31 @@ describe('out-of-fold predictions', () => {
   const x = { data, rows: n, cols: d };
   const y = Array.from({ length: n }, (_, r) => 2 * data[r * d] - data[r * d + 1] + 0.5);
 
-  it('predicts each row from a fit that never saw it', () => {
+  it.each([
+    ['primal', 60, 3],
+    ['dual', 20, 30],
+  ])('predicts every row from a fit that never saw it (%s)', (_mode, rows, cols) => {
+    const m = Float64Array.from({ length: rows * cols }, (_, i) => Math.sin(i * 1.7) + (i % cols));
+    const xm = { data: m, rows, cols };
+    const ym = Array.from({ length: rows }, (_, r) => 2 * m[r * cols] - m[r * cols + 1] + 0.5);
     const alpha = 1;
-    const oof = outOfFold(x, y, alpha, { folds: 5, seed: 3 });
-    const fold = kFold(n, 5, 3);
-    const held = [...fold.keys()].filter((i) => fold[i] === 0);
-    const train = [...fold.keys()].filter((i) => fold[i] !== 0);
-    const model = fitRidge(
-      selectRows(x, train),
-      train.map((i) => y[i]),
-      alpha,
-    );
-    const r = held[0];
-    let expected = model.bias;
-    for (let k = 0; k < d; k++)
-      expected +=
-        ((data[r * d + k] - model.scaler.mean[k]) / model.scaler.std[k]) * model.weights[k];
-    expect(oof[r]).toBeCloseTo(expected, 10);
+    const oof = outOfFold(xm, ym, alpha, { folds: 5, seed: 3 });
+    const fold = kFold(rows, 5, 3);
+    for (let f = 0; f < 5; f++) {
+      const train = [...fold.keys()].filter((i) => fold[i] !== f);
+      const model = fitRidge(
+        selectRows(xm, train),
+        train.map((i) => ym[i]),
+        alpha,
+      );
+      for (const r of [...fold.keys()].filter((i) => fold[i] === f)) {
+        let expected = model.bias;
+        for (let k = 0; k < cols; k++)
+          expected +=
+            ((m[r * cols + k] - model.scaler.mean[k]) / model.scaler.std[k]) * model.weights[k];
+        expect(oof[r]).toBeCloseTo(expected, 9);
+      }
+    }
   });
 
   it('scores close to ridgeCV at its best alpha and far below the mean predictor', () => {

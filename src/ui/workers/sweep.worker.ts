@@ -4,10 +4,10 @@
  * (the quick sweep: ~0.5 s per cell of a base-size model, features sketched to 384 columns), and
  * later fits one cell exactly: its CV, out-of-fold predictions and full fit (1–3 s at 768-d).
  */
-import { outOfFold } from '../../analysis/oof.ts';
 import {
+  cvPredictions,
   fitRidge,
-  ridgeCV,
+  scoreCv,
   sweepCell,
   type Matrix,
   type SweepEntry,
@@ -58,9 +58,16 @@ function makeHandler() {
       case 'inspect': {
         if (!held) throw new Error('no sweep has run yet');
         const x = matrixOf(held, request.cell);
-        const split = { folds: held.folds, seed: held.seed };
-        const cv = request.exactCv ?? ridgeCV(x, held.y, split);
-        const oof = outOfFold(x, held.y, cv.alpha, split);
+        // One exact CV gives the figure and, at its best α, the out-of-fold predictions; an exact
+        // sweep's entry fixes α, so only that α is solved for.
+        const alphas = request.exactCv ? [request.exactCv.alpha] : undefined;
+        const predictions = cvPredictions(x, held.y, {
+          folds: held.folds,
+          seed: held.seed,
+          alphas,
+        });
+        const cv = request.exactCv ?? scoreCv(predictions, held.y);
+        const oof = predictions.predictions[predictions.alphas.indexOf(cv.alpha)];
         const model = fitRidge(x, held.y, cv.alpha);
         return post({ status: 'inspected', requestId, cv, outOfFold: oof, model }, [oof.buffer]);
       }
