@@ -11,7 +11,7 @@
 // fits every cell on its full features, `--compare` runs both and reports how far the quick sweep's
 // RMSEs and ranking are from the exact ones.
 // Usage: npx tsx scripts/bench-sweep.ts [--rows 3000] [--hidden 768] [--workers 2] [--sketch N]
-//        [--exact | --compare] [--only-hidden-size]
+//        [--exact | --compare] [--only-hidden-size] [--strategies cls,mean,...]
 import { availableParallelism } from 'node:os';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import {
@@ -239,6 +239,8 @@ if (isMainThread) {
   const workers = arg('workers', Math.min(2, availableParallelism()));
   const sketch = arg('sketch', QUICK_SWEEP_SKETCH);
   const onlyHiddenSize = process.argv.includes('--only-hidden-size');
+  const listAt = process.argv.indexOf('--strategies');
+  const only = listAt >= 0 ? process.argv[listAt + 1].split(',') : null;
   const mode = process.argv.includes('--compare')
     ? 'compare'
     : process.argv.includes('--exact')
@@ -251,7 +253,9 @@ if (isMainThread) {
       layer,
       dim: STRATEGIES[strategy].outputSize(cfg.hidden),
     })),
-  ).filter((j) => !onlyHiddenSize || j.dim === cfg.hidden);
+  )
+    .filter((j) => !onlyHiddenSize || j.dim === cfg.hidden)
+    .filter((j) => !only || only.includes(j.strategy));
   const quickJobs = jobs.map((j) => ({ ...j, sketch }));
   const { latent, y } = targets(cfg);
   const t0 = performance.now();

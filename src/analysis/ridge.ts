@@ -417,6 +417,8 @@ export interface SweepGrid {
   layers: number;
   rmse: (number | null)[][]; // [strategies, layers]
   rmseStd: (number | null)[][]; // [strategies, layers]
+  /** [strategies, layers]: how a cell was sketched by the quick sweep, null where it was exact. */
+  sketch: (SketchInfo | null)[][];
   best: SweepEntry | null;
 }
 
@@ -468,12 +470,14 @@ export function sweepGrid(entries: readonly SweepEntry[], numLayers: number): Sw
   const blank = () => strategies.map(() => new Array<number | null>(numLayers).fill(null));
   const rmse = blank();
   const rmseStd = blank();
+  const sketch = strategies.map(() => new Array<SketchInfo | null>(numLayers).fill(null));
   let best: SweepEntry | null = null;
   for (const e of entries) {
     const s = strategies.indexOf(e.strategy);
     rmse[s][e.layer] = e.result.rmse;
     rmseStd[s][e.layer] = e.result.rmseStd;
+    sketch[s][e.layer] = e.sketch ?? null;
     if (!best || e.result.rmse < best.result.rmse) best = e;
   }
-  return { strategies, layers: numLayers, rmse, rmseStd, best };
+  return { strategies, layers: numLayers, rmse, rmseStd, sketch, best };
 }

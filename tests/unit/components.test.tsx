@@ -234,6 +234,10 @@ describe('SweepHeatmap', () => {
       [0.1, 0.05, 0.08],
       [null, null, 0.04],
     ],
+    sketch: [
+      [null, null, null],
+      [null, null, null],
+    ],
     best: {
       strategy: 'wk',
       layer: 2,
@@ -261,5 +265,26 @@ describe('SweepHeatmap', () => {
     expect(screen.getAllByLabelText('not available at this layer')).toHaveLength(2);
     fireEvent.click(best);
     expect(onSelect).toHaveBeenCalledWith({ strategy: 'wk', layer: 2 });
+    expect(screen.queryByText(/quick-sweep estimates/)).toBeNull();
+  });
+
+  it('marks the cells the quick sweep estimated on a sketch', () => {
+    const sketch = { method: 'srht', dim: 512, from: 768, seed: 42 } as const;
+    const quick: SweepGrid = {
+      ...grid,
+      sketch: [
+        [null, sketch, null],
+        [null, null, null],
+      ],
+    };
+    render(<SweepHeatmap grid={quick} selected={null} onSelect={() => {}} />);
+    const estimated = screen.getByRole('button', {
+      name: 'CLS, layer 1: CV RMSE ≈0.700 ± 0.050 (estimated on a 512-column sketch of its 768 features; select it for the exact fit)',
+    });
+    expect(estimated.className).toContain('sketched');
+    expect(
+      screen.getByRole('button', { name: /layer 0: CV RMSE 0\.900 ± 0\.100$/ }).className,
+    ).not.toContain('sketched');
+    expect(screen.getByText(/quick-sweep estimates from a sketch/)).toBeTruthy();
   });
 });

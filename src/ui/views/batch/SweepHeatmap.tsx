@@ -33,7 +33,9 @@ export function SweepHeatmap({ grid, selected, onSelect }: Props) {
       <table className="heatmap" data-testid="sweep-heatmap">
         <caption>
           CV RMSE per strategy and layer (lower is better, brighter). ★ marks the best; choose a
-          cell to inspect it.
+          cell to fit it exactly and inspect it.
+          {grid.sketch.flat().some(Boolean) &&
+            ' Underlined figures are quick-sweep estimates from a sketch of the features.'}
         </caption>
         <thead>
           <tr>
@@ -59,14 +61,20 @@ export function SweepHeatmap({ grid, selected, onSelect }: Props) {
                 // Low RMSE → bright (yellow), so the eye goes to the good cells.
                 const t = hi > lo ? 1 - (v - lo) / (hi - lo) : 1;
                 const std = grid.rmseStd[si][l] ?? 0;
+                const sketch = grid.sketch[si][l];
+                const figure = `${sketch ? '≈' : ''}${v.toFixed(3)} ± ${std.toFixed(3)}`;
+                const how = sketch
+                  ? ` (estimated on a ${sketch.dim}-column sketch of its ${sketch.from} features; select it for the exact fit)`
+                  : '';
                 return (
                   <td key={l}>
                     <button
                       type="button"
-                      className={`cell${isBest ? ' best' : ''}`}
+                      className={`cell${isBest ? ' best' : ''}${sketch ? ' sketched' : ''}`}
                       style={{ background: viridis(t), color: t > 0.55 ? '#000' : '#fff' }}
                       aria-pressed={isSelected}
-                      aria-label={`${STRATEGIES[s].label}, layer ${l}: CV RMSE ${v.toFixed(3)} ± ${std.toFixed(3)}${isBest ? ', best' : ''}`}
+                      aria-label={`${STRATEGIES[s].label}, layer ${l}: CV RMSE ${figure}${isBest ? ', best' : ''}${how}`}
+                      title={sketch ? `Quick-sweep estimate${how}` : undefined}
                       data-strategy={s}
                       data-layer={l}
                       onClick={() => onSelect({ strategy: s as SweepCellId['strategy'], layer: l })}
