@@ -14,16 +14,16 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
-import { runBrowserEngine, runBrowserVariants } from './bench/chromium.ts';
+import { runBrowserBuild, runBrowserEngine, runBrowserVariants } from './bench/chromium.ts';
 import type { EngineTimings } from './bench/engineRun.ts';
 import { EXCERPT_WORDS, makeExcerpts, probeText } from './bench/excerpts.ts';
 import type { ModelInfo } from '../src/engine/protocol.ts';
-import { fmt, formatTable, perSecond } from './bench/stats.ts';
+import { fmt, formatTable, median, perSecond } from './bench/stats.ts';
 import type { VariantRow } from './bench/variants.ts';
 import { startApp } from '../tests/support/browser.ts';
 
 type Runtime = 'node-cpu' | 'chromium-wasm' | 'chromium-webgpu';
-type Part = 'node' | 'wasm' | 'webgpu' | 'variants' | 'wasm-variants';
+type Part = 'node' | 'wasm' | 'webgpu' | 'variants' | 'wasm-variants' | 'wasm-builds';
 
 interface EngineRow extends Omit<EngineTimings, 'probe'> {
   runtime: Runtime;
@@ -178,7 +178,12 @@ async function main() {
     }
   }
 
-  const needsBrowser = PARTS.has('wasm') || PARTS.has('webgpu') || PARTS.has('wasm-variants');
+  const needsBrowser =
+    PARTS.has('wasm') ||
+    PARTS.has('webgpu') ||
+    PARTS.has('wasm-variants') ||
+    PARTS.has('wasm-builds');
+  const buildRows: { build: string; threads: number; passesMs: number[]; medianMs: number }[] = [];
   const app = needsBrowser ? await startApp() : null;
   try {
     if (app && PARTS.has('wasm')) {
@@ -246,6 +251,30 @@ async function main() {
         loadAverage: la,
       });
     }
+    if (app && PARTS.has('wasm-builds')) {
+      // Each build twice, alternating, in a fresh Chromium each time, so drift falls on both.
+      for (const threads of THREADS) {
+        const passes = { asyncify: [] as number[], plain: [] as number[] };
+        for (const build of ['asyncify', 'plain', 'asyncify', 'plain'] as const) {
+          log(`chromium-wasm ${build} build, ${threads} thread(s) ...`);
+          const r = await runBrowserBuild(app.url, {
+            build,
+            model: modelPath,
+            threads,
+            texts,
+            reps: REPS,
+          });
+          passes[build].push(...r.row.passesMs);
+        }
+        for (const build of ['asyncify', 'plain'] as const)
+          buildRows.push({
+            build,
+            threads,
+            passesMs: passes[build],
+            medianMs: median(passes[build]),
+          });
+      }
+    }
   } finally {
     await app?.server.close();
   }
@@ -309,10 +338,16 @@ async function main() {
     engine: engineRows,
     ratios,
     variants: variantSets,
+    wasmBuilds: buildRows,
   };
   mkdirSync(dirname(OUT), { recursive: true });
   writeFileSync(OUT, `${JSON.stringify(results, null, 2)}\n`);
   console.log(renderTables(results.engine, ratios, variantSets));
+  for (const r of buildRows)
+    console.log(
+      `wasm build ${r.build.padEnd(8)} ${r.threads} thread(s): median ${(r.medianMs / 1000).toFixed(2)} s/pass ` +
+        `over ${r.passesMs.length} passes`,
+    );
   console.log(`\nwrote ${OUT}`);
 }
 

@@ -181,3 +181,33 @@ export function runBrowserVariants(
     return { rows: answer.rows ?? [] };
   });
 }
+
+/** The engine's batch pass on one of onnxruntime-web's WASM builds, in the bench's build worker. */
+export function runBrowserBuild(
+  url: string,
+  options: {
+    build: 'asyncify' | 'plain';
+    model: string;
+    threads: number;
+    texts: string[];
+    reps: number;
+  },
+) {
+  return withPage(url, false, async (page) => {
+    page.on('console', (m) => console.error(`  [chromium] ${m.text()}`));
+    const answer = await page.evaluate<{ row?: VariantRow; error?: string }>(`(async (request) => {
+      const worker = new Worker('/scripts/bench/buildWorker.ts', { type: 'module' });
+      try {
+        return await new Promise((resolve) => {
+          worker.onmessage = (e) => resolve(e.data);
+          worker.onerror = (e) => resolve({ error: e.message || 'worker error' });
+          worker.postMessage(request);
+        });
+      } finally {
+        worker.terminate();
+      }
+    })(${JSON.stringify(options)})`);
+    if (!answer.row) throw new Error(`WASM build run failed: ${answer.error}`);
+    return { row: answer.row };
+  });
+}

@@ -152,6 +152,40 @@ async function measureInterleaved(
   });
 }
 
+/** The engine's own batch pass (pruned graph, length-bucketed batches, pooled mean fetched), timed. */
+export async function measureEnginePass(input: VariantInput): Promise<VariantRow> {
+  const { ort, onnx, tokenizer, config, backend, threads, texts } = input;
+  const maxTokens = maxTokensOf(config, tokenizer);
+  const tokens = texts.map((t) => tokenize(tokenizer, t, maxTokens));
+  const layers = config.num_hidden_layers + 1;
+  const budget = Math.max(
+    maxTokens,
+    Math.floor(STACKED_FLOAT_BUDGET / (layers * config.hidden_size)),
+  );
+  const batches = planBatches(
+    tokens.map((t) => t.ids.length),
+    16,
+    budget,
+  );
+  const rewrite = rewriteForHiddenStates(onnx, { pooling: true, keepOutputs: [] });
+  const started = performance.now();
+  const session = await createSession(ort, rewrite.bytes, backend, threads);
+  const sessionMs = performance.now() - started;
+  try {
+    const [row] = await measureInterleaved(input, tokens, layers, [
+      {
+        row: { group: 'padding', name: 'engine pass', sessionMs, nodesPruned: rewrite.prunedNodes },
+        session,
+        plan: { batches, padTo: 'longest' },
+        fetches: [POOLED_OUTPUTS.mean],
+      },
+    ]);
+    return row;
+  } finally {
+    await session.release();
+  }
+}
+
 /** Runs every before/after variant on one runtime, the two graphs' sessions side by side. */
 export async function measureVariants(input: VariantInput): Promise<VariantRow[]> {
   const { ort, onnx, tokenizer, config, backend, threads, texts } = input;
