@@ -8,6 +8,7 @@ import type { Page } from 'playwright-core';
 import { launchBrowser, openPage } from '../../tests/support/browser.ts';
 import type { ModelInfo } from '../../src/engine/protocol.ts';
 import { timeEngine, type EngineSteps } from './engineRun.ts';
+import type { BenchWorkerRequest } from './browserWorker.ts';
 import type { VariantRow } from './variants.ts';
 
 /** Peak resident memory (VmHWM) of the browser's processes of one type, in MiB. */
@@ -154,14 +155,10 @@ export function runBrowserEngine(
   });
 }
 
-/** Runs the session-level variants on WASM in the bench's own worker. */
-export function runBrowserVariants(
-  url: string,
-  options: { model: string; threads: number; texts: string[]; reps: number },
-) {
+/** Runs one request in the bench's own worker (browserWorker.ts) on a fresh page. */
+function inBenchWorker(url: string, request: BenchWorkerRequest) {
   return withPage(url, false, async (page) => {
     page.on('console', (m) => console.error(`  [chromium] ${m.text()}`));
-    const args = JSON.stringify(options);
     const answer = await page.evaluate<{
       rows?: VariantRow[];
       error?: string;
@@ -176,14 +173,22 @@ export function runBrowserVariants(
       } finally {
         worker.terminate();
       }
-    })(${args})`);
-    if (answer.error) throw new Error(`browser variants failed: ${answer.error}`);
-    return { rows: answer.rows ?? [] };
+    })(${JSON.stringify(request)})`);
+    if (!answer.rows) throw new Error(`browser ${request.kind} run failed: ${answer.error}`);
+    return { rows: answer.rows };
   });
 }
 
-/** The engine's batch pass on one of onnxruntime-web's WASM builds, in the bench's build worker. */
-export function runBrowserBuild(
+/** Runs the session-level variants on WASM in the bench's own worker. */
+export function runBrowserVariants(
+  url: string,
+  options: { model: string; threads: number; texts: string[]; reps: number },
+) {
+  return inBenchWorker(url, { kind: 'variants', ...options });
+}
+
+/** The engine's batch pass on one of onnxruntime-web's WASM builds, in the bench's own worker. */
+export async function runBrowserBuild(
   url: string,
   options: {
     build: 'asyncify' | 'plain';
@@ -193,21 +198,6 @@ export function runBrowserBuild(
     reps: number;
   },
 ) {
-  return withPage(url, false, async (page) => {
-    page.on('console', (m) => console.error(`  [chromium] ${m.text()}`));
-    const answer = await page.evaluate<{ row?: VariantRow; error?: string }>(`(async (request) => {
-      const worker = new Worker('/scripts/bench/buildWorker.ts', { type: 'module' });
-      try {
-        return await new Promise((resolve) => {
-          worker.onmessage = (e) => resolve(e.data);
-          worker.onerror = (e) => resolve({ error: e.message || 'worker error' });
-          worker.postMessage(request);
-        });
-      } finally {
-        worker.terminate();
-      }
-    })(${JSON.stringify(options)})`);
-    if (!answer.row) throw new Error(`WASM build run failed: ${answer.error}`);
-    return { row: answer.row };
-  });
+  const { rows, ...rest } = await inBenchWorker(url, { kind: 'engine-pass', ...options });
+  return { ...rest, row: rows[0] };
 }

@@ -152,43 +152,9 @@ async function measureInterleaved(
   });
 }
 
-/** The engine's own batch pass (pruned graph, length-bucketed batches, pooled mean fetched), timed. */
-export async function measureEnginePass(input: VariantInput): Promise<VariantRow> {
-  const { ort, onnx, tokenizer, config, backend, threads, texts } = input;
-  const maxTokens = maxTokensOf(config, tokenizer);
-  const tokens = texts.map((t) => tokenize(tokenizer, t, maxTokens));
-  const layers = config.num_hidden_layers + 1;
-  const budget = Math.max(
-    maxTokens,
-    Math.floor(STACKED_FLOAT_BUDGET / (layers * config.hidden_size)),
-  );
-  const batches = planBatches(
-    tokens.map((t) => t.ids.length),
-    16,
-    budget,
-  );
-  const rewrite = rewriteForHiddenStates(onnx, { pooling: true, keepOutputs: [] });
-  const started = performance.now();
-  const session = await createSession(ort, rewrite.bytes, backend, threads);
-  const sessionMs = performance.now() - started;
-  try {
-    const [row] = await measureInterleaved(input, tokens, layers, [
-      {
-        row: { group: 'padding', name: 'engine pass', sessionMs, nodesPruned: rewrite.prunedNodes },
-        session,
-        plan: { batches, padTo: 'longest' },
-        fetches: [POOLED_OUTPUTS.mean],
-      },
-    ]);
-    return row;
-  } finally {
-    await session.release();
-  }
-}
-
-/** Runs every before/after variant on one runtime, the two graphs' sessions side by side. */
-export async function measureVariants(input: VariantInput): Promise<VariantRow[]> {
-  const { ort, onnx, tokenizer, config, backend, threads, texts } = input;
+/** The excerpts tokenised and planned into the engine's batches for batch work. */
+function prepare(input: VariantInput) {
+  const { config, tokenizer, texts } = input;
   const maxTokens = maxTokensOf(config, tokenizer);
   const tokens = texts.map((t) => tokenize(tokenizer, t, maxTokens));
   const layers = config.num_hidden_layers + 1;
@@ -202,6 +168,38 @@ export async function measureVariants(input: VariantInput): Promise<VariantRow[]
     16,
     budget,
   );
+  return { maxTokens, tokens, layers, bucketed };
+}
+
+async function openSession(input: VariantInput, keepOutputs: string[]) {
+  const rewrite = rewriteForHiddenStates(input.onnx, { pooling: true, keepOutputs });
+  const started = performance.now();
+  const session = await createSession(input.ort, rewrite.bytes, input.backend, input.threads);
+  return { session, sessionMs: performance.now() - started, nodesPruned: rewrite.prunedNodes };
+}
+
+/** The engine's own batch pass (pruned graph, length-bucketed batches, pooled mean fetched), timed. */
+export async function measureEnginePass(input: VariantInput): Promise<VariantRow> {
+  const { tokens, layers, bucketed } = prepare(input);
+  const { session, sessionMs, nodesPruned } = await openSession(input, []);
+  try {
+    const [row] = await measureInterleaved(input, tokens, layers, [
+      {
+        row: { group: 'padding', name: 'engine pass', sessionMs, nodesPruned },
+        session,
+        plan: { batches: bucketed, padTo: 'longest' },
+        fetches: [POOLED_OUTPUTS.mean],
+      },
+    ]);
+    return row;
+  } finally {
+    await session.release();
+  }
+}
+
+/** Runs every before/after variant on one runtime, the two graphs' sessions side by side. */
+export async function measureVariants(input: VariantInput): Promise<VariantRow[]> {
+  const { maxTokens, tokens, layers, bucketed } = prepare(input);
   // The same batch sizes in input order: padding to each batch's longest, without bucketing.
   const inOrder: number[][] = [];
   let next = 0;
@@ -211,14 +209,8 @@ export async function measureVariants(input: VariantInput): Promise<VariantRow[]
   }
   const mean = [POOLED_OUTPUTS.mean];
 
-  const open = async (keepOutputs: string[]) => {
-    const rewrite = rewriteForHiddenStates(onnx, { pooling: true, keepOutputs });
-    const started = performance.now();
-    const session = await createSession(ort, rewrite.bytes, backend, threads);
-    return { session, sessionMs: performance.now() - started, nodesPruned: rewrite.prunedNodes };
-  };
-  const pruned = await open([]);
-  const full = await open(['logits']);
+  const pruned = await openSession(input, []);
+  const full = await openSession(input, ['logits']);
   const prunedGraph = { sessionMs: pruned.sessionMs, nodesPruned: pruned.nodesPruned };
   const fullGraph = { sessionMs: full.sessionMs, nodesPruned: full.nodesPruned };
   const dynamic: Plan = { batches: bucketed, padTo: 'longest' };
