@@ -21,6 +21,8 @@ export interface SketchInfo {
   /** Columns of the features it was made from. */
   from: number;
   seed: number;
+  /** Independent sketches whose CV predictions were averaged (the sweep sets it; default 1). */
+  count?: number;
 }
 
 /** In-place fast Walsh–Hadamard transform of x[offset, offset + n), n a power of two (unnormalised). */

@@ -270,11 +270,12 @@ describe('SweepHeatmap', () => {
 
   it('marks the cells the quick sweep estimated on a sketch', () => {
     const sketch = { method: 'srht', dim: 512, from: 768, seed: 42 } as const;
+    const wide = { ...sketch, from: 3072, count: 2 };
     const quick: SweepGrid = {
       ...grid,
       sketch: [
         [null, sketch, null],
-        [null, null, null],
+        [null, null, wide],
       ],
     };
     render(<SweepHeatmap grid={quick} selected={null} onSelect={() => {}} />);
@@ -285,6 +286,11 @@ describe('SweepHeatmap', () => {
     expect(
       screen.getByRole('button', { name: /layer 0: CV RMSE 0\.900 ± 0\.100$/ }).className,
     ).not.toContain('sketched');
+    expect(
+      screen.getByRole('button', {
+        name: /layer 2: CV RMSE ≈0\.600 ± 0\.040, best \(estimated on 2 averaged 512-column sketches of its 3072 features/,
+      }),
+    ).toBeTruthy();
     expect(screen.getByText(/quick-sweep estimates from a sketch/)).toBeTruthy();
   });
 });

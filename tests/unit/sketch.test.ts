@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { ridgeCV, sweepCell, sweepGrid, type Matrix } from '../../src/analysis/ridge.ts';
+import {
+  cvPredictions,
+  ridgeCV,
+  scoreCv,
+  sweepCell,
+  sweepGrid,
+  type Matrix,
+} from '../../src/analysis/ridge.ts';
 import { makeNormal } from '../../src/analysis/rng.ts';
 import { fwht, nextPow2, srht } from '../../src/analysis/sketch.ts';
 
@@ -129,12 +136,32 @@ describe('the quick sweep', () => {
   it('is exact ridge on the standardised features when the sketch keeps every direction', () => {
     const { x, y } = lowRank(50, 32, 1, 2);
     const entry = sweepCell({ strategy: 'mean', layer: 3, features: x }, y, { sketch: 31 });
-    expect(entry.sketch).toEqual({ method: 'srht', dim: 31, from: 32, seed: 42 });
+    expect(entry.sketch).toEqual({ method: 'srht', dim: 31, from: 32, seed: 42, count: 1 });
     // 32 columns sketched to all 32 Hadamard rows is a rotation: the same fit as the features.
     const full = srht(x, 32, 42).sketch;
     const reference = ridgeCV(standardised(x), y, { standardise: false });
     const rotated = ridgeCV(full, y, { standardise: false });
     reference.scores.forEach((s, a) => expect(rotated.scores[a].rmse).toBeCloseTo(s.rmse, 9));
+  });
+
+  it('averages one sketch per three times its size over the widest cells, and lands nearer', () => {
+    const { x, y } = lowRank(300, 256, 1, 3);
+    const entry = sweepCell({ strategy: 'concat-last4', layer: 3, features: x }, y, { sketch: 64 });
+    expect(entry.sketch?.count).toBe(2); // ⌈256 / 192⌉
+    // The same average, assembled here from the two sketches' own CV predictions.
+    const single = [42, 42 + 7919].map((seed) =>
+      cvPredictions(srht(x, 64, seed).sketch, y, { standardise: false }),
+    );
+    const averaged = {
+      ...single[0],
+      predictions: single[0].predictions.map((p, a) =>
+        p.map((v, r) => (v + single[1].predictions[a][r]) / 2),
+      ),
+    };
+    expect(entry.result.rmse).toBeCloseTo(scoreCv(averaged, y).rmse, 12);
+    // Two sketches recover part of what one loses.
+    const exact = ridgeCV(x, y).rmse;
+    expect(entry.result.rmse - exact).toBeLessThan(scoreCv(single[0], y).rmse - exact);
   });
 
   it('ranks cells as the exact sweep does and lands near its RMSE', () => {

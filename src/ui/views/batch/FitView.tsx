@@ -297,8 +297,8 @@ export function FitView({ engine }: Props) {
             disabled={isExact}
           />{' '}
           features are cross-validated on a sketch of that many columns: for a base-size model on
-          3,000 rows, about 45 s on two cores. Its figures are estimates, and the cell you select is
-          refitted exactly.
+          3,000 rows, under a minute on two cores. Its figures are estimates, and the cell you
+          select is refitted exactly.
         </label>
         <label>
           <input type="radio" name="sweep-mode" checked={isExact} onChange={() => setExact(true)} />{' '}

@@ -64,7 +64,7 @@ export function SweepHeatmap({ grid, selected, onSelect }: Props) {
                 const sketch = grid.sketch[si][l];
                 const figure = `${sketch ? '≈' : ''}${v.toFixed(3)} ± ${std.toFixed(3)}`;
                 const how = sketch
-                  ? ` (estimated on a ${sketch.dim}-column sketch of its ${sketch.from} features; select it for the exact fit)`
+                  ? ` (estimated on ${(sketch.count ?? 1) > 1 ? `${sketch.count} averaged ${sketch.dim}-column sketches` : `a ${sketch.dim}-column sketch`} of its ${sketch.from} features; select it for the exact fit)`
                   : '';
                 return (
                   <td key={l}>
