@@ -270,6 +270,8 @@ export function cvPredictions(
   x: Matrix,
   y: ArrayLike<number>,
   options: RidgeCVOptions = {},
+  /** Only these folds are held out and predicted (the others' rows stay NaN): a share of the work. */
+  onlyFolds?: readonly number[],
 ): CvPredictions {
   checkInputs(x, y);
   const alphas = options.alphas ?? DEFAULT_ALPHAS;
@@ -286,7 +288,8 @@ export function cvPredictions(
   }
   const maxTrain = x.rows - Math.min(...blocks.map((b) => b.n));
   const mode = d <= maxTrain ? 'primal' : 'dual';
-  const predictions = alphas.map(() => new Float64Array(x.rows));
+  const predictions = alphas.map(() => new Float64Array(x.rows).fill(onlyFolds ? NaN : 0));
+  const heldOut = onlyFolds ? blocks.filter((_, f) => onlyFolds.includes(f)) : blocks;
 
   if (mode === 'primal') {
     const gram = new Float64Array(d * d);
@@ -295,7 +298,7 @@ export function cvPredictions(
       addGramLower(b.cols, d, b.n, b.gram);
       for (let i = 0; i < gram.length; i++) gram[i] += b.gram[i];
     }
-    for (const held of blocks) {
+    for (const held of heldOut) {
       const p = primalSystem(d, blocks, gram, held, options.standardise);
       const t = tridiagonalize(p.c, d);
       applyQt(t, p.b);
@@ -305,7 +308,7 @@ export function cvPredictions(
       });
     }
   } else {
-    for (const held of blocks) {
+    for (const held of heldOut) {
       const s = standardisedRows(
         blocks.filter((b) => b !== held),
         d,
@@ -318,6 +321,21 @@ export function cvPredictions(
     }
   }
   return { alphas, folds, fold, predictions, mode };
+}
+
+/** Joins shares of one CV (each with some folds predicted) into the whole; every row must be covered. */
+export function mergeCvPredictions(parts: readonly CvPredictions[]): CvPredictions {
+  const [first] = parts;
+  const predictions = first.predictions.map((p, a) =>
+    p.map((_, r) => {
+      for (const part of parts) {
+        const w = part.predictions[a][r];
+        if (!Number.isNaN(w)) return w;
+      }
+      throw new RangeError(`row ${r} (fold ${first.fold[r]}) was predicted by no share of the CV`);
+    }),
+  );
+  return { ...first, predictions };
 }
 
 /** Scores CV predictions: RMSE per fold, their mean and spread per α, and the best α. */

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
+  cvPredictions,
   fitRidge,
   kFold,
+  mergeCvPredictions,
   predictRidge,
   ridgeCV,
   sweep,
@@ -145,6 +147,22 @@ describe('ridgeCV', () => {
       const rmse = Math.sqrt(te.reduce((s, i) => s + (ref(rows[i]) - y[i]) ** 2, 0) / te.length);
       expect(cv.foldRmse[f]).toBeCloseTo(rmse, 8);
     }
+  });
+
+  it.each([
+    ['primal', 40, 6],
+    ['dual', 20, 30],
+  ])('gives the same predictions when its folds are shared out and joined (%s)', (_mode, n, d) => {
+    const { x, y } = synthetic(n, d, 12);
+    const options = { folds: 5, seed: 4 };
+    const whole = cvPredictions(x, y, options);
+    const shares = [
+      [0, 2, 4],
+      [1, 3],
+    ].map((f) => cvPredictions(x, y, options, f));
+    expect(shares[1].predictions[0].some(Number.isNaN)).toBe(true); // folds 0, 2, 4 left out
+    expect(mergeCvPredictions(shares)).toEqual(whole);
+    expect(() => mergeCvPredictions([shares[0]])).toThrow(/was predicted by no share of the CV/);
   });
 
   it('is deterministic for a seed and changes with it', () => {

@@ -2,13 +2,12 @@
 /**
  * The sweep worker: cross-validates a ridge head for each (strategy, layer) cell it is sent, off
  * the page (the quick sweep: ~1 s per cell of a base-size model, wide cells sketched to 512
- * columns), and later fits one cell exactly: its CV, out-of-fold predictions and full fit (~3 s
- * for 768 features, ~2 min for concat-last-4's 3,072).
+ * columns), and later its share of one cell's exact CV (some of the folds) and that cell's full
+ * fit. A whole exact refit takes ~3 s for 768 features, ~2 min on one core for concat-last-4.
  */
 import {
   cvPredictions,
   fitRidge,
-  scoreCv,
   sweepCell,
   type Matrix,
   type SweepEntry,
@@ -56,21 +55,20 @@ function makeHandler() {
         });
         return post({ status: 'swept', requestId, entries });
       }
-      case 'inspect': {
+      case 'cv-part': {
         if (!held) throw new Error('no sweep has run yet');
         const x = matrixOf(held, request.cell);
-        // One exact CV gives the figure and, at its best α, the out-of-fold predictions; an exact
-        // sweep's entry fixes α, so only that α is solved for.
-        const alphas = request.exactCv ? [request.exactCv.alpha] : undefined;
-        const predictions = cvPredictions(x, held.y, {
-          folds: held.folds,
-          seed: held.seed,
-          alphas,
-        });
-        const cv = request.exactCv ?? scoreCv(predictions, held.y);
-        const oof = predictions.predictions[predictions.alphas.indexOf(cv.alpha)];
-        const model = fitRidge(x, held.y, cv.alpha);
-        return post({ status: 'inspected', requestId, cv, outOfFold: oof, model }, [oof.buffer]);
+        const split = { folds: held.folds, seed: held.seed, alphas: request.alphas };
+        const predictions = cvPredictions(x, held.y, split, request.folds);
+        return post(
+          { status: 'cv-part', requestId, predictions },
+          predictions.predictions.map((p) => p.buffer),
+        );
+      }
+      case 'fit': {
+        if (!held) throw new Error('no sweep has run yet');
+        const model = fitRidge(matrixOf(held, request.cell), held.y, request.alpha);
+        return post({ status: 'fitted', requestId, model });
       }
     }
   };

@@ -5,11 +5,19 @@
  * cell is one long synchronous fit); the next call starts fresh ones.
  */
 import { STRATEGIES } from '../../analysis/pooling.ts';
-import type { RidgeCVResult, RidgeModel, SweepEntry } from '../../analysis/ridge.ts';
+import {
+  mergeCvPredictions,
+  scoreCv,
+  type CvPredictions,
+  type RidgeCVResult,
+  type RidgeModel,
+  type SweepEntry,
+} from '../../analysis/ridge.ts';
 import type { SweepCellId } from '../fitRun.ts';
 import type { SweepEvent, SweepRequest } from './sweepProtocol.ts';
 
 type Body<T extends SweepRequest['type']> = Omit<Extract<SweepRequest, { type: T }>, 'requestId'>;
+type AnyBody = { [T in SweepRequest['type']]: Body<T> }[SweepRequest['type']];
 
 const createWorker = () =>
   new Worker(new URL('./sweep.worker.ts', import.meta.url), {
@@ -22,6 +30,8 @@ const poolSize = () => Math.max(1, Math.min(globalThis.navigator?.hardwareConcur
 
 export class SweepClient {
   private workers: (Worker | null)[] = [];
+  /** What the last sweep left in its workers: its targets, folds, and how many workers hold it. */
+  private swept: { y: Float64Array; folds: number; holders: number } | null = null;
   private nextId = 1;
   private pending = new Map<
     number,
@@ -43,7 +53,7 @@ export class SweepClient {
   }
 
   private request<T>(
-    body: Body<'sweep'> | Body<'inspect'>,
+    body: AnyBody,
     onEvent: (e: SweepEvent, resolve: (v: T) => void) => void,
     transfer: Transferable[] = [],
     workerIndex = 0,
@@ -82,6 +92,7 @@ export class SweepClient {
       buffers.every((b) => b instanceof SharedArrayBuffer);
     const total = body.cells.length;
     const size = shared ? Math.min(poolSize(), total) : 1;
+    this.swept = { y: body.y, folds: body.folds, holders: size };
     if (size <= 1) {
       return this.request<SweepEntry[]>(
         body,
@@ -121,22 +132,53 @@ export class SweepClient {
   }
 
   /**
-   * One cell fitted exactly: its CV (reused when the sweep's entry was exact), out-of-fold
-   * predictions and the fit on every row at the best α.
+   * One cell fitted exactly: its CV, with the folds shared out among the workers that hold the
+   * table (reused when the sweep's entry was exact, so only its α is solved for), out-of-fold
+   * predictions at the best α, and the fit on every row at that α.
    */
-  inspect(cell: SweepCellId, entry: SweepEntry) {
-    return this.request<{ cv: RidgeCVResult; outOfFold: Float64Array; model: RidgeModel }>(
-      { type: 'inspect', cell, exactCv: entry.sketch ? undefined : entry.result },
+  async inspect(
+    cell: SweepCellId,
+    entry: SweepEntry,
+  ): Promise<{ cv: RidgeCVResult; outOfFold: Float64Array; model: RidgeModel }> {
+    if (!this.swept) throw new Error('no sweep has run yet');
+    const { y, folds, holders } = this.swept;
+    const exactCv = entry.sketch ? undefined : entry.result;
+    const alphas = exactCv ? [exactCv.alpha] : undefined;
+    const shares = Math.min(holders, folds);
+    const parts = await Promise.all(
+      Array.from({ length: shares }, (_, w) =>
+        this.request<CvPredictions>(
+          {
+            type: 'cv-part',
+            cell,
+            folds: Array.from({ length: folds }, (_, f) => f).filter((f) => f % shares === w),
+            alphas,
+          },
+          (e, resolve) => {
+            if (e.status === 'cv-part') resolve(e.predictions);
+          },
+          [],
+          w,
+        ),
+      ),
+    );
+    const predictions = mergeCvPredictions(parts);
+    const cv = exactCv ?? scoreCv(predictions, y);
+    const outOfFold = predictions.predictions[predictions.alphas.indexOf(cv.alpha)];
+    const model = await this.request<RidgeModel>(
+      { type: 'fit', cell, alpha: cv.alpha },
       (e, resolve) => {
-        if (e.status === 'inspected') resolve({ cv: e.cv, outOfFold: e.outOfFold, model: e.model });
+        if (e.status === 'fitted') resolve(e.model);
       },
     );
+    return { cv, outOfFold, model };
   }
 
   /** Ends the worker and fails whatever was pending with `message`. */
   reset(message = 'The sweep was cancelled.') {
     for (const w of this.workers) w?.terminate();
     this.workers = [];
+    this.swept = null;
     const pending = [...this.pending.values()];
     this.pending.clear();
     for (const p of pending) p.fail(message);

@@ -1,6 +1,6 @@
 /** Typed messages between the page and the sweep worker. */
 import type { PoolOptions } from '../../analysis/pooling.ts';
-import type { RidgeCVResult, RidgeModel, SweepEntry } from '../../analysis/ridge.ts';
+import type { CvPredictions, RidgeModel, SweepEntry } from '../../analysis/ridge.ts';
 import type { SweepCellId } from '../fitRun.ts';
 import type { PooledVectors } from '../scoring.ts';
 
@@ -18,20 +18,20 @@ export type SweepRequest =
       /** The quick sweep's sketch size (see analysis/sketch.ts); unset fits every cell exactly. */
       sketch?: number;
     }
-  /**
-   * One cell, exactly: its CV over the α grid (skipped when the sweep's was already exact and is
-   * passed as `exactCv`), out-of-fold predictions and the all-rows fit at the best α.
-   */
-  | { type: 'inspect'; requestId: number; cell: SweepCellId; exactCv?: RidgeCVResult };
+  /** A share of one cell's exact CV: these folds held out in turn, at the α grid or `alphas`. */
+  | {
+      type: 'cv-part';
+      requestId: number;
+      cell: SweepCellId;
+      folds: number[];
+      alphas?: number[];
+    }
+  /** One cell's exact fit on every row at one α. */
+  | { type: 'fit'; requestId: number; cell: SweepCellId; alpha: number };
 
 export type SweepEvent =
   | { status: 'entry'; requestId: number; entry: SweepEntry; done: number; total: number }
   | { status: 'swept'; requestId: number; entries: SweepEntry[] }
-  | {
-      status: 'inspected';
-      requestId: number;
-      cv: RidgeCVResult;
-      outOfFold: Float64Array;
-      model: RidgeModel;
-    }
+  | { status: 'cv-part'; requestId: number; predictions: CvPredictions }
+  | { status: 'fitted'; requestId: number; model: RidgeModel }
   | { status: 'error'; requestId: number; message: string };
