@@ -1,17 +1,5 @@
-// Out-of-fold predictions for the predicted-vs-target picture: each row is predicted by a ridge
-// fitted on the other folds (the same seeded folds as ridgeCV), so the scatter shows what CV saw.
-
-import { cvPredictions, type Matrix } from './ridge.ts';
-
-/** Each row's prediction from a ridge at `alpha` fitted on every other fold. */
-export function outOfFold(
-  x: Matrix,
-  y: ArrayLike<number>,
-  alpha: number,
-  options: { folds?: number; seed?: number } = {},
-): Float64Array {
-  return cvPredictions(x, y, { ...options, alphas: [alpha] }).predictions[0];
-}
+// The two error figures the Fit view and the CLI put beside a head: its RMSE, and the RMSE of
+// always predicting the mean (out-of-fold predictions themselves come from ridge.ts's cvPredictions).
 
 /** RMSE of always predicting the mean target: the bar any head has to clear. */
 export function meanPredictorRmse(y: ArrayLike<number>): number {

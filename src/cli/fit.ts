@@ -6,6 +6,7 @@
 import { availableParallelism } from 'node:os';
 import { writeFile } from 'node:fs/promises';
 import { createHead, headToJson, type HeadStrategy } from '../analysis/head.ts';
+import { meanPredictorRmse } from '../analysis/oof.ts';
 import { STRATEGIES, poolOptionsFor, validLayers, type PoolOptions } from '../analysis/pooling.ts';
 import {
   DEFAULT_FOLDS,
@@ -32,7 +33,7 @@ import {
 import {
   HEAD_STRATEGIES,
   MODEL_HELP,
-  MODEL_OPTIONS,
+  COMMAND_OPTIONS,
   loadModel,
   parseStrategies,
   poolingsFor,
@@ -68,8 +69,7 @@ Exit codes: 0 ok, 1 unexpected error, 2 bad input.
 `;
 
 const OPTIONS = {
-  ...MODEL_OPTIONS,
-  out: { type: 'string' },
+  ...COMMAND_OPTIONS,
   folds: { type: 'string' },
   seed: { type: 'string' },
   strategies: { type: 'string' },
@@ -79,8 +79,6 @@ const OPTIONS = {
   sketch: { type: 'string' },
   exact: { type: 'boolean' },
   workers: { type: 'string' },
-  'skip-bad-rows': { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
 } as const;
 
 /** Runs `readscope fit`; returns the exit code. */
@@ -233,12 +231,6 @@ function chooseEntry(
     );
   }
   return candidates.reduce((b, e) => (e.result.rmse < b.result.rmse ? e : b));
-}
-
-/** RMSE of predicting every row by the mean target: the bar any head must clear. */
-export function meanPredictorRmse(y: Float64Array): number {
-  const mean = y.reduce((s, v) => s + v, 0) / y.length;
-  return Math.sqrt(y.reduce((s, v) => s + (v - mean) ** 2, 0) / y.length);
 }
 
 /** The grid as a text table: one row per strategy, one column per layer, the chosen cell starred. */

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { fitRidge, kFold, ridgeCV, type Matrix } from '../../src/analysis/ridge.ts';
-import { meanPredictorRmse, outOfFold, rmse } from '../../src/analysis/oof.ts';
+import { cvPredictions, fitRidge, kFold, ridgeCV, type Matrix } from '../../src/analysis/ridge.ts';
+import { meanPredictorRmse, rmse } from '../../src/analysis/oof.ts';
+
+/** Each row's prediction from the CV's model at one α, fitted on the other folds. */
+const outOfFold = (
+  x: Matrix,
+  y: ArrayLike<number>,
+  alpha: number,
+  split: { folds: number; seed: number },
+) => cvPredictions(x, y, { ...split, alphas: [alpha] }).predictions[0];
 import type { TextRow } from '../../src/data/csv.ts';
 import type { BatchPooling, EmbeddedBatch } from '../../src/engine/protocol.ts';
 import { textColumns as columnsOf } from '../../src/readability/columns.ts';
