@@ -20,7 +20,7 @@ import {
 import {
   HEAD_STRATEGIES,
   MODEL_HELP,
-  MODEL_OPTIONS,
+  COMMAND_OPTIONS,
   embedInChunks,
   loadModel,
   parseStrategies,
@@ -44,12 +44,9 @@ Exit codes: 0 ok, 1 unexpected error, 2 bad input.
 `;
 
 const OPTIONS = {
-  ...MODEL_OPTIONS,
-  out: { type: 'string' },
+  ...COMMAND_OPTIONS,
   pooling: { type: 'string' },
   layer: { type: 'string' },
-  'skip-bad-rows': { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
 } as const;
 
 /** Runs `readscope embed`; returns the exit code. */

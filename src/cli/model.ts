@@ -16,12 +16,15 @@ import type { BatchPooling, Dtype, EmbeddedBatch, ModelSource } from '../engine/
 import { CliError, EXIT_BAD_INPUT, EXIT_UNEXPECTED, intOption, pathIn, type CliIo } from './io.ts';
 import { createProgress, type Progress } from './progress.ts';
 
-/** Options every model-loading command shares, in `parseArgs` form. */
-export const MODEL_OPTIONS = {
+/** Options every command that reads a CSV and loads a model takes. */
+export const COMMAND_OPTIONS = {
   model: { type: 'string' },
   host: { type: 'string' },
   dtype: { type: 'string' },
   threads: { type: 'string' },
+  out: { type: 'string' },
+  'skip-bad-rows': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
 } as const;
 
 /** Help text for the shared model options. */

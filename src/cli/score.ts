@@ -23,7 +23,7 @@ import {
   required,
   type CliIo,
 } from './io.ts';
-import { MODEL_HELP, MODEL_OPTIONS, embedInChunks, loadModel } from './model.ts';
+import { COMMAND_OPTIONS, MODEL_HELP, embedInChunks, loadModel } from './model.ts';
 import { createProgress } from './progress.ts';
 import { absentIdsNote, readRows } from './rows.ts';
 
@@ -47,13 +47,10 @@ Exit codes: 0 ok, 1 unexpected error, 2 bad input.
 `;
 
 const OPTIONS = {
-  ...MODEL_OPTIONS,
+  ...COMMAND_OPTIONS,
   head: { type: 'string' },
   lite: { type: 'boolean' },
-  out: { type: 'string' },
   results: { type: 'string' },
-  'skip-bad-rows': { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
 } as const;
 
 /** Runs `readscope score`; returns the exit code. */
