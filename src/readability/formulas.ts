@@ -154,9 +154,9 @@ export function countText(text: string): TextCounts {
   );
 }
 
-/** `countText` on a text already split into sentences of words. */
-export function countSentences(sentences: readonly string[][], lexicon: Lexicon): TextCounts {
-  const counts: TextCounts = {
+/** Counts of an empty text: every field zero. */
+export function emptyCounts(): TextCounts {
+  return {
     sentence: 0,
     word: 0,
     syllable: 0,
@@ -167,6 +167,11 @@ export function countSentences(sentences: readonly string[][], lexicon: Lexicon)
     difficultWord: 0,
     unfamiliarWord: 0,
   };
+}
+
+/** `countText` on a text already split into sentences of words. */
+export function countSentences(sentences: readonly string[][], lexicon: Lexicon): TextCounts {
+  const counts = emptyCounts();
   const unfamiliar = new Set<string>();
   for (const list of sentences) {
     if (list.length === 0) continue;

@@ -2,6 +2,7 @@ import { automatedReadability } from 'automated-readability';
 import { describe, expect, it } from 'vitest';
 import {
   countText,
+  emptyCounts,
   formula,
   formulas,
   fleschGrade,
@@ -12,18 +13,7 @@ import {
   type TextCounts,
 } from '../../src/readability/formulas.ts';
 
-const counts = (partial: Partial<TextCounts>): TextCounts => ({
-  sentence: 0,
-  word: 0,
-  syllable: 0,
-  character: 0,
-  letter: 0,
-  polysillabicWord: 0,
-  complexPolysillabicWord: 0,
-  difficultWord: 0,
-  unfamiliarWord: 0,
-  ...partial,
-});
+const counts = (partial: Partial<TextCounts>): TextCounts => ({ ...emptyCounts(), ...partial });
 
 // Each expected value is worked by hand from the formula's published definition.
 describe('formula values against hand-worked examples', () => {
