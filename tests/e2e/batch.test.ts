@@ -5,11 +5,10 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import type { ViteDevServer } from 'vite';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { expect, it } from 'vitest';
 import { predictLite } from '../../src/readability/lite.ts';
-import { artefactDir, launchBrowser, openPage, startApp } from '../support/browser.ts';
+import { artefactDir, openPage, serveAppInChromium } from '../support/browser.ts';
 import { commonLitCsv } from '../support/commonlit-csv.ts';
 
 const ROWS = 320;
@@ -18,25 +17,14 @@ const generated = commonLitCsv({ rows: ROWS, seed: 7, malformed: true });
 const FILE = { name: 'test.csv', mimeType: 'text/csv', buffer: Buffer.from(generated.csv) };
 const LOAD_TIMEOUT = 120_000;
 
-let browser: Browser;
-let server: ViteDevServer;
-let url: string;
+const env = serveAppInChromium();
 /** The submission of an unbroken run, to compare the resumed run with. */
 let unbroken: Buffer | undefined;
-
-beforeAll(async () => {
-  ({ server, url } = await startApp());
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
 
 async function openBatch(context: BrowserContext): Promise<Page> {
   const page = await openPage(
     context,
-    `${url}/?source=served&model=/models/roberta-tiny-cls&backend=wasm&view=batch&chunk=${CHUNK}`,
+    `${env.url}/?source=served&model=/models/roberta-tiny-cls&backend=wasm&view=batch&chunk=${CHUNK}`,
   );
   await page.getByTestId('backend-name').waitFor({ timeout: LOAD_TIMEOUT });
   return page;
@@ -87,7 +75,7 @@ async function storedRows(page: Page): Promise<{ scoredRows: number; totalRows: 
 }
 
 it('uploads, validates, scores and downloads a submission checked row for row', async () => {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const page = await openBatch(context);
   await uploadAndSkip(page);
   expect(await page.getByTestId('scorer-used').textContent()).toMatch(
@@ -133,7 +121,7 @@ it('uploads, validates, scores and downloads a submission checked row for row', 
 
 it('resumes after a reload mid-run and writes a file identical to the unbroken run', async () => {
   expect(unbroken, 'the unbroken run must pass first').toBeDefined();
-  const context = await browser.newContext(); // fresh storage: nothing saved yet
+  const context = await env.browser.newContext(); // fresh storage: nothing saved yet
   const page = await openBatch(context);
   await uploadAndSkip(page);
   await page.getByRole('button', { name: `Score ${ROWS} rows` }).click();
@@ -171,12 +159,12 @@ it('resumes after a reload mid-run and writes a file identical to the unbroken r
 
 it('cancels inside a chunk, keeps the model, and resumes to the same file', async () => {
   expect(unbroken, 'the unbroken run must pass first').toBeDefined();
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   // A first chunk of 256 rows (the largest the view allows), so only a cancel that reaches into
   // the engine stops before anything is saved.
   const page = await openPage(
     context,
-    `${url}/?source=served&model=/models/roberta-tiny-cls&backend=wasm&view=batch&chunk=256`,
+    `${env.url}/?source=served&model=/models/roberta-tiny-cls&backend=wasm&view=batch&chunk=256`,
   );
   await page.getByTestId('backend-name').waitFor({ timeout: LOAD_TIMEOUT });
   await uploadAndSkip(page);
@@ -198,7 +186,7 @@ it('cancels inside a chunk, keeps the model, and resumes to the same file', asyn
 
 it('carries on when the engine worker crashes mid-batch, with no row lost or scored twice', async () => {
   expect(unbroken, 'the unbroken run must pass first').toBeDefined();
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const page = await openBatch(context);
   await uploadAndSkip(page);
   await page.getByRole('button', { name: `Score ${ROWS} rows` }).click();
@@ -232,10 +220,10 @@ it('carries on when the engine worker crashes mid-batch, with no row lost or sco
 });
 
 it('refuses a file without an id column, and scores with the lite model when no head fits', async () => {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const page = await openPage(
     context,
-    `${url}/?source=served&model=/models/roberta-tiny&backend=wasm&view=batch`,
+    `${env.url}/?source=served&model=/models/roberta-tiny&backend=wasm&view=batch`,
   );
   await page.getByTestId('backend-name').waitFor({ timeout: LOAD_TIMEOUT });
   const input = page.getByLabel('Texts to score (CSV)');

@@ -2,10 +2,9 @@
  * The CSV reader where the engine will run it: in a module Worker on a real File, with progress
  * and cancellation, on a file big enough that a chunking bug would show.
  */
-import type { Browser, Page } from 'playwright-core';
-import type { ViteDevServer } from 'vite';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { launchBrowser, openPage, startApp } from '../support/browser.ts';
+import type { Page } from 'playwright-core';
+import { beforeAll, expect, it } from 'vitest';
+import { openPage, serveAppInChromium } from '../support/browser.ts';
 
 // Plain JS run in the worker; written as a string because vitest rewrites `import()` in this file.
 const WORKER_SOURCE = `
@@ -49,19 +48,11 @@ interface WorkerReply {
   error?: string;
 }
 
-let browser: Browser;
-let server: ViteDevServer;
-let url: string;
+const env = serveAppInChromium();
 let page: Page;
 
 beforeAll(async () => {
-  ({ server, url } = await startApp());
-  browser = await launchBrowser();
-  page = await openPage(browser, url);
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
+  page = await openPage(env.browser, env.url);
 });
 
 /** Builds a ~20 MB test.csv in the page and parses it in a worker. */

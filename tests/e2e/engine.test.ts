@@ -2,24 +2,12 @@
  * The engine in a real Chromium: the app loads a bundled fixture and shows every layer on WASM and
  * on WebGPU (software adapter), and the two backends agree.
  */
-import type { Browser, Page } from 'playwright-core';
-import type { ViteDevServer } from 'vite';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { oracleForward } from '../oracle/forward.ts';
-import { launchBrowser, openPage, startApp } from '../support/browser.ts';
+import { openPage, serveAppInChromium } from '../support/browser.ts';
 
-let browser: Browser;
-let server: ViteDevServer;
-let url: string;
-
-beforeAll(async () => {
-  ({ server, url } = await startApp());
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = serveAppInChromium();
 
 const TEXT = 'The floor was covered with snow-white canvas, rumpled over bumps and hillocks.';
 /** WebGPU and WASM compute in float32 with different kernels and summation orders. */
@@ -55,8 +43,8 @@ async function encodeIn(page: Page, backend: 'wasm' | 'webgpu', model: string, t
 describe.each(['wasm', 'webgpu'] as const)('the app on %s', (backend) => {
   it('loads a bundled fixture and shows every layer', async () => {
     const page = await openPage(
-      browser,
-      `${url}/?source=served&model=/models/roberta-tiny&backend=${backend}`,
+      env.browser,
+      `${env.url}/?source=served&model=/models/roberta-tiny&backend=${backend}`,
     );
     await page.getByTestId('backend-name').waitFor({ timeout: 120_000 });
     expect(await page.getByTestId('backend-name').textContent()).toBe(backend.toUpperCase());
@@ -73,7 +61,7 @@ describe('backends agree', () => {
   it.each(['roberta-tiny', 'bert-tiny'])(
     `%s: WebGPU (webgpu EP only) matches WASM to ${BACKEND_TOLERANCE}`,
     async (name) => {
-      const page = await openPage(browser, url);
+      const page = await openPage(env.browser, env.url);
       const wasm = await encodeIn(page, 'wasm', `/models/${name}`, TEXT);
       const gpu = await encodeIn(page, 'webgpu', `/models/${name}`, TEXT);
       expect(wasm.info.backend).toBe('wasm');

@@ -3,33 +3,25 @@
  * recovers with the Retry button; a destroyed WebGPU device drops the running batch to WASM, tells
  * the user, and the results are still right.
  */
-import type { Browser } from 'playwright-core';
-import type { ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, openPage, startApp } from '../support/browser.ts';
+import { openPage, serveAppInChromium } from '../support/browser.ts';
 import { BROKEN_ORG, startHub, type HubServer } from '../support/hub-server.ts';
 
-let browser: Browser;
-let server: ViteDevServer;
+const env = serveAppInChromium();
 let hub: HubServer;
-let url: string;
 
 beforeAll(async () => {
-  ({ server, url } = await startApp());
   hub = await startHub();
-  browser = await launchBrowser();
 });
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
   await hub?.close();
 });
 
 describe('a download that breaks off', () => {
   it('shows what happened and loads on Retry', async () => {
     const page = await openPage(
-      browser,
-      `${url}/?source=hub&model=${BROKEN_ORG}/flaky&host=${encodeURIComponent(hub.url)}&backend=wasm`,
+      env.browser,
+      `${env.url}/?source=hub&model=${BROKEN_ORG}/flaky&host=${encodeURIComponent(hub.url)}&backend=wasm`,
     );
     const alert = page.getByRole('alert');
     await alert.waitFor({ timeout: 120_000 });
@@ -47,7 +39,7 @@ describe('a download that breaks off', () => {
 
 describe('a lost WebGPU device', () => {
   it('drops the batch to WASM, says so, and the pooled vectors are still right', async () => {
-    const page = await openPage(browser, url);
+    const page = await openPage(env.browser, env.url);
     const out = await page.evaluate<{
       before: string;
       after: string;
@@ -84,8 +76,8 @@ describe('a lost WebGPU device', () => {
 
   it('shows the switch in the app', async () => {
     const page = await openPage(
-      browser,
-      `${url}/?source=served&model=/models/roberta-tiny&backend=webgpu`,
+      env.browser,
+      `${env.url}/?source=served&model=/models/roberta-tiny&backend=webgpu`,
     );
     await page.getByTestId('backend-name').waitFor({ timeout: 120_000 });
     expect(await page.getByTestId('backend-name').textContent()).toBe('WEBGPU');
@@ -95,7 +87,7 @@ describe('a lost WebGPU device', () => {
 
 describe('a cancelled batch', () => {
   it('stops between batches and keeps the loaded model', async () => {
-    const page = await openPage(browser, url);
+    const page = await openPage(env.browser, env.url);
     const out = await page.evaluate<{
       code: string;
       done: number;

@@ -8,14 +8,13 @@
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import type { ViteDevServer } from 'vite';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { expect, it } from 'vitest';
 import { parseHead } from '../../src/analysis/head.ts';
 import type { CliIo } from '../../src/cli/io.ts';
 import { main } from '../../src/cli/main.ts';
 import { sweepPlan } from '../../src/ui/fitRun.ts';
-import { artefactDir, launchBrowser, openPage, startApp } from '../support/browser.ts';
+import { artefactDir, openPage, serveAppInChromium } from '../support/browser.ts';
 import { commonLitCsv } from '../support/commonlit-csv.ts';
 
 const MODEL = 'public/models/roberta-tiny';
@@ -24,18 +23,7 @@ const test = commonLitCsv({ rows: 300, seed: 12, malformed: true });
 /** WASM in the browser and onnxruntime-node on the CPU sum in different orders. */
 const CROSS_BACKEND_TOLERANCE = 1e-4;
 
-let browser: Browser;
-let server: ViteDevServer;
-let url: string;
-
-beforeAll(async () => {
-  ({ server, url } = await startApp());
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = serveAppInChromium();
 
 async function download(page: Page, click: () => Promise<void>): Promise<Buffer> {
   const [dl] = await Promise.all([page.waitForEvent('download'), click()]);
@@ -43,10 +31,10 @@ async function download(page: Page, click: () => Promise<void>): Promise<Buffer>
 }
 
 it('fits every (strategy, layer) head, exports the best, and scores a file with it', async () => {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const page = await openPage(
     context,
-    `${url}/?source=served&model=/models/roberta-tiny&backend=wasm&view=fit`,
+    `${env.url}/?source=served&model=/models/roberta-tiny&backend=wasm&view=fit`,
   );
   await page.getByTestId('backend-name').waitFor({ timeout: 120_000 });
   await page.getByLabel('Labelled texts (CSV with a target column)').setInputFiles({

@@ -3,24 +3,17 @@
  * bad model ending in a typed error a person can act on, after which the next load works.
  */
 import type { Browser, Page } from 'playwright-core';
-import type { ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, openPage, startApp } from '../support/browser.ts';
+import { launchBrowser, openPage, serveAppInChromium } from '../support/browser.ts';
 import { BROKEN_ORG, HUB_ORG, startHub, type HubServer } from '../support/hub-server.ts';
 
-let browser: Browser;
-let server: ViteDevServer;
+const env = serveAppInChromium();
 let hub: HubServer;
-let url: string;
 
 beforeAll(async () => {
-  ({ server, url } = await startApp());
   hub = await startHub();
-  browser = await launchBrowser();
 });
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
   await hub?.close();
 });
 
@@ -68,7 +61,7 @@ const GOOD = { kind: 'served', path: '/models/roberta-tiny' };
 
 describe('the Hub code path', () => {
   it('loads a model from a Hub-layout host with byte progress per file', async () => {
-    const page = await openPage(browser, url);
+    const page = await openPage(env.browser, env.url);
     const before = hub.requests.length;
     const out = await loadIn(page, { kind: 'hub', id: `${HUB_ORG}/roberta-tiny`, host: hub.url });
     expect(out.error).toBeUndefined();
@@ -92,8 +85,8 @@ describe('the Hub code path', () => {
 
   it('is what the app does when given a model id and a host in the URL', async () => {
     const page = await openPage(
-      browser,
-      `${url}/?source=hub&model=${HUB_ORG}/bert-tiny&host=${encodeURIComponent(hub.url)}&backend=wasm`,
+      env.browser,
+      `${env.url}/?source=hub&model=${HUB_ORG}/bert-tiny&host=${encodeURIComponent(hub.url)}&backend=wasm`,
     );
     await page.getByTestId('backend-name').waitFor({ timeout: 120_000 });
     expect(await page.getByTestId('backend').textContent()).toContain(`${HUB_ORG}/bert-tiny`);
@@ -114,7 +107,7 @@ describe('bad models end in a typed error, and the next load works', () => {
   ] as const;
 
   it.each(cases)('%s → %s', async (model, code, message) => {
-    const page = await openPage(browser, url);
+    const page = await openPage(env.browser, env.url);
     const out = await loadIn(
       page,
       { kind: 'hub', id: `${BROKEN_ORG}/${model}`, host: hub.url },
@@ -129,7 +122,7 @@ describe('bad models end in a typed error, and the next load works', () => {
   });
 
   it('a missing file in a served folder names the file', async () => {
-    const page = await openPage(browser, url);
+    const page = await openPage(env.browser, env.url);
     const out = await loadIn(page, { kind: 'served', path: '/models/no-such-model' }, 'wasm', GOOD);
     expect(out.error?.code).toMatch(/missing-file|not-json/);
     expect(out.error?.message).toMatch(/config\.json/);
@@ -146,7 +139,7 @@ describe('a browser with no WebGPU adapter', () => {
   afterAll(async () => plain?.close());
 
   it('refuses an explicit WebGPU request with a clear message, then WASM works', async () => {
-    const page = await openPage(plain, url);
+    const page = await openPage(plain, env.url);
     const out = await loadIn(page, GOOD, 'webgpu', GOOD);
     expect(out.error?.code).toBe('no-webgpu');
     expect(out.error?.message).toMatch(/no WebGPU adapter.*Choose WASM/);
@@ -157,7 +150,7 @@ describe('a browser with no WebGPU adapter', () => {
   it('falls back to WASM on auto and shows it', async () => {
     const page = await openPage(
       plain,
-      `${url}/?source=served&model=/models/roberta-tiny&backend=auto`,
+      `${env.url}/?source=served&model=/models/roberta-tiny&backend=auto`,
     );
     await page.getByTestId('backend-name').waitFor({ timeout: 120_000 });
     expect(await page.getByTestId('backend-name').textContent()).toBe('WASM');
@@ -171,7 +164,7 @@ describe('dtype and backend that do not go together', () => {
     ['fp16', 'wasm', /fp16 models run on WebGPU only/],
     ['fp16', 'webgpu', /no shader-f16 support|no onnx\/model_fp16\.onnx/],
   ])('%s on %s is refused with a reason', async (dtype, backend, message) => {
-    const page = await openPage(browser, url);
+    const page = await openPage(env.browser, env.url);
     const args = JSON.stringify({ dtype, backend });
     const out = await page.evaluate<{
       code: string;
@@ -197,8 +190,8 @@ describe('dtype and backend that do not go together', () => {
 describe('a model folder picked from disk', () => {
   it('loads through the folder picker, files staying on the device', async () => {
     const page = await openPage(
-      browser,
-      `${url}/?source=served&model=/models/bert-tiny&backend=wasm`,
+      env.browser,
+      `${env.url}/?source=served&model=/models/bert-tiny&backend=wasm`,
     );
     await page.getByTestId('backend-name').waitFor({ timeout: 120_000 });
     const before = new Set<string>();

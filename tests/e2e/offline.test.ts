@@ -3,29 +3,16 @@
  * real score, the hard-sentence highlights and the two-text comparison, from weights that ship
  * with the page.
  */
-import type { Browser } from 'playwright-core';
-import type { ViteDevServer } from 'vite';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { artefactDir, launchBrowser, startApp } from '../support/browser.ts';
+import { expect, it } from 'vitest';
+import { artefactDir, serveAppInChromium } from '../support/browser.ts';
 
-let browser: Browser;
-let server: ViteDevServer;
-let url: string;
-
-beforeAll(async () => {
-  ({ server, url } = await startApp());
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = serveAppInChromium();
 
 const EASY = 'The cat sat on the mat. It was a sunny day. The dog ran to the park. We had fun.';
 
 it('scores, highlights and compares with the Hub blocked', async () => {
-  const context = await browser.newContext();
-  const appHost = new URL(url).host;
+  const context = await env.browser.newContext();
+  const appHost = new URL(env.url).host;
   const blocked: string[] = [];
   // Everything off the app's own origin fails as an unplugged network would.
   await context.route('**/*', (route) => {
@@ -35,7 +22,7 @@ it('scores, highlights and compares with the Hub blocked', async () => {
     return route.abort('internetdisconnected');
   });
   const page = await context.newPage();
-  await page.goto(url); // default model: a Hub id, which cannot arrive
+  await page.goto(env.url); // default model: a Hub id, which cannot arrive
 
   const score = page.getByLabel('Lite readability score');
   await score.waitFor();

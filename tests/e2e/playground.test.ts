@@ -5,24 +5,15 @@
  * Screenshots of each panel go to test-results/artefacts/.
  */
 import { existsSync } from 'node:fs';
-import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
-import type { ViteDevServer } from 'vite';
+import type { BrowserContext, Page, Route } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  artefactDir,
-  launchBrowser,
-  openPage,
-  startApp,
-  startBuiltApp,
-} from '../support/browser.ts';
+import { artefactDir, openPage, startBuiltApp, serveAppInChromium } from '../support/browser.ts';
 
-let browser: Browser;
-let server: ViteDevServer;
-let url: string;
+const env = serveAppInChromium({ webgpu: false });
 let context: BrowserContext;
 
 const TINY = '/models/roberta-tiny';
-const app = (model: string, extra = '', base = url) =>
+const app = (model: string, extra = '', base = env.url) =>
   `${base}/?source=served&model=${model}&backend=wasm${extra}`;
 
 const NEW_TEXT =
@@ -42,23 +33,17 @@ const LONG_TASK_SCRIPT = `
 `;
 
 beforeAll(async () => {
-  ({ server, url } = await startApp());
-  browser = await launchBrowser({ webgpu: false });
   // Let Vite finish optimising dependencies once, so no test sees a reload.
-  const warm = await openPage(browser, app(TINY));
+  const warm = await openPage(env.browser, app(TINY));
   await warm.getByTestId('backend-name').waitFor({ timeout: 120_000 });
   await warm.close();
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
 });
 afterEach(async () => {
   await context?.close();
 });
 
 async function newPage(target: string): Promise<Page> {
-  context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  context = await env.browser.newContext({ viewport: { width: 1280, height: 900 } });
   await context.addInitScript(LONG_TASK_SCRIPT);
   return openPage(context, target);
 }
@@ -86,7 +71,7 @@ const shot = (page: Page, selector: string, name: string) =>
 
 describe('the Read view', () => {
   it('shows the lite score and a progress bar before the encoder is ready', async () => {
-    context = await browser.newContext();
+    context = await env.browser.newContext();
     let release: () => void = () => {};
     const held = new Promise<void>((r) => (release = r));
     await context.route('**/models/roberta-tiny/onnx/**', async (route: Route) => {
@@ -327,7 +312,7 @@ describe('typing while a long text is encoded', () => {
   it.each(runs)(
     '%s build, %s: typing stays responsive (long tasks reported)',
     async (build, model) => {
-      const page = await newPage(app(model, '', build === 'production' ? built!.url : url));
+      const page = await newPage(app(model, '', build === 'production' ? built!.url : env.url));
       await page.getByTestId('backend-name').waitFor({ timeout: 280_000 });
       await waitForTokens(page, (n) => n > 0);
       const box = page.getByRole('textbox', { name: /Text/ });

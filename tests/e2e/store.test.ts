@@ -2,10 +2,9 @@
  * The browser store against Chromium's real IndexedDB: the module is loaded into the page from
  * the Vite dev server and driven through page.evaluate.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import type { ViteDevServer } from 'vite';
-import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
-import { launchBrowser, openPage, startApp } from '../support/browser.ts';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
+import { openPage, serveAppInChromium } from '../support/browser.ts';
 
 type StoreModule = typeof import('../../src/data/store.ts');
 type HashModule = typeof import('../../src/data/hash.ts');
@@ -19,33 +18,25 @@ const HASH = '/src/data/hash.ts';
 const KEY = { fileHash: 'f'.repeat(64), modelId: 'tiny-roberta', headId: 'ridge-l6-mean' };
 const ROW_IDS = Array.from({ length: 20 }, (_, i) => `row${i}`);
 
-let browser: Browser;
-let server: ViteDevServer;
-let url: string;
+const env = serveAppInChromium();
 let context: BrowserContext;
 let page: Page;
 
 beforeAll(async () => {
-  ({ server, url } = await startApp());
-  browser = await launchBrowser();
   // The first import of a module with a new dependency (idb) can make Vite re-optimise and
   // reload; do it once here so the tests start from a settled server.
-  const warmContext = await browser.newContext();
+  const warmContext = await env.browser.newContext();
   await warmContext.addInitScript(IMPORT_SCRIPT);
-  const warm = await openPage(warmContext, url);
+  const warm = await openPage(warmContext, env.url);
   await warm.evaluate((p) => (self as unknown as WithImport).importModule(p).catch(() => 0), STORE);
   await warm.reload();
   await warm.evaluate((p) => (self as unknown as WithImport).importModule(p).then(() => 0), STORE);
   await warmContext.close();
 });
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
 beforeEach(async () => {
-  context = await browser.newContext(); // fresh, empty storage for each test
+  context = await env.browser.newContext(); // fresh, empty storage for each test
   await context.addInitScript(IMPORT_SCRIPT);
-  page = await openPage(context, url);
+  page = await openPage(context, env.url);
 });
 afterEach(async () => {
   await context?.close();
@@ -194,7 +185,7 @@ it('refuses to save a chunk for a batch that was never begun', async () => {
 it('turns a full storage quota into a typed error and keeps what was saved', async () => {
   const cdp = await context.newCDPSession(page);
   await cdp.send('Storage.overrideQuotaForOrigin', {
-    origin: new URL(url).origin,
+    origin: new URL(env.url).origin,
     quotaSize: 2 * 1024 * 1024,
   });
   const out = await page.evaluate(async (path) => {
@@ -225,7 +216,7 @@ it('turns a full storage quota into a typed error and keeps what was saved', asy
       };
     }
   }, STORE);
-  await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(url).origin });
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(env.url).origin });
   expect(out.saved).toBeGreaterThan(0);
   expect(out.saved).toBeLessThan(64);
   expect(out.error).toEqual({

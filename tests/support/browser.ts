@@ -5,6 +5,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { build, createServer, preview, type PreviewServer, type ViteDevServer } from 'vite';
+import { afterAll, beforeAll } from 'vitest';
 
 const CHROMIUM_CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser'];
 
@@ -59,6 +60,29 @@ export async function startApp(): Promise<{ server: ViteDevServer; url: string }
   const address = server.httpServer?.address();
   if (!address || typeof address === 'string') throw new Error('Vite server has no address');
   return { server, url: `http://127.0.0.1:${address.port}` };
+}
+
+/**
+ * The dev server and a Chromium for one test file: started before its tests, closed after them
+ * (after the file's own afterAll hooks, which run first). Read `browser` and `url` inside hooks
+ * and tests, once they exist.
+ */
+export function serveAppInChromium(options: { webgpu?: boolean } = {}): {
+  browser: Browser;
+  url: string;
+} {
+  const env = {} as { browser: Browser; url: string; server?: ViteDevServer };
+  beforeAll(async () => {
+    const started = await startApp();
+    env.server = started.server;
+    env.url = started.url;
+    env.browser = await launchBrowser(options);
+  });
+  afterAll(async () => {
+    await env.browser?.close();
+    await env.server?.close();
+  });
+  return env;
 }
 
 /** Builds the app for production into `outDir` and serves it with `vite preview`. */
