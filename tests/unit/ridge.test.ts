@@ -11,29 +11,9 @@ import {
   type Matrix,
 } from '../../src/analysis/ridge.ts';
 import { makeNormal } from '../../src/analysis/rng.ts';
+import { solveGauss } from '../support/gauss.ts';
 
 // Independent reference: standardise naively, form the normal equations, Gaussian elimination.
-function solveGauss(a: number[][], b: number[]): number[] {
-  const n = b.length;
-  const m = a.map((row, i) => [...row, b[i]]);
-  for (let c = 0; c < n; c++) {
-    let p = c;
-    for (let r = c + 1; r < n; r++) if (Math.abs(m[r][c]) > Math.abs(m[p][c])) p = r;
-    [m[c], m[p]] = [m[p], m[c]];
-    for (let r = c + 1; r < n; r++) {
-      const f = m[r][c] / m[c][c];
-      for (let k = c; k <= n; k++) m[r][k] -= f * m[c][k];
-    }
-  }
-  const x = new Array<number>(n).fill(0);
-  for (let r = n - 1; r >= 0; r--) {
-    let s = m[r][n];
-    for (let k = r + 1; k < n; k++) s -= m[r][k] * x[k];
-    x[r] = s / m[r][r];
-  }
-  return x;
-}
-
 function referenceFit(rows: number[][], y: number[], alpha: number, standardise = true) {
   const n = rows.length;
   const d = rows[0].length;

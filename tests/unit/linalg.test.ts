@@ -1,0 +1,137 @@
+import { describe, expect, it } from 'vitest';
+import {
+  addGramLower,
+  applyQ,
+  applyQt,
+  solveShifted,
+  tridiagonalize,
+  type Tridiagonal,
+} from '../../src/analysis/linalg.ts';
+import { makeNormal } from '../../src/analysis/rng.ts';
+import { solveGauss } from '../support/gauss.ts';
+
+// The kernels ridge stands on, each against a plain reference. Sizes cover the kernels' edges:
+// d < 3 (no reflection), odd d (the unpaired last row) and n < 4.
+
+const SIZES = [1, 2, 3, 4, 5, 8, 9, 17, 64];
+
+function randomSymmetric(d: number, seed: number): number[][] {
+  const normal = makeNormal(seed);
+  const a = Array.from({ length: d }, () => new Array<number>(d).fill(0));
+  for (let i = 0; i < d; i++)
+    for (let j = 0; j <= i; j++) {
+      const x = normal();
+      a[i][j] = x;
+      a[j][i] = x;
+    }
+  return a;
+}
+
+function lowerOf(a: number[][]): Float64Array {
+  const d = a.length;
+  const out = new Float64Array(d * d);
+  for (let i = 0; i < d; i++) for (let j = 0; j <= i; j++) out[i * d + j] = a[i][j];
+  return out;
+}
+
+/** T·x for the tridiagonal T. */
+function tridiagonalTimes(t: Tridiagonal, x: Float64Array): Float64Array {
+  const { d, diag, off } = t;
+  const y = new Float64Array(d);
+  for (let i = 0; i < d; i++) {
+    y[i] = diag[i] * x[i];
+    if (i > 0) y[i] += off[i - 1] * x[i - 1];
+    if (i + 1 < d) y[i] += off[i] * x[i + 1];
+  }
+  return y;
+}
+
+/** Column j of Q·T·Qᵀ. */
+function rebuiltColumn(t: Tridiagonal, j: number): Float64Array {
+  const e = new Float64Array(t.d);
+  e[j] = 1;
+  applyQt(t, e);
+  const y = tridiagonalTimes(t, e);
+  applyQ(t, y);
+  return y;
+}
+
+describe('addGramLower', () => {
+  it('adds every lower-triangle dot product of the feature rows', () => {
+    for (const d of SIZES)
+      for (const n of [1, 3, 7]) {
+        const normal = makeNormal(d * 100 + n);
+        const cols = Float64Array.from({ length: d * n }, normal);
+        const out = Float64Array.from({ length: d * d }, normal);
+        const before = out.slice();
+        addGramLower(cols, d, n, out);
+        for (let i = 0; i < d; i++)
+          for (let j = 0; j < d; j++) {
+            let dot = 0;
+            for (let k = 0; k < n; k++) dot += cols[i * n + k] * cols[j * n + k];
+            // Added below and on the diagonal; the upper triangle is left as it was.
+            const want = j <= i ? before[i * d + j] + dot : before[i * d + j];
+            expect(Math.abs(out[i * d + j] - want), `d=${d} n=${n} (${i},${j})`).toBeLessThan(1e-12);
+          }
+      }
+  });
+});
+
+describe('tridiagonalize', () => {
+  it('factors a symmetric matrix as Q·T·Qᵀ with Q orthogonal', () => {
+    for (const d of SIZES) {
+      const a = randomSymmetric(d, d);
+      const t = tridiagonalize(lowerOf(a), d);
+      for (let j = 0; j < d; j++) {
+        const col = rebuiltColumn(t, j);
+        for (let i = 0; i < d; i++)
+          expect(Math.abs(col[i] - a[i][j]), `d=${d} (${i},${j})`).toBeLessThan(1e-12 * d);
+      }
+      const x = Float64Array.from({ length: d }, makeNormal(7));
+      const norm = Math.hypot(...x);
+      applyQ(t, x);
+      expect(Math.hypot(...x)).toBeCloseTo(norm, 12);
+    }
+  });
+
+  it('skips columns that are already tridiagonal and still factors the matrix', () => {
+    // Column 0 has nothing below its subdiagonal, and row/column 3 is uncoupled from the rest.
+    const a = randomSymmetric(6, 3);
+    for (let i = 2; i < 6; i++) a[i][0] = a[0][i] = 0;
+    for (let i = 0; i < 6; i++) if (i !== 3) a[i][3] = a[3][i] = 0;
+    const t = tridiagonalize(lowerOf(a), 6);
+    expect(t.tau[0]).toBe(0);
+    for (let j = 0; j < 6; j++) {
+      const col = rebuiltColumn(t, j);
+      for (let i = 0; i < 6; i++) expect(col[i]).toBeCloseTo(a[i][j], 12);
+    }
+  });
+});
+
+describe('solveShifted', () => {
+  it('solves (A + αI)x = b for every α of a grid from one factorisation', () => {
+    for (const d of SIZES) {
+      // A = XᵀX: positive semi-definite, singular when d > rows, as ridge's Grams can be.
+      const rows = Math.max(1, d - 2);
+      const normal = makeNormal(40 + d);
+      const x = Array.from({ length: rows }, () => Array.from({ length: d }, normal));
+      const a = Array.from({ length: d }, (_, i) =>
+        Array.from({ length: d }, (_, j) => x.reduce((s, r) => s + r[i] * r[j], 0)),
+      );
+      const b = Array.from({ length: d }, normal);
+      const t = tridiagonalize(lowerOf(a), d);
+      const c = Float64Array.from(b);
+      applyQt(t, c);
+      for (const alpha of [1e-3, 0.1, 1, 100]) {
+        const got = solveShifted(t, c, alpha);
+        const want = solveGauss(
+          a.map((row, i) => row.map((v, j) => (i === j ? v + alpha : v))),
+          b,
+        );
+        const scale = Math.max(...want.map(Math.abs));
+        for (let i = 0; i < d; i++)
+          expect(Math.abs(got[i] - want[i]) / scale, `d=${d} α=${alpha}`).toBeLessThan(1e-9);
+      }
+    }
+  });
+});
