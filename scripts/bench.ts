@@ -5,7 +5,8 @@
  * Writes bench/results.json and prints the tables. See BENCHMARKS.md for what each row means.
  *
  * Options: --excerpts N (8)  --reps N (3)  --variant-reps N (2)  --threads 1,2 (1 and all cores)
- * --only node,wasm,webgpu,variants,wasm-variants (all)  --model DIR (bench/models/roberta-base-random)
+ * --only node,wasm,webgpu,variants,wasm-variants (all; also wasm-builds, op-profile)
+ * --model DIR (bench/models/roberta-base-random)
  * --out FILE (bench/results.json).
  * The software WebGPU adapter is ~100x slower than WASM, so its run scores only the short probe
  * text: a correctness check, not a speed figure.
@@ -14,16 +15,22 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
-import { runBrowserBuild, runBrowserEngine, runBrowserVariants } from './bench/chromium.ts';
+import {
+  runBrowserBuild,
+  runBrowserEngine,
+  runBrowserOpProfile,
+  runBrowserVariants,
+} from './bench/chromium.ts';
 import type { EngineTimings } from './bench/engineRun.ts';
 import { EXCERPT_WORDS, makeExcerpts, probeText } from './bench/excerpts.ts';
 import type { ModelInfo } from '../src/engine/protocol.ts';
 import { fmt, formatTable, median, perSecond } from './bench/stats.ts';
-import type { VariantRow } from './bench/variants.ts';
+import type { OpTime, VariantRow } from './bench/variants.ts';
 import { startApp } from '../tests/support/browser.ts';
 
 type Runtime = 'node-cpu' | 'chromium-wasm' | 'chromium-webgpu';
-type Part = 'node' | 'wasm' | 'webgpu' | 'variants' | 'wasm-variants' | 'wasm-builds';
+type Part =
+  'node' | 'wasm' | 'webgpu' | 'variants' | 'wasm-variants' | 'wasm-builds' | 'op-profile';
 
 interface EngineRow extends Omit<EngineTimings, 'probe'> {
   runtime: Runtime;
@@ -85,7 +92,11 @@ function ensureModel(): { generatedMs?: number } {
   return { generatedMs: performance.now() - started };
 }
 
-function nodeChild<T>(mode: 'engine' | 'variants', threads: number, reps: number): T {
+function nodeChild<T>(
+  mode: 'engine' | 'variants' | 'op-profile',
+  threads: number,
+  reps: number,
+): T {
   const out = join(tmpdir(), `readscope-bench-${process.pid}-${mode}-${threads}.json`);
   const r = spawnSync(
     process.execPath,
@@ -182,8 +193,10 @@ async function main() {
     PARTS.has('wasm') ||
     PARTS.has('webgpu') ||
     PARTS.has('wasm-variants') ||
-    PARTS.has('wasm-builds');
+    PARTS.has('wasm-builds') ||
+    PARTS.has('op-profile');
   const buildRows: { build: string; threads: number; passesMs: number[]; medianMs: number }[] = [];
+  const opProfiles: OpProfile[] = [];
   const app = needsBrowser ? await startApp() : null;
   try {
     if (app && PARTS.has('wasm')) {
@@ -275,6 +288,22 @@ async function main() {
           });
       }
     }
+    if (app && PARTS.has('op-profile')) {
+      // The same engine pass under ORT's own profiler on both runtimes: where the time goes.
+      for (const threads of THREADS) {
+        log(`op profile on node-cpu, ${threads} thread(s) ...`);
+        const n = nodeChild<{ rows: VariantRow[] }>('op-profile', threads, REPS).rows[0];
+        log(`op profile on chromium-wasm, ${threads} thread(s) ...`);
+        const w = await runBrowserOpProfile(app.url, {
+          model: modelPath,
+          threads,
+          texts,
+          reps: REPS,
+        });
+        chromium = w.chromium;
+        opProfiles.push(opProfileOf(threads, n, w.row));
+      }
+    }
   } finally {
     await app?.server.close();
   }
@@ -339,6 +368,7 @@ async function main() {
     ratios,
     variants: variantSets,
     wasmBuilds: buildRows,
+    opProfiles,
   };
   mkdirSync(dirname(OUT), { recursive: true });
   writeFileSync(OUT, `${JSON.stringify(results, null, 2)}\n`);
@@ -348,7 +378,64 @@ async function main() {
       `wasm build ${r.build.padEnd(8)} ${r.threads} thread(s): median ${(r.medianMs / 1000).toFixed(2)} s/pass ` +
         `over ${r.passesMs.length} passes`,
     );
+  for (const p of opProfiles) console.log(`\n${renderOpProfile(p)}`);
   console.log(`\nwrote ${OUT}`);
+}
+
+/** Kernel time by operator on both runtimes, from one profiled run each. */
+interface OpProfile {
+  threads: number;
+  /** Wall time of the profiled passes (the profiler's own cost included). */
+  nativePassMs: number;
+  wasmPassMs: number;
+  ops: { op: string; nativeMs: number; wasmMs: number; calls: number }[];
+}
+
+function opProfileOf(threads: number, native: VariantRow, wasm: VariantRow): OpProfile {
+  const nativeBy = new Map((native.ops ?? []).map((o) => [o.op, o]));
+  const wasmBy = new Map((wasm.ops ?? []).map((o) => [o.op, o]));
+  const names = [...new Set([...nativeBy.keys(), ...wasmBy.keys()])];
+  const ms = (m: Map<string, OpTime>, op: string) => m.get(op)?.ms ?? 0;
+  return {
+    threads,
+    nativePassMs: native.medianMs,
+    wasmPassMs: wasm.medianMs,
+    ops: names
+      .map((op) => ({
+        op,
+        nativeMs: ms(nativeBy, op),
+        wasmMs: ms(wasmBy, op),
+        calls: wasmBy.get(op)?.calls ?? nativeBy.get(op)?.calls ?? 0,
+      }))
+      .sort((a, b) => b.wasmMs - a.wasmMs),
+  };
+}
+
+/** The op table: each operator's kernel time, its WASM / native ratio and its share of the gap. */
+function renderOpProfile(p: OpProfile): string {
+  const total = (k: 'nativeMs' | 'wasmMs') => p.ops.reduce((s, o) => s + o[k], 0);
+  const gap = total('wasmMs') - total('nativeMs');
+  const row = (op: string, nativeMs: number, wasmMs: number) => [
+    op,
+    fmt(nativeMs, 0),
+    fmt(wasmMs, 0),
+    nativeMs > 0 ? `${fmt(wasmMs / nativeMs, 2)}x` : '—',
+    `${fmt((100 * wasmMs) / total('wasmMs'), 1)}%`,
+    `${fmt((100 * (wasmMs - nativeMs)) / gap, 1)}%`,
+  ];
+  return (
+    `kernel time by operator, ${p.threads} thread(s), summed over the profiled run ` +
+    `(pass: native ${fmt(p.nativePassMs, 0)} ms, wasm ${fmt(p.wasmPassMs, 0)} ms):\n` +
+    formatTable(
+      ['operator', 'native ms', 'wasm ms', 'wasm / native', 'share of wasm', 'share of gap'],
+      [
+        ...p.ops
+          .filter((o) => o.wasmMs + o.nativeMs >= 1)
+          .map((o) => row(o.op, o.nativeMs, o.wasmMs)),
+        row('all kernels', total('nativeMs'), total('wasmMs')),
+      ],
+    )
+  );
 }
 
 /** The printed tables: engine runs, WASM/native ratios, and the before/after variants. */
@@ -364,36 +451,37 @@ function renderTables(
   variants: VariantSet[],
 ): string {
   const parts: string[] = [];
-  parts.push(
-    formatTable(
-      [
-        'runtime',
-        'threads',
-        'excerpts',
-        'excerpts/s',
-        'tokens/s',
-        'CPU s/pass',
-        'first result ms',
-        'load s',
-        'peak MiB',
-        '|Δ| vs native',
-        'load avg',
-      ],
-      engine.map((r) => [
-        r.runtime + (r.adapter?.isSoftwareAdapter ? ' (software)' : ''),
-        r.runtime === 'chromium-webgpu' ? 'gpu' : String(r.threads),
-        String(r.excerpts),
-        fmt(r.excerptsPerS, 2),
-        fmt(r.tokensPerS, 0),
-        fmt(r.cpuMsPerPass / 1000, 1),
-        fmt(r.firstResultMs, 0),
-        fmt(r.loadMs / 1000, 1),
-        fmt(r.peakMiB, 0) + (r.gpuProcessPeakMiB ? ` (+gpu ${fmt(r.gpuProcessPeakMiB, 0)})` : ''),
-        r.maxAbsDiffVsNative === undefined ? '—' : r.maxAbsDiffVsNative.toExponential(1),
-        fmt(r.loadAverage, 1),
-      ]),
-    ),
-  );
+  if (engine.length)
+    parts.push(
+      formatTable(
+        [
+          'runtime',
+          'threads',
+          'excerpts',
+          'excerpts/s',
+          'tokens/s',
+          'CPU s/pass',
+          'first result ms',
+          'load s',
+          'peak MiB',
+          '|Δ| vs native',
+          'load avg',
+        ],
+        engine.map((r) => [
+          r.runtime + (r.adapter?.isSoftwareAdapter ? ' (software)' : ''),
+          r.runtime === 'chromium-webgpu' ? 'gpu' : String(r.threads),
+          String(r.excerpts),
+          fmt(r.excerptsPerS, 2),
+          fmt(r.tokensPerS, 0),
+          fmt(r.cpuMsPerPass / 1000, 1),
+          fmt(r.firstResultMs, 0),
+          fmt(r.loadMs / 1000, 1),
+          fmt(r.peakMiB, 0) + (r.gpuProcessPeakMiB ? ` (+gpu ${fmt(r.gpuProcessPeakMiB, 0)})` : ''),
+          r.maxAbsDiffVsNative === undefined ? '—' : r.maxAbsDiffVsNative.toExponential(1),
+          fmt(r.loadAverage, 1),
+        ]),
+      ),
+    );
   if (ratios.length) {
     parts.push(
       formatTable(

@@ -201,3 +201,12 @@ export async function runBrowserBuild(
   const { rows, ...rest } = await inBenchWorker(url, { kind: 'engine-pass', ...options });
   return { ...rest, row: rows[0] };
 }
+
+/** The engine's batch pass on WASM with ORT's profiler on, in the bench's own worker. */
+export async function runBrowserOpProfile(
+  url: string,
+  options: { model: string; threads: number; texts: string[]; reps: number },
+) {
+  const { rows, ...rest } = await inBenchWorker(url, { kind: 'op-profile', ...options });
+  return { ...rest, row: rows[0] };
+}

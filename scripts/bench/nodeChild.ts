@@ -1,7 +1,8 @@
 /**
  * A child process of `npm run bench`: one onnxruntime-node measurement, so that each has its own
- * peak RSS. `engine` runs the app's engine; `variants` the session-level before/after rows.
- * Usage: tsx scripts/bench/nodeChild.ts <engine|variants> <threads> <model dir> <excerpts> <reps> <out.json>
+ * peak RSS. `engine` runs the app's engine; `variants` the session-level before/after rows;
+ * `op-profile` the engine's batch pass with ORT's profiler on, summed by operator type.
+ * Usage: tsx scripts/bench/nodeChild.ts <engine|variants|op-profile> <threads> <model dir> <excerpts> <reps> <out.json>
  */
 import { writeFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
@@ -10,7 +11,8 @@ import { loadModelFiles } from '../../src/engine/load.ts';
 import type { OrtModule } from '../../src/engine/session.ts';
 import { summariseEmbed, timeEngine } from './engineRun.ts';
 import { makeExcerpts, probeText } from './excerpts.ts';
-import { measureVariants } from './variants.ts';
+import { nodeProfile } from './nodeProfile.ts';
+import { measureEnginePass, measureVariants, type VariantInput } from './variants.ts';
 
 const [mode, threadsArg, modelDir, countArg, repsArg, outFile] = process.argv.slice(2);
 const threads = Number(threadsArg);
@@ -42,7 +44,7 @@ async function main() {
     return { ...timings, info, loadMs, peakMiB: peakMiB() };
   }
   const files = await loadModelFiles(source, 'fp32', () => {});
-  const rows = await measureVariants({
+  const input: VariantInput = {
     ort: ort as unknown as OrtModule,
     onnx: files.onnx,
     tokenizer: files.tokenizer,
@@ -53,8 +55,16 @@ async function main() {
     reps,
     log: (line) => console.error(line),
     cpuNow,
-  });
-  return { rows, peakMiB: peakMiB() };
+  };
+  if (mode === 'op-profile') {
+    const profile = nodeProfile();
+    try {
+      return { rows: [await measureEnginePass(input, profile)], peakMiB: peakMiB() };
+    } finally {
+      profile.dispose();
+    }
+  }
+  return { rows: await measureVariants(input), peakMiB: peakMiB() };
 }
 
 writeFileSync(outFile, JSON.stringify(await main()));

@@ -41,6 +41,37 @@ export interface VariantRow {
   /** Session creation time (graph optimisation included), for the graph variants. */
   sessionMs?: number;
   nodesPruned?: number;
+  /** Kernel time per operator type from ORT's profiler, for the op-profile row. */
+  ops?: OpTime[];
+}
+
+/** Kernel time of one operator type, summed over a profiled run. */
+export interface OpTime {
+  op: string;
+  ms: number;
+  calls: number;
+}
+
+/** One record of ORT's profiler ("chrome tracing" format). */
+export interface ProfileEvent {
+  cat?: string;
+  name?: string;
+  dur?: number; // µs
+  args?: { op_name?: string };
+}
+
+/** Sums the profiler's per-node kernel times by operator type, largest first. */
+export function kernelTimeByOp(events: readonly ProfileEvent[]): OpTime[] {
+  const byOp = new Map<string, OpTime>();
+  for (const e of events) {
+    const op = e.args?.op_name;
+    if (e.cat !== 'Node' || !op || !e.name?.endsWith('_kernel_time')) continue;
+    const t = byOp.get(op) ?? { op, ms: 0, calls: 0 };
+    t.ms += (e.dur ?? 0) / 1000;
+    t.calls += 1;
+    byOp.set(op, t);
+  }
+  return [...byOp.values()].sort((a, b) => b.ms - a.ms);
 }
 
 export interface VariantInput {
@@ -171,17 +202,31 @@ function prepare(input: VariantInput) {
   return { maxTokens, tokens, layers, bucketed };
 }
 
-async function openSession(input: VariantInput, keepOutputs: string[]) {
+async function openSession(input: VariantInput, keepOutputs: string[], extra?: object) {
   const rewrite = rewriteForHiddenStates(input.onnx, { pooling: true, keepOutputs });
   const started = performance.now();
-  const session = await createSession(input.ort, rewrite.bytes, input.backend, input.threads);
+  const session = await createSession(
+    input.ort,
+    rewrite.bytes,
+    input.backend,
+    input.threads,
+    extra,
+  );
   return { session, sessionMs: performance.now() - started, nodesPruned: rewrite.prunedNodes };
 }
 
-/** The engine's own batch pass (pruned graph, length-bucketed batches, pooled mean fetched), timed. */
-export async function measureEnginePass(input: VariantInput): Promise<VariantRow> {
+/**
+ * The engine's own batch pass (pruned graph, length-bucketed batches, pooled mean fetched), timed;
+ * optionally with ORT's profiler on: `profile` gives the session options that turn it on for this
+ * runtime and reads the events back once the passes are done (the warm-up batch is profiled too,
+ * alike on every runtime).
+ */
+export async function measureEnginePass(
+  input: VariantInput,
+  profile?: { options: object; read: (session: OrtSession) => Promise<ProfileEvent[]> },
+): Promise<VariantRow> {
   const { tokens, layers, bucketed } = prepare(input);
-  const { session, sessionMs, nodesPruned } = await openSession(input, []);
+  const { session, sessionMs, nodesPruned } = await openSession(input, [], profile?.options);
   try {
     const [row] = await measureInterleaved(input, tokens, layers, [
       {
@@ -191,6 +236,7 @@ export async function measureEnginePass(input: VariantInput): Promise<VariantRow
         fetches: [POOLED_OUTPUTS.mean],
       },
     ]);
+    if (profile) row.ops = kernelTimeByOp(await profile.read(session));
     return row;
   } finally {
     await session.release();

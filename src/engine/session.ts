@@ -95,13 +95,15 @@ export async function createSession(
   model: Uint8Array,
   backend: Backend,
   threads: number,
+  /** More session options (the benchmark turns ORT's profiler on with them). */
+  extra: object = {},
 ): Promise<OrtSession> {
   const options =
     backend === 'cpu'
       ? { executionProviders: ['cpu'], intraOpNumThreads: threads, graphOptimizationLevel: 'all' }
       : { executionProviders: [backend], graphOptimizationLevel: 'all' };
   try {
-    return await ort.InferenceSession.create(model, options);
+    return await ort.InferenceSession.create(model, { ...options, ...extra });
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
     throw new EngineError(
