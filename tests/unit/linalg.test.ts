@@ -71,7 +71,9 @@ describe('addGramLower', () => {
             for (let k = 0; k < n; k++) dot += cols[i * n + k] * cols[j * n + k];
             // Added below and on the diagonal; the upper triangle is left as it was.
             const want = j <= i ? before[i * d + j] + dot : before[i * d + j];
-            expect(Math.abs(out[i * d + j] - want), `d=${d} n=${n} (${i},${j})`).toBeLessThan(1e-12);
+            expect(Math.abs(out[i * d + j] - want), `d=${d} n=${n} (${i},${j})`).toBeLessThan(
+              1e-12,
+            );
           }
       }
   });
