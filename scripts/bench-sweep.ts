@@ -10,8 +10,11 @@
 // The default is the app's quick sweep (features sketched to QUICK_SWEEP_SKETCH columns); `--exact`
 // fits every cell on its full features, `--compare` runs both and reports how far the quick sweep's
 // RMSEs and ranking are from the exact ones.
+// `--exact-cache FILE` keeps the exact sweep of `--compare` in FILE and reuses it while the data's
+// configuration is the same, so quick settings can be tried against it in a minute each.
 // Usage: npx tsx scripts/bench-sweep.ts [--rows 3000] [--hidden 768] [--workers 2] [--sketch N]
-//        [--exact | --compare] [--only-hidden-size] [--strategies cls,mean,...]
+//        [--exact | --compare] [--exact-cache FILE] [--only-hidden-size] [--strategies cls,mean,...]
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import {
@@ -217,6 +220,13 @@ function compare(cfg: Config, quick: Run, exact: Run): void {
       `(relative: mean ${((100 * rel.reduce((s, v) => s + v, 0)) / rel.length).toFixed(2)}%, ` +
       `max ${(100 * Math.max(...rel.map(Math.abs))).toFixed(2)}%)`,
   );
+  for (const strategy of new Set(pairs.map(([q]) => q.strategy))) {
+    const r = pairs.flatMap(([q, e], i) => (q.strategy === strategy ? [rel[i]] : []));
+    console.log(
+      `  ${strategy.padEnd(18)} reads high by ${((100 * r.reduce((s, v) => s + v, 0)) / r.length).toFixed(1)}% ` +
+        `on average, ${(100 * Math.max(...r)).toFixed(1)}% at most`,
+    );
+  }
   console.log(
     `  Spearman rank correlation of the cells: ${pearson(ranks(qs), ranks(es)).toFixed(4)}`,
   );
@@ -228,6 +238,29 @@ function compare(cfg: Config, quick: Run, exact: Run): void {
   console.log(
     `  wall time fitting: quick ${quick.fitSeconds.toFixed(1)} s, exact ${exact.fitSeconds.toFixed(1)} s`,
   );
+}
+
+/** The exact sweep, from `--exact-cache FILE` when it holds one of the same data and cells. */
+async function exactRun(
+  cfg: Config,
+  data: { table: PooledVectors; y: Float64Array },
+  jobs: Job[],
+  workers: number,
+): Promise<Run> {
+  const at = process.argv.indexOf('--exact-cache');
+  const file = at >= 0 ? process.argv[at + 1] : null;
+  const key = JSON.stringify({ cfg, cells: jobs.map((j) => `${j.strategy}@${j.layer}`) });
+  if (file && existsSync(file)) {
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as { key: string; run: Run };
+    if (saved.key === key) {
+      console.log(`exact sweep read from ${file} (timings are from when it was run)`);
+      return { ...saved.run, cpu: new Map(Object.entries(saved.run.cpu)) };
+    }
+  }
+  const run = await runSweep(cfg, data, jobs, workers);
+  if (file)
+    writeFileSync(file, JSON.stringify({ key, run: { ...run, cpu: Object.fromEntries(run.cpu) } }));
+  return run;
 }
 
 if (isMainThread) {
@@ -268,7 +301,7 @@ if (isMainThread) {
     const quick = await runSweep(cfg, data, quickJobs, workers);
     report(`quick sweep (sketch ${sketch})`, cfg, quick, workers);
     if (mode === 'compare') {
-      const exact = await runSweep(cfg, data, jobs, workers);
+      const exact = await exactRun(cfg, data, jobs, workers);
       report('exact sweep', cfg, exact, workers);
       compare(cfg, quick, exact);
     }

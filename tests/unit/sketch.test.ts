@@ -3,6 +3,7 @@ import {
   cvPredictions,
   ridgeCV,
   scoreCv,
+  SKETCH_SPAN,
   sweepCell,
   sweepGrid,
   type Matrix,
@@ -144,22 +145,24 @@ describe('the quick sweep', () => {
     reference.scores.forEach((s, a) => expect(rotated.scores[a].rmse).toBeCloseTo(s.rmse, 9));
   });
 
-  it('averages one sketch per three times its size over the widest cells, and lands nearer', () => {
+  it('averages one sketch per SKETCH_SPAN times its size over the wider cells, and lands nearer', () => {
     const { x, y } = lowRank(300, 256, 1, 3);
     const entry = sweepCell({ strategy: 'concat-last4', layer: 3, features: x }, y, { sketch: 64 });
-    expect(entry.sketch?.count).toBe(2); // ⌈256 / 192⌉
-    // The same average, assembled here from the two sketches' own CV predictions.
-    const single = [42, 42 + 7919].map((seed) =>
-      cvPredictions(srht(x, 64, seed).sketch, y, { standardise: false }),
+    const count = Math.ceil(256 / (SKETCH_SPAN * 64));
+    expect(count).toBeGreaterThan(1);
+    expect(entry.sketch?.count).toBe(count);
+    // The same average, assembled here from each sketch's own CV predictions.
+    const single = Array.from({ length: count }, (_, s) =>
+      cvPredictions(srht(x, 64, 42 + 7919 * s).sketch, y, { standardise: false }),
     );
     const averaged = {
       ...single[0],
       predictions: single[0].predictions.map((p, a) =>
-        p.map((v, r) => (v + single[1].predictions[a][r]) / 2),
+        p.map((_, r) => single.reduce((sum, c) => sum + c.predictions[a][r], 0) / count),
       ),
     };
     expect(entry.result.rmse).toBeCloseTo(scoreCv(averaged, y).rmse, 12);
-    // Two sketches recover part of what one loses.
+    // Averaged sketches recover part of what one loses.
     const exact = ridgeCV(x, y).rmse;
     expect(entry.result.rmse - exact).toBeLessThan(scoreCv(single[0], y).rmse - exact);
   });
