@@ -10,10 +10,14 @@
 // The default is the app's quick sweep (features sketched to QUICK_SWEEP_SKETCH columns); `--exact`
 // fits every cell on its full features, `--compare` runs both and reports how far the quick sweep's
 // RMSEs and ranking are from the exact ones.
+// `--browser` runs the quick (or `--exact`) sweep in Chromium through the Fit view's SweepClient
+// and its workers instead of Node's worker threads, on the same table built in the page; with
+// `--inspect concat-last4@10,...` it then times selecting those cells (their exact CV and fit).
 // `--exact-cache FILE` keeps the exact sweep of `--compare` in FILE and reuses it while the data's
 // configuration is the same, so quick settings can be tried against it in a minute each.
 // Usage: npx tsx scripts/bench-sweep.ts [--rows 3000] [--hidden 768] [--workers 2] [--sketch N]
-//        [--exact | --compare] [--exact-cache FILE] [--only-hidden-size] [--strategies cls,mean,...]
+//        [--exact | --compare] [--exact-cache FILE] [--browser [--inspect CELLS]] [--only-hidden-size]
+//        [--strategies cls,mean,...]
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
@@ -25,20 +29,16 @@ import {
   type ParameterFreeStrategy,
 } from '../src/analysis/pooling.ts';
 import {
+  DEFAULT_SEED,
   QUICK_SWEEP_SKETCH,
   sweepCell,
   sweepGrid,
   type SweepEntry,
 } from '../src/analysis/ridge.ts';
-import { makeNormal } from '../src/analysis/rng.ts';
 import { featuresFrom, type PooledVectors } from '../src/ui/scoring.ts';
+import { launchBrowser, openPage, startApp } from '../tests/support/browser.ts';
+import { pooledTable, targets, type Config } from './bench/sweepData.ts';
 
-interface Config {
-  rows: number;
-  hidden: number;
-  layers: number;
-  rank: number;
-}
 interface Job {
   strategy: ParameterFreeStrategy;
   layer: number;
@@ -47,57 +47,6 @@ interface Job {
 }
 
 const STRATEGY_LIST = PARAMETER_FREE_STRATEGIES;
-
-function targets(cfg: Config): { latent: Float64Array; y: Float64Array } {
-  const normal = makeNormal(1);
-  const latent = Float64Array.from({ length: cfg.rows * cfg.rank }, () => normal()); // [rows, rank]
-  const y = new Float64Array(cfg.rows);
-  for (let i = 0; i < cfg.rows; i++) y[i] = latent[i * cfg.rank] + 0.5 * normal(); // factor 0 is the signal
-  return { latent, y };
-}
-
-/** The synthetic pooled table [rows, layers, hidden] per pooling, on shared memory. */
-function pooledTable(cfg: Config, latent: Float64Array): PooledVectors {
-  const { rows, hidden: h, layers, rank } = cfg;
-  const normal = makeNormal(7);
-  const alloc = () => new Float32Array(new SharedArrayBuffer(rows * layers * h * 4));
-  const cls = alloc();
-  const mean = alloc();
-  const max = alloc();
-  const wk = alloc();
-  const rho = 0.9; // loadings: layer l keeps 90% of layer l−1's
-  const rhoNoise = 0.8; // each row's noise carries over between layers too
-  const load = Float64Array.from(
-    { length: rank * h },
-    (_, i) => normal() / (1 + Math.floor(i / h)),
-  );
-  const offset = Float64Array.from({ length: h }, () => 3 * normal());
-  const scale = Float64Array.from({ length: h }, () => Math.exp(normal()));
-  const noise = Float64Array.from({ length: rows * h }, () => 2 * normal());
-  const fresh = (v: number, keep: number, sd: number) =>
-    keep * v + Math.sqrt(1 - keep * keep) * sd * normal();
-  for (let l = 0; l < layers; l++) {
-    if (l > 0) {
-      for (let i = 0; i < load.length; i++)
-        load[i] = fresh(load[i], rho, 1 / (1 + Math.floor(i / h)));
-      for (let i = 0; i < noise.length; i++) noise[i] = fresh(noise[i], rhoNoise, 2);
-    }
-    const signal = 0.3 * Math.exp(-(((l - 8) / 3) ** 2)); // factor 0, strongest at layer 8
-    for (let i = 0; i < rows; i++) {
-      const at = (i * layers + l) * h;
-      for (let k = 0; k < h; k++) {
-        let v = noise[i * h + k] + signal * latent[i * rank] * load[k];
-        for (let r = 1; r < rank; r++) v += latent[i * rank + r] * load[r * h + k];
-        const base = offset[k] + scale[k] * v;
-        mean[at + k] = base;
-        cls[at + k] = base + scale[k] * normal(); // one token: noisier than the mean
-        max[at + k] = base + scale[k] * (1 + 0.7 * normal());
-        wk[at + k] = base + 0.5 * scale[k] * normal();
-      }
-    }
-  }
-  return { count: rows, layers, hidden: h, pooled: { cls, mean, max, wk } };
-}
 
 // Worker threads do not inherit tsx's loader, so each one registers it before importing this file.
 const WORKER_BOOT = `import('tsx/esm/api').then((m) => { m.register(); return import(require('node:worker_threads').workerData.url); });`;
@@ -221,7 +170,7 @@ function compare(cfg: Config, quick: Run, exact: Run): void {
       `max ${(100 * Math.max(...rel.map(Math.abs))).toFixed(2)}%)`,
   );
   for (const strategy of new Set(pairs.map(([q]) => q.strategy))) {
-    const r = pairs.flatMap(([q, e], i) => (q.strategy === strategy ? [rel[i]] : []));
+    const r = pairs.flatMap(([q], i) => (q.strategy === strategy ? [rel[i]] : []));
     console.log(
       `  ${strategy.padEnd(18)} reads high by ${((100 * r.reduce((s, v) => s + v, 0)) / r.length).toFixed(1)}% ` +
         `on average, ${(100 * Math.max(...r)).toFixed(1)}% at most`,
@@ -238,6 +187,77 @@ function compare(cfg: Config, quick: Run, exact: Run): void {
   console.log(
     `  wall time fitting: quick ${quick.fitSeconds.toFixed(1)} s, exact ${exact.fitSeconds.toFixed(1)} s`,
   );
+}
+
+/**
+ * The sweep as the Fit view runs it: the page builds the same synthetic table on shared memory and
+ * hands the cells to `SweepClient`, which deals them to one worker per core (at most 4).
+ */
+async function browserSweep(
+  cfg: Config,
+  jobs: Job[],
+  sketch?: number,
+): Promise<{ run: Run; pool: number }> {
+  const at = process.argv.indexOf('--inspect');
+  const inspect = at >= 0 ? process.argv[at + 1].split(',') : [];
+  const app = await startApp();
+  const browser = await launchBrowser({ webgpu: false });
+  try {
+    const page = await openPage(browser, `${app.url}/scripts/bench/page.html`);
+    const out = await page.evaluate<{
+      entries: SweepEntry[];
+      seconds: number;
+      inspected: { cell: string; seconds: number; rmse: number }[];
+      pool: number;
+      isolated: boolean;
+    }>(`(async (o) => {
+      const { SweepClient } = await import('/src/ui/workers/sweepClient.ts');
+      const { sweepPlan } = await import('/src/ui/fitRun.ts');
+      const { pooledTable, targets } = await import('/scripts/bench/sweepData.ts');
+      const { latent, y } = targets(o.cfg);
+      const table = pooledTable(o.cfg, latent);
+      const plan = sweepPlan(o.cfg.layers);
+      const cells = plan.cells.filter((c) => o.cells.includes(c.strategy + '@' + c.layer));
+      const client = new SweepClient();
+      const started = performance.now();
+      const entries = await client.sweep({
+        type: 'sweep', table, y, cells, poolOptions: plan.poolOptions, folds: 5, seed: o.seed,
+        sketch: o.sketch,
+      });
+      const seconds = (performance.now() - started) / 1000;
+      // Selecting a cell: its exact CV (folds shared among the workers) and fit.
+      const inspected = [];
+      for (const key of o.inspect) {
+        const i = cells.findIndex((c) => c.strategy + '@' + c.layer === key);
+        if (i < 0) throw new Error('no cell ' + key);
+        const t = performance.now();
+        const { cv } = await client.inspect(cells[i], entries[i]);
+        inspected.push({ cell: key, seconds: (performance.now() - t) / 1000, rmse: cv.rmse });
+      }
+      return {
+        entries,
+        seconds,
+        inspected,
+        pool: Math.min(navigator.hardwareConcurrency, 4),
+        isolated: crossOriginIsolated,
+      };
+    })(${JSON.stringify({ cfg, cells: jobs.map((j) => `${j.strategy}@${j.layer}`), seed: DEFAULT_SEED, sketch, inspect })})`);
+    for (const c of out.inspected)
+      console.log(
+        `selecting ${c.cell}: exact CV and fit in ${c.seconds.toFixed(1)} s (CV RMSE ${c.rmse.toFixed(4)})`,
+      );
+    if (!out.isolated) console.log('warning: the page is not cross-origin isolated: one worker');
+    const run = {
+      entries: out.entries,
+      seconds: out.seconds,
+      fitSeconds: out.seconds,
+      cpu: new Map(),
+    };
+    return { run, pool: out.isolated ? out.pool : 1 };
+  } finally {
+    await browser.close();
+    await app.server.close();
+  }
 }
 
 /** The exact sweep, from `--exact-cache FILE` when it holds one of the same data and cells. */
@@ -297,15 +317,26 @@ if (isMainThread) {
     `synthetic pooled table: ${cfg.rows} rows × ${cfg.layers} layers × ${cfg.hidden} × 4 poolings ` +
       `in ${((performance.now() - t0) / 1000).toFixed(1)} s (not part of the sweep)`,
   );
+  // --browser: the same cells through the Fit view's SweepClient and its workers in Chromium.
+  const inBrowser = process.argv.includes('--browser');
+  const run = async (label: string, withSketch?: number): Promise<Run> => {
+    if (!inBrowser) {
+      const r = await runSweep(cfg, data, withSketch ? quickJobs : jobs, workers);
+      report(label, cfg, r, workers);
+      return r;
+    }
+    const { run: r, pool } = await browserSweep(cfg, jobs, withSketch);
+    report(`${label} in Chromium (the Fit view's SweepClient)`, cfg, r, pool);
+    return r;
+  };
   if (mode !== 'exact') {
-    const quick = await runSweep(cfg, data, quickJobs, workers);
-    report(`quick sweep (sketch ${sketch})`, cfg, quick, workers);
+    const quick = await run(`quick sweep (sketch ${sketch})`, sketch);
     if (mode === 'compare') {
       const exact = await exactRun(cfg, data, jobs, workers);
-      report('exact sweep', cfg, exact, workers);
+      report('exact sweep (Node)', cfg, exact, workers);
       compare(cfg, quick, exact);
     }
-  } else report('exact sweep', cfg, await runSweep(cfg, data, jobs, workers), workers);
+  } else await run('exact sweep');
 } else {
   const { cfg, table, y } = workerData as { cfg: Config; table: PooledVectors; y: Float64Array };
   const poolOptions = poolOptionsFor(cfg.layers);

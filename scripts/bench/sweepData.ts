@@ -1,0 +1,65 @@
+/**
+ * The pooling sweep benchmark's synthetic data: targets and a pooled table shaped like the engine's
+ * output, on shared memory. No Node imports, so the browser run builds the same table in the page.
+ */
+import { makeNormal } from '../../src/analysis/rng.ts';
+import type { PooledVectors } from '../../src/ui/scoring.ts';
+
+export interface Config {
+  rows: number;
+  hidden: number;
+  layers: number;
+  rank: number;
+}
+
+/** Targets: factor 0 of a seeded latent draw plus noise. */
+export function targets(cfg: Config): { latent: Float64Array; y: Float64Array } {
+  const normal = makeNormal(1);
+  const latent = Float64Array.from({ length: cfg.rows * cfg.rank }, () => normal()); // [rows, rank]
+  const y = new Float64Array(cfg.rows);
+  for (let i = 0; i < cfg.rows; i++) y[i] = latent[i * cfg.rank] + 0.5 * normal(); // factor 0 is the signal
+  return { latent, y };
+}
+
+/** The synthetic pooled table [rows, layers, hidden] per pooling, on shared memory. */
+export function pooledTable(cfg: Config, latent: Float64Array): PooledVectors {
+  const { rows, hidden: h, layers, rank } = cfg;
+  const normal = makeNormal(7);
+  const alloc = () => new Float32Array(new SharedArrayBuffer(rows * layers * h * 4));
+  const cls = alloc();
+  const mean = alloc();
+  const max = alloc();
+  const wk = alloc();
+  const rho = 0.9; // loadings: layer l keeps 90% of layer l−1's
+  const rhoNoise = 0.8; // each row's noise carries over between layers too
+  const load = Float64Array.from(
+    { length: rank * h },
+    (_, i) => normal() / (1 + Math.floor(i / h)),
+  );
+  const offset = Float64Array.from({ length: h }, () => 3 * normal());
+  const scale = Float64Array.from({ length: h }, () => Math.exp(normal()));
+  const noise = Float64Array.from({ length: rows * h }, () => 2 * normal());
+  const fresh = (v: number, keep: number, sd: number) =>
+    keep * v + Math.sqrt(1 - keep * keep) * sd * normal();
+  for (let l = 0; l < layers; l++) {
+    if (l > 0) {
+      for (let i = 0; i < load.length; i++)
+        load[i] = fresh(load[i], rho, 1 / (1 + Math.floor(i / h)));
+      for (let i = 0; i < noise.length; i++) noise[i] = fresh(noise[i], rhoNoise, 2);
+    }
+    const signal = 0.3 * Math.exp(-(((l - 8) / 3) ** 2)); // factor 0, strongest at layer 8
+    for (let i = 0; i < rows; i++) {
+      const at = (i * layers + l) * h;
+      for (let k = 0; k < h; k++) {
+        let v = noise[i * h + k] + signal * latent[i * rank] * load[k];
+        for (let r = 1; r < rank; r++) v += latent[i * rank + r] * load[r * h + k];
+        const base = offset[k] + scale[k] * v;
+        mean[at + k] = base;
+        cls[at + k] = base + scale[k] * normal(); // one token: noisier than the mean
+        max[at + k] = base + scale[k] * (1 + 0.7 * normal());
+        wk[at + k] = base + 0.5 * scale[k] * normal();
+      }
+    }
+  }
+  return { count: rows, layers, hidden: h, pooled: { cls, mean, max, wk } };
+}
