@@ -11,7 +11,8 @@
 // fits every cell on its full features, `--compare` runs both and reports how far the quick sweep's
 // RMSEs and ranking are from the exact ones.
 // `--browser` runs the quick (or `--exact`) sweep in Chromium through the Fit view's SweepClient
-// and its workers instead of Node's worker threads, on the same table built in the page; with
+// and its workers instead of Node's worker threads, on the same table built in the page, then
+// cross-validates the quick sweep's best estimates exactly as the Fit view does; with
 // `--inspect concat-last4@10,...` it then times selecting those cells (their exact CV and fit).
 // `--exact-cache FILE` keeps the exact sweep of `--compare` in FILE and reuses it while the data's
 // configuration is the same, so quick settings can be tried against it in a minute each.
@@ -208,6 +209,11 @@ async function browserSweep(
       entries: SweepEntry[];
       seconds: number;
       inspected: { cell: string; seconds: number; rmse: number }[];
+      confirmation: {
+        seconds: number;
+        cells: string[];
+        best: { cell: string; rmse: number } | null;
+      };
       pool: number;
       isolated: boolean;
     }>(`(async (o) => {
@@ -225,6 +231,20 @@ async function browserSweep(
         sketch: o.sketch,
       });
       const seconds = (performance.now() - started) / 1000;
+      // As the Fit view does after a quick sweep: its best estimates cross-validated exactly.
+      const { bestEstimates, sweepGrid, withExactCv } = await import('/src/analysis/ridge.ts');
+      const t0 = performance.now();
+      let confirmed = entries;
+      for (const pick of bestEstimates(entries)) {
+        const cell = { strategy: pick.strategy, layer: pick.layer };
+        confirmed = withExactCv(confirmed, cell, (await client.exactCv(cell, pick)).cv);
+      }
+      const best = sweepGrid(confirmed, o.cfg.layers).best;
+      const confirmation = {
+        seconds: (performance.now() - t0) / 1000,
+        cells: confirmed.filter((e) => e.estimate !== undefined).map((e) => e.strategy + '@' + e.layer),
+        best: best && { cell: best.strategy + '@' + best.layer, rmse: best.result.rmse },
+      };
       // Selecting a cell: its exact CV (folds shared among the workers) and fit.
       const inspected = [];
       for (const key of o.inspect) {
@@ -237,11 +257,18 @@ async function browserSweep(
       return {
         entries,
         seconds,
+        confirmation,
         inspected,
         pool: Math.min(navigator.hardwareConcurrency, 4),
         isolated: crossOriginIsolated,
       };
     })(${JSON.stringify({ cfg, cells: jobs.map((j) => `${j.strategy}@${j.layer}`), seed: DEFAULT_SEED, sketch, inspect })})`);
+    const { confirmation: c } = out;
+    if (c.cells.length)
+      console.log(
+        `confirming the ${c.cells.length} best estimates exactly (${c.cells.join(', ')}): ` +
+          `${c.seconds.toFixed(1)} s; best then ${c.best?.cell}, exact CV RMSE ${c.best?.rmse.toFixed(4)}`,
+      );
     for (const c of out.inspected)
       console.log(
         `selecting ${c.cell}: exact CV and fit in ${c.seconds.toFixed(1)} s (CV RMSE ${c.rmse.toFixed(4)})`,

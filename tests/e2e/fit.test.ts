@@ -116,22 +116,43 @@ it('fits every (strategy, layer) head, exports the best, and scores a file with 
     exactRmse.set(await keyOf(cell), (await cell.textContent())!.replace('★ ', ''));
 
   // A quick sweep with a 16-column sketch, on features cached by the first run (read from
-  // IndexedDB). Every cell is estimated on its sketch, and the best one is refitted exactly: its
-  // CV RMSE is the exact sweep's figure for that cell.
+  // IndexedDB). Every cell is estimated on its sketch; each strategy's best layer is then
+  // cross-validated exactly, and the best cell is picked from those exact figures: each is the
+  // exact sweep's figure for its cell.
   await page.getByLabel('Sketch size (columns)').fill('16');
   await fit.click();
   await page
     .getByText(`features of ${train.ids.length} texts read from the cache, 0 computed`)
     .waitFor({ timeout: 120_000 });
-  expect(await page.getByTestId('quick-sweep-note').textContent()).toContain(
+  // The selection comes once the confirmation is done (it shows its progress meanwhile).
+  const selected = page.getByTestId('selected-head');
+  await selected.waitFor({ timeout: 120_000 });
+  expect(await page.getByTestId('confirming').count()).toBe(0);
+  const strategies = new Set(expected.map((c) => c.strategy));
+  const note = (await page.getByTestId('quick-sweep-note').textContent())!;
+  expect(note).toContain(
     `${expected.length} of the ${expected.length} cells have more than 16 features`,
   );
-  const quickBest = (await best.textContent())!.slice(2);
-  const selected = page.getByTestId('selected-head');
-  await selected.waitFor({ timeout: 60_000 });
+  expect(note).toContain(`Each strategy's best layer (${strategies.size} cells) was then`);
+  const shown = new Map<string, { rmse: string; estimated: boolean }>();
+  for (const cell of await cells.all())
+    shown.set(await keyOf(cell), {
+      rmse: (await cell.textContent())!.replace('★ ', ''),
+      estimated: (await cell.getAttribute('class'))!.includes('sketched'),
+    });
+  // One exact cell per strategy, carrying the exact sweep's figure.
+  const confirmedCells = [...shown].filter(([, v]) => !v.estimated);
+  expect(new Set(confirmedCells.map(([key]) => key.split('@')[0]))).toEqual(strategies);
+  expect(confirmedCells.length).toBe(strategies.size);
+  for (const [key, v] of confirmedCells) expect(v.rmse).toBe(exactRmse.get(key));
+  const bestKey = await keyOf(best);
+  expect(confirmedCells.map(([key]) => key)).toContain(bestKey);
+  const lowest = Math.min(...[...shown.values()].map((v) => Number(v.rmse)));
+  expect(Number(shown.get(bestKey)!.rmse)).toBe(lowest);
   const line = (await selected.textContent())!;
-  expect(line).toContain(`the quick sweep estimated ${quickBest}`);
-  expect(line).toContain(`CV RMSE ${exactRmse.get(await keyOf(best))} ±`);
+  expect(line).toMatch(/the quick sweep estimated \d\.\d{3}\)/);
+  expect(line).toContain(`CV RMSE ${exactRmse.get(bestKey)} ±`);
+  await page.screenshot({ path: join(artefactDir(), 'fit-view-quick.png'), fullPage: true });
 
   // Score a test file with the active head in the Batch view.
   await page.getByRole('tab', { name: 'Score a file' }).click();

@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import {
+  bestEstimates,
   cvPredictions,
+  estimatesOnly,
   ridgeCV,
   scoreCv,
   SKETCH_SPAN,
   sweepCell,
   sweepGrid,
+  withExactCv,
   type Matrix,
 } from '../../src/analysis/ridge.ts';
 import { makeNormal } from '../../src/analysis/rng.ts';
@@ -188,5 +191,45 @@ describe('the quick sweep', () => {
       es.map((e) => e.result.rmse).map((_, i, r) => r.filter((v) => v < r[i]).length);
     expect(order(quick)).toEqual(order(exact));
     expect(sweepGrid(quick, 3).best?.layer).toBe(sweepGrid(exact, 3).best?.layer);
+  });
+});
+
+describe('confirming a quick sweep', () => {
+  const sketch = { method: 'srht', dim: 4, from: 8, seed: 42 } as const;
+  const entry = (layer: number, rmse: number, sketched = true) => ({
+    strategy: 'mean' as const,
+    layer,
+    dim: 8,
+    result: { alpha: 1, rmse, rmseStd: 0, foldRmse: [rmse], scores: [], mode: 'primal' as const },
+    ...(sketched ? { sketch } : {}),
+  });
+
+  it('picks each strategy’s lowest estimate, best first, and no exact cell', () => {
+    const entries = [
+      entry(0, 0.9),
+      entry(1, 0.5, false),
+      entry(2, 0.7),
+      { ...entry(3, 0.6), strategy: 'cls' as const },
+      { ...entry(4, 0.8), strategy: 'cls' as const },
+      { ...entry(5, 0.4, false), strategy: 'max' as const },
+    ];
+    expect(bestEstimates(entries).map((e) => `${e.strategy}@${e.layer}`)).toEqual([
+      'cls@3',
+      'mean@2',
+    ]);
+  });
+
+  it('puts a cell’s exact CV in place of its estimate and keeps the estimate beside it', () => {
+    const entries = [entry(0, 0.9), entry(1, 0.7)];
+    const exact = { ...entry(1, 0.64).result, alpha: 30 };
+    const out = withExactCv(entries, { strategy: 'mean', layer: 1 }, exact);
+    expect(out[0]).toBe(entries[0]);
+    expect(out[1]).toEqual({ strategy: 'mean', layer: 1, dim: 8, result: exact, estimate: 0.7 });
+    expect(out[1].sketch).toBeUndefined();
+    // The lines go back to the estimates, so a confirmed cell does not dip below its neighbours.
+    const picture = estimatesOnly(out);
+    expect(picture.map((e) => e.result.rmse)).toEqual([0.9, 0.7]);
+    expect(picture[1].result.alpha).toBe(30);
+    expect(out[1].result.rmse).toBe(0.64);
   });
 });

@@ -19,6 +19,12 @@ import type { SweepEvent, SweepRequest } from './sweepProtocol.ts';
 type Body<T extends SweepRequest['type']> = Omit<Extract<SweepRequest, { type: T }>, 'requestId'>;
 type AnyBody = { [T in SweepRequest['type']]: Body<T> }[SweepRequest['type']];
 
+/** A cell's exact CV: its score and every row's held-out prediction at each α of the grid. */
+export interface ExactCv {
+  cv: RidgeCVResult;
+  predictions: CvPredictions;
+}
+
 const createWorker = () =>
   new Worker(new URL('./sweep.worker.ts', import.meta.url), {
     type: 'module',
@@ -132,14 +138,11 @@ export class SweepClient {
   }
 
   /**
-   * One cell fitted exactly: its CV, with the folds shared out among the workers that hold the
-   * table (reused when the sweep's entry was exact, so only its α is solved for), out-of-fold
-   * predictions at the best α, and the fit on every row at that α.
+   * One cell's exact CV, with the folds shared out among the workers that hold the table: every
+   * row's held-out prediction at every α, and the score. An exact sweep entry is reused, so only
+   * its α is solved for.
    */
-  async inspect(
-    cell: SweepCellId,
-    entry: SweepEntry,
-  ): Promise<{ cv: RidgeCVResult; outOfFold: Float64Array; model: RidgeModel }> {
+  async exactCv(cell: SweepCellId, entry: SweepEntry): Promise<ExactCv> {
     if (!this.swept) throw new Error('no sweep has run yet');
     const { y, folds, holders } = this.swept;
     const exactCv = entry.sketch ? undefined : entry.result;
@@ -163,7 +166,19 @@ export class SweepClient {
       ),
     );
     const predictions = mergeCvPredictions(parts);
-    const cv = exactCv ?? scoreCv(predictions, y);
+    return { cv: exactCv ?? scoreCv(predictions, y), predictions };
+  }
+
+  /**
+   * One cell fitted exactly: its CV (`known` when `exactCv` has already run for it), out-of-fold
+   * predictions at the best α, and the fit on every row at that α.
+   */
+  async inspect(
+    cell: SweepCellId,
+    entry: SweepEntry,
+    known?: ExactCv,
+  ): Promise<{ cv: RidgeCVResult; outOfFold: Float64Array; model: RidgeModel }> {
+    const { cv, predictions } = known ?? (await this.exactCv(cell, entry));
     const outOfFold = predictions.predictions[predictions.alphas.indexOf(cv.alpha)];
     const model = await this.request<RidgeModel>(
       { type: 'fit', cell, alpha: cv.alpha },

@@ -7,17 +7,19 @@ import { SERIES_COLOURS, SERIES_DASHES } from '../../charts/chartSetup.ts';
 interface Props {
   grid: SweepGrid;
   meanRmse: number;
+  /** The figures are a quick sweep's estimates. */
+  isEstimate?: boolean;
 }
 
 /** CV RMSE against layer, one line per strategy, and the mean predictor as a reference line. */
-export function RmseByLayer({ grid, meanRmse }: Props) {
+export function RmseByLayer({ grid, meanRmse, isEstimate = false }: Props) {
   const layers = Array.from({ length: grid.layers }, (_, l) => l);
   return (
     <figure className="chart">
       <div
         className="chart-box"
         role="img"
-        aria-label={`CV RMSE by layer for ${grid.strategies.length} strategies; the mean predictor scores ${meanRmse.toFixed(3)}.`}
+        aria-label={`${isEstimate ? 'Estimated ' : ''}CV RMSE by layer for ${grid.strategies.length} strategies; the mean predictor scores ${meanRmse.toFixed(3)}.`}
       >
         <Line
           data={{
@@ -52,6 +54,8 @@ export function RmseByLayer({ grid, meanRmse }: Props) {
       </div>
       <figcaption>
         CV RMSE by layer, one line per strategy; grey dashes: the mean predictor.
+        {isEstimate &&
+          ' Every point is the quick sweep’s estimate, so the lines compare layers on one footing; the grid shows exact figures where it has them.'}
       </figcaption>
     </figure>
   );
