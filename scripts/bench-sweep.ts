@@ -231,14 +231,10 @@ async function browserSweep(
         sketch: o.sketch,
       });
       const seconds = (performance.now() - started) / 1000;
-      // As the Fit view does after a quick sweep: its best estimates cross-validated exactly.
-      const { bestEstimates, sweepGrid, withExactCv } = await import('/src/analysis/ridge.ts');
+      // As the Fit view does after a quick sweep: each strategy's best estimate exactly.
+      const { sweepGrid } = await import('/src/analysis/ridge.ts');
       const t0 = performance.now();
-      let confirmed = entries;
-      for (const pick of bestEstimates(entries)) {
-        const cell = { strategy: pick.strategy, layer: pick.layer };
-        confirmed = withExactCv(confirmed, cell, (await client.exactCv(cell, pick)).cv);
-      }
+      const { entries: confirmed } = await client.confirmBest(entries);
       const best = sweepGrid(confirmed, o.cfg.layers).best;
       const confirmation = {
         seconds: (performance.now() - t0) / 1000,

@@ -15,12 +15,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
-import {
-  runBrowserBuild,
-  runBrowserEngine,
-  runBrowserOpProfile,
-  runBrowserVariants,
-} from './bench/chromium.ts';
+import { runBrowserEngine, runBrowserPass, runBrowserVariants } from './bench/chromium.ts';
 import type { EngineTimings } from './bench/engineRun.ts';
 import { EXCERPT_WORDS, makeExcerpts, probeText } from './bench/excerpts.ts';
 import type { ModelInfo } from '../src/engine/protocol.ts';
@@ -270,7 +265,8 @@ async function main() {
         const passes = { asyncify: [] as number[], plain: [] as number[] };
         for (const build of ['asyncify', 'plain', 'asyncify', 'plain'] as const) {
           log(`chromium-wasm ${build} build, ${threads} thread(s) ...`);
-          const r = await runBrowserBuild(app.url, {
+          const r = await runBrowserPass(app.url, {
+            kind: 'engine-pass',
             build,
             model: modelPath,
             threads,
@@ -294,7 +290,8 @@ async function main() {
         log(`op profile on node-cpu, ${threads} thread(s) ...`);
         const n = nodeChild<{ rows: VariantRow[] }>('op-profile', threads, REPS).rows[0];
         log(`op profile on chromium-wasm, ${threads} thread(s) ...`);
-        const w = await runBrowserOpProfile(app.url, {
+        const w = await runBrowserPass(app.url, {
+          kind: 'op-profile',
           model: modelPath,
           threads,
           texts,

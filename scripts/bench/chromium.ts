@@ -187,26 +187,14 @@ export function runBrowserVariants(
   return inBenchWorker(url, { kind: 'variants', ...options });
 }
 
-/** The engine's batch pass on one of onnxruntime-web's WASM builds, in the bench's own worker. */
-export async function runBrowserBuild(
+/**
+ * The engine's batch pass in the bench's own worker: on one of onnxruntime-web's WASM builds
+ * (`engine-pass`), or under ORT's profiler (`op-profile`).
+ */
+export async function runBrowserPass(
   url: string,
-  options: {
-    build: 'asyncify' | 'plain';
-    model: string;
-    threads: number;
-    texts: string[];
-    reps: number;
-  },
+  request: Omit<BenchWorkerRequest, 'kind'> & { kind: 'engine-pass' | 'op-profile' },
 ) {
-  const { rows, ...rest } = await inBenchWorker(url, { kind: 'engine-pass', ...options });
-  return { ...rest, row: rows[0] };
-}
-
-/** The engine's batch pass on WASM with ORT's profiler on, in the bench's own worker. */
-export async function runBrowserOpProfile(
-  url: string,
-  options: { model: string; threads: number; texts: string[]; reps: number },
-) {
-  const { rows, ...rest } = await inBenchWorker(url, { kind: 'op-profile', ...options });
+  const { rows, ...rest } = await inBenchWorker(url, request);
   return { ...rest, row: rows[0] };
 }

@@ -169,8 +169,10 @@ export function tridiagonalize(a: Float64Array, d: number): Tridiagonal {
     const ws = p[s];
     const vs = v[s];
     for (let g = s; g < d; g++) a[g * d + s] -= v[g] * ws + p[g] * vs;
-    const tn = k + 3 < d ? reflector(s, u) : 0;
-    if (k + 3 >= d) u.fill(0, s + 1, d);
+    // The last step has no next reflector: u = 0, so the sweep below only updates.
+    let tn = 0;
+    if (k + 3 < d) tn = reflector(s, u);
+    else u.fill(0, s + 1, d);
     q.fill(0, s + 1, d);
     // One sweep over the rest: A ← A − v·wᵀ − w·vᵀ, and q += A·u with the updated values.
     let g = s + 1;

@@ -153,10 +153,10 @@ export async function fit(args: string[], io: CliIo): Promise<number> {
   sweepProgress.finish();
   // A quick sweep's estimates read high by more the wider the cell: each strategy's best one is
   // cross-validated exactly, so strategies are compared, and the best picked, on exact figures.
-  const picks = bestEstimates(entries);
-  const confirmJobs = picks.map((p) =>
+  const confirmJobs = bestEstimates(entries).map((p) =>
     jobs.find((j) => j.strategy === p.strategy && j.layer === p.layer)!,
   );
+  // Not when the cell is given: the grid is then only printed, and the chosen cell fitted exactly.
   if (confirmJobs.length && !(pickStrategy && pickLayer !== undefined)) {
     const confirmProgress = createProgress({
       label: `cross-validating each strategy's best estimate exactly`,

@@ -6,8 +6,10 @@
  */
 import { STRATEGIES } from '../../analysis/pooling.ts';
 import {
+  bestEstimates,
   mergeCvPredictions,
   scoreCv,
+  withExactCv,
   type CvPredictions,
   type RidgeCVResult,
   type RidgeModel,
@@ -167,6 +169,29 @@ export class SweepClient {
     );
     const predictions = mergeCvPredictions(parts);
     return { cv: exactCv ?? scoreCv(predictions, y), predictions };
+  }
+
+  /**
+   * After a quick sweep: each strategy's best estimate cross-validated exactly, one after another
+   * (see `bestEstimates`). `onStep` hears the entries before each cell and once all are done; the
+   * exact CVs come back by cell (`strategy@layer`) so selecting one of them only fits it.
+   */
+  async confirmBest(
+    entries: readonly SweepEntry[],
+    onStep?: (entries: readonly SweepEntry[], done: number, total: number) => void,
+  ): Promise<{ entries: SweepEntry[]; exact: Map<string, ExactCv> }> {
+    const picks = bestEstimates(entries);
+    const exact = new Map<string, ExactCv>();
+    let current = [...entries];
+    for (const [done, pick] of picks.entries()) {
+      onStep?.(current, done, picks.length);
+      const cell = { strategy: pick.strategy, layer: pick.layer } as SweepCellId;
+      const cv = await this.exactCv(cell, pick);
+      exact.set(`${cell.strategy}@${cell.layer}`, cv);
+      current = withExactCv(current, cell, cv.cv);
+    }
+    onStep?.(current, picks.length, picks.length);
+    return { entries: current, exact };
   }
 
   /**

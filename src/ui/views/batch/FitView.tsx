@@ -3,12 +3,10 @@ import { createHead } from '../../../analysis/head.ts';
 import { meanPredictorRmse, rmse } from '../../../analysis/oof.ts';
 import { STRATEGIES, type PoolOptions } from '../../../analysis/pooling.ts';
 import {
-  bestEstimates,
   DEFAULT_FOLDS,
   DEFAULT_SEED,
   estimatesOnly,
   sweepGrid,
-  withExactCv,
   QUICK_SWEEP_SKETCH,
   type RidgeCVResult,
   type RidgeModel,
@@ -87,6 +85,7 @@ function message(e: unknown): string {
 type CellLike = { strategy: string; layer: number };
 const sameCell = (a: CellLike | null, b: CellLike | null) =>
   !!a && !!b && a.strategy === b.strategy && a.layer === b.layer;
+/** The key `SweepClient.confirmBest` gives its exact CVs by. */
 const cellKey = (c: CellLike) => `${c.strategy}@${c.layer}`;
 
 /** Fit heads from a labelled train.csv: cached features, the strategy × layer sweep, its charts. */
@@ -159,27 +158,27 @@ export function FitView({ engine }: Props) {
   };
 
   /**
-   * Cross-validates each strategy's best estimated cell exactly, one after another, and puts the
-   * exact figures in the grid. Returns the sweep with them, or null if it was abandoned meanwhile.
+   * Cross-validates each strategy's best estimated cell exactly and puts the exact figures in the
+   * grid, showing the progress. Returns the sweep with them, or null if it was abandoned meanwhile.
    */
   const confirmBest = async (swept: Swept, signal: AbortSignal): Promise<Swept | null> => {
     const client = sweeper.current;
     if (!client) return null;
-    const picks = bestEstimates(swept.entries);
-    let current = swept;
-    for (const [done, pick] of picks.entries()) {
-      current = { ...current, confirming: { done, total: picks.length } };
-      setState({ phase: 'swept', swept: current });
-      const cell = { strategy: pick.strategy, layer: pick.layer } as SweepCellId;
-      const exact = await client.exactCv(cell, pick);
-      if (signal.aborted) return null;
-      exactCvs.current.set(cellKey(cell), exact);
-      const entries = withExactCv(current.entries, cell, exact.cv);
-      current = { ...current, entries, grid: sweepGrid(entries, current.info.layers) };
-    }
-    current = { ...current, confirming: null };
-    setState({ phase: 'swept', swept: current });
-    return current;
+    const show = (entries: readonly SweepEntry[], confirming: Swept['confirming']) => ({
+      ...swept,
+      entries: [...entries],
+      grid: sweepGrid(entries, swept.info.layers),
+      confirming,
+    });
+    const { entries, exact } = await client.confirmBest(swept.entries, (step, done, total) => {
+      if (!signal.aborted && done < total)
+        setState({ phase: 'swept', swept: show(step, { done, total }) });
+    });
+    if (signal.aborted) return null;
+    exactCvs.current = exact;
+    const confirmed = show(entries, null);
+    setState({ phase: 'swept', swept: confirmed });
+    return confirmed;
   };
 
   const fit = async () => {
@@ -187,7 +186,7 @@ export function FitView({ engine }: Props) {
     controller.current?.abort();
     const c = new AbortController();
     controller.current = c;
-    exactCvs.current.clear();
+    exactCvs.current = new Map();
     const texts = rows.map((r) => r.text);
     const y = Float64Array.from(rows, (r) => r.target);
     setInspected(null);
@@ -262,6 +261,12 @@ export function FitView({ engine }: Props) {
     ? swept.entries.filter((e) => e.sketch || e.estimate !== undefined).length
     : 0;
   const confirmed = swept ? swept.entries.filter((e) => e.estimate !== undefined).length : 0;
+  // The lines stay on the quick sweep's estimates (null: the sweep was exact, the grid will do).
+  const linesGrid = useMemo(
+    () =>
+      swept && estimated > 0 ? sweepGrid(estimatesOnly(swept.entries), swept.info.layers) : null,
+    [swept, estimated],
+  );
 
   const makeActive = async () => {
     if (!swept || !selectedEntry || inspected?.phase !== 'ready') return;
@@ -433,11 +438,7 @@ export function FitView({ engine }: Props) {
           />
           <div className="fit-charts">
             <RmseByLayer
-              grid={
-                estimated > 0
-                  ? sweepGrid(estimatesOnly(swept.entries), swept.info.layers)
-                  : swept.grid
-              }
+              grid={linesGrid ?? swept.grid}
               meanRmse={meanRmse}
               isEstimate={estimated > 0}
             />
