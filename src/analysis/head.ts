@@ -1,14 +1,24 @@
 // Regression heads as versioned JSON: what was fitted, for which model, and how well it did.
-// `validateHead` is the gate for imported files: every field is checked, sizes must agree, and
-// nothing but plain numbers and strings gets through.
+// Two kinds: a ridge head on a parameter-free pooling (files without a `kind` are these), and a
+// learned pooling with its linear head (`kind: 'learned'`). `validateHead` is the gate for imported
+// files: every field is checked, sizes must agree, and nothing but plain numbers and strings gets
+// through.
 
 import {
+  DEFAULT_LEARNED_CONFIG,
+  learnedParamCount,
+  type FittedPooling,
+  type LearnedConfig,
+} from './learned.ts';
+import {
+  LAYERWISE_LEARNED_STRATEGIES,
   STRATEGIES,
+  type LayerwiseLearnedStrategy,
   type ParameterFreeStrategy,
   type PoolOptions,
   type PoolingStrategy,
 } from './pooling.ts';
-import type { RidgeCVResult, RidgeModel } from './ridge.ts';
+import type { AlphaScore, RidgeCVResult, RidgeModel } from './ridge.ts';
 
 export const HEAD_VERSION = 1;
 
@@ -20,8 +30,9 @@ export type Dtype = (typeof DTYPES)[number];
 export type HeadStrategy = ParameterFreeStrategy | 'pooler';
 
 /** A ridge head, version 1. Weights are in standardised units: ŷ = bias + Σ ((x − mean)/std)·w. */
-export interface Head {
+export interface RidgeHead {
   version: typeof HEAD_VERSION;
+  kind?: 'ridge';
   modelId: string;
   dtype: Dtype;
   hidden: number;
@@ -38,6 +49,36 @@ export interface Head {
   rows: number;
   createdAt: string; // ISO 8601
 }
+
+/**
+ * A learned pooling over the layers' CLS vectors from `poolOptions.layerStart` to `layer` (the
+ * last), with the linear head fitted with it (see learned.ts). Its parameters are in the units of
+ * the features standardised by `featureMean`/`featureStd`, predicting z-scored targets.
+ */
+export interface LearnedHead {
+  version: typeof HEAD_VERSION;
+  kind: 'learned';
+  modelId: string;
+  dtype: Dtype;
+  hidden: number;
+  strategy: LayerwiseLearnedStrategy;
+  layer: number;
+  poolOptions: { layerStart: number };
+  config: LearnedConfig;
+  params: number[];
+  featureMean: number[]; // [hidden]
+  featureStd: number[]; // [hidden]
+  targetMean: number;
+  targetStd: number;
+  cvRmse: number;
+  cvRmseStd: number;
+  folds: number;
+  rows: number;
+  createdAt: string; // ISO 8601
+}
+
+/** Any head: ridge on a parameter-free pooling, or a learned pooling. */
+export type Head = RidgeHead | LearnedHead;
 
 /** The model a head would be used with. */
 export interface LoadedModel {
@@ -56,7 +97,7 @@ export function createHead(args: {
   cv: RidgeCVResult;
   rows: number;
   createdAt?: Date;
-}): Head {
+}): RidgeHead {
   const { model, ridge, cv } = args;
   return {
     version: HEAD_VERSION,
@@ -75,6 +116,56 @@ export function createHead(args: {
     folds: cv.foldRmse.length,
     rows: args.rows,
     createdAt: (args.createdAt ?? new Date()).toISOString(),
+  };
+}
+
+/** Builds a head from a learned pooling fitted on every row, and its cross-validation. */
+export function createLearnedHead(args: {
+  model: LoadedModel;
+  /** Hidden states the pooling read (the model's layers): it reads up to the last one. */
+  layers: number;
+  fitted: FittedPooling;
+  cv: Omit<AlphaScore, 'alpha'>;
+  rows: number;
+  createdAt?: Date;
+}): LearnedHead {
+  const { model, fitted, cv } = args;
+  if (fitted.strategy === 'conv1d')
+    throw new TypeError('conv1d reads token states, which batch features do not keep');
+  return {
+    version: HEAD_VERSION,
+    kind: 'learned',
+    modelId: model.modelId,
+    dtype: model.dtype,
+    hidden: model.hidden,
+    strategy: fitted.strategy,
+    layer: args.layers - 1,
+    poolOptions: { layerStart: fitted.config.layerStart },
+    config: { ...fitted.config },
+    params: Array.from(fitted.params),
+    featureMean: Array.from(fitted.featureMean),
+    featureStd: Array.from(fitted.featureStd),
+    targetMean: fitted.targetMean,
+    targetStd: fitted.targetStd,
+    cvRmse: cv.rmse,
+    cvRmseStd: cv.rmseStd,
+    folds: cv.foldRmse.length,
+    rows: args.rows,
+    createdAt: (args.createdAt ?? new Date()).toISOString(),
+  };
+}
+
+/** The fitted pooling a learned head carries, ready for `predictLearned`. */
+export function learnedFromHead(head: LearnedHead): FittedPooling {
+  return {
+    strategy: head.strategy,
+    config: { ...head.config },
+    params: Float64Array.from(head.params),
+    featureMean: Float64Array.from(head.featureMean),
+    featureStd: Float64Array.from(head.featureStd),
+    targetMean: head.targetMean,
+    targetStd: head.targetStd,
+    history: { train: [], validation: [] },
   };
 }
 
@@ -98,6 +189,29 @@ const numbers = (v: unknown, length: number, positive = false): v is number[] =>
   v.length === length &&
   v.every((x) => isFiniteNumber(x) && (!positive || x > 0));
 
+type Fields = Record<string, unknown>;
+
+/** The fields every kind of head has, checked; or why they were refused. */
+function checkCommon(h: Fields): string | null {
+  if (typeof h.modelId !== 'string' || !h.modelId || h.modelId.length > 200)
+    return 'modelId must be a non-empty string of at most 200 characters.';
+  if (typeof h.dtype !== 'string' || !(DTYPES as readonly string[]).includes(h.dtype))
+    return `dtype must be one of ${DTYPES.join(', ')}.`;
+  if (!isIndex(h.hidden, MAX_HIDDEN) || h.hidden === 0) return 'hidden must be a positive integer.';
+  if (typeof h.strategy !== 'string' || !Object.hasOwn(STRATEGIES, h.strategy))
+    return `Unknown pooling strategy ${JSON.stringify(h.strategy)}.`;
+  if (!isIndex(h.layer, MAX_LAYER)) return 'layer must be a non-negative integer.';
+  if (!isFiniteNumber(h.cvRmse) || h.cvRmse < 0) return 'cvRmse must be a non-negative number.';
+  if (!isFiniteNumber(h.cvRmseStd) || h.cvRmseStd < 0)
+    return 'cvRmseStd must be a non-negative number.';
+  if (!isIndex(h.folds, 1000) || h.folds < 2) return 'folds must be an integer of at least 2.';
+  if (!isIndex(h.rows, 1e9) || h.rows < h.folds)
+    return 'rows must be an integer of at least folds.';
+  if (typeof h.createdAt !== 'string' || Number.isNaN(Date.parse(h.createdAt)))
+    return 'createdAt must be an ISO date.';
+  return null;
+}
+
 /** Checks untrusted JSON (already parsed) field by field; returns the head or why it was refused. */
 export function validateHead(json: unknown): Result<Head> {
   const no = (reason: string): Result<Head> => ({ ok: false, reason });
@@ -107,18 +221,23 @@ export function validateHead(json: unknown): Result<Head> {
     return no(
       `Unsupported head version ${JSON.stringify(h.version)}; this app reads version ${HEAD_VERSION}.`,
     );
-  if (typeof h.modelId !== 'string' || !h.modelId || h.modelId.length > 200)
-    return no('modelId must be a non-empty string of at most 200 characters.');
-  if (typeof h.dtype !== 'string' || !(DTYPES as readonly string[]).includes(h.dtype))
-    return no(`dtype must be one of ${DTYPES.join(', ')}.`);
-  if (!isIndex(h.hidden, MAX_HIDDEN) || h.hidden === 0)
-    return no('hidden must be a positive integer.');
-  if (typeof h.strategy !== 'string' || !Object.hasOwn(STRATEGIES, h.strategy))
-    return no(`Unknown pooling strategy ${JSON.stringify(h.strategy)}.`);
+  if (h.kind !== undefined && h.kind !== 'ridge' && h.kind !== 'learned')
+    return no(
+      `Unknown head kind ${JSON.stringify(h.kind)}; this app reads ridge and learned heads.`,
+    );
+  const common = checkCommon(h);
+  if (common) return no(common);
+  return h.kind === 'learned' ? validateLearned(h) : validateRidge(h);
+}
+
+function validateRidge(h: Fields): Result<RidgeHead> {
+  const no = (reason: string): Result<RidgeHead> => ({ ok: false, reason });
   const strategy = h.strategy as PoolingStrategy;
   if (STRATEGIES[strategy].needsFit)
-    return no(`${strategy} is a learned pooling; a ridge head cannot carry its parameters.`);
-  if (!isIndex(h.layer, MAX_LAYER)) return no('layer must be a non-negative integer.');
+    return no(
+      `${strategy} is a learned pooling; a ridge head cannot carry its parameters (a learned head says "kind": "learned").`,
+    );
+  const hidden = h.hidden as number;
   if (!isRecord(h.poolOptions)) return no('poolOptions must be an object.');
   const opts: PoolOptions = {};
   for (const [key, value] of Object.entries(h.poolOptions)) {
@@ -127,7 +246,7 @@ export function validateHead(json: unknown): Result<Head> {
     if (!isIndex(value, MAX_LAYER)) return no(`Pool option ${key} must be a non-negative integer.`);
     opts[key] = value;
   }
-  const dim = STRATEGIES[strategy].outputSize(h.hidden);
+  const dim = STRATEGIES[strategy].outputSize(hidden);
   if (!isRecord(h.scaler)) return no('scaler must be an object with mean and std.');
   if (!numbers(h.scaler.mean, dim)) return no(`scaler.mean must hold ${dim} finite numbers.`);
   if (!numbers(h.scaler.std, dim, true)) return no(`scaler.std must hold ${dim} positive numbers.`);
@@ -135,34 +254,102 @@ export function validateHead(json: unknown): Result<Head> {
     return no(`weights must hold ${dim} finite numbers for ${strategy}.`);
   if (!isFiniteNumber(h.bias)) return no('bias must be a finite number.');
   if (!isFiniteNumber(h.alpha) || h.alpha <= 0) return no('alpha must be a positive number.');
-  if (!isFiniteNumber(h.cvRmse) || h.cvRmse < 0) return no('cvRmse must be a non-negative number.');
-  if (!isFiniteNumber(h.cvRmseStd) || h.cvRmseStd < 0)
-    return no('cvRmseStd must be a non-negative number.');
-  if (!isIndex(h.folds, 1000) || h.folds < 2) return no('folds must be an integer of at least 2.');
-  if (!isIndex(h.rows, 1e9) || h.rows < h.folds)
-    return no('rows must be an integer of at least folds.');
-  if (typeof h.createdAt !== 'string' || Number.isNaN(Date.parse(h.createdAt)))
-    return no('createdAt must be an ISO date.');
   // Rebuild from checked fields so no unexpected property rides along.
   return {
     ok: true,
     head: {
       version: HEAD_VERSION,
-      modelId: h.modelId,
+      modelId: h.modelId as string,
       dtype: h.dtype as Dtype,
-      hidden: h.hidden,
+      hidden,
       strategy: strategy as HeadStrategy,
-      layer: h.layer,
+      layer: h.layer as number,
       poolOptions: opts,
       scaler: { mean: [...h.scaler.mean], std: [...h.scaler.std] },
       weights: [...h.weights],
       bias: h.bias,
       alpha: h.alpha,
-      cvRmse: h.cvRmse,
-      cvRmseStd: h.cvRmseStd,
-      folds: h.folds,
-      rows: h.rows,
-      createdAt: h.createdAt,
+      cvRmse: h.cvRmse as number,
+      cvRmseStd: h.cvRmseStd as number,
+      folds: h.folds as number,
+      rows: h.rows as number,
+      createdAt: h.createdAt as string,
+    },
+  };
+}
+
+/** Bounds on a learned head's sizes, so a hostile file cannot ask for a huge model. */
+const CONFIG_LIMITS: Record<keyof LearnedConfig, [min: number, max: number, integer: boolean]> = {
+  layerStart: [0, MAX_LAYER, true],
+  units: [1, 1024, true],
+  projection: [1, 4096, true],
+  channels: [1, 1024, true],
+  epochs: [0, 1e6, true],
+  batchSize: [1, 1e6, true],
+  learningRate: [Number.MIN_VALUE, 1e3, false],
+  validationFraction: [0, 0.99, false],
+  patience: [0, 1e6, true],
+  seed: [0, 2 ** 32 - 1, true],
+};
+
+function validateLearned(h: Fields): Result<LearnedHead> {
+  const no = (reason: string): Result<LearnedHead> => ({ ok: false, reason });
+  const strategy = h.strategy as PoolingStrategy;
+  if (!(LAYERWISE_LEARNED_STRATEGIES as readonly string[]).includes(strategy))
+    return no(
+      `A learned head must use one of ${LAYERWISE_LEARNED_STRATEGIES.join(', ')}, not ${strategy}.`,
+    );
+  const hidden = h.hidden as number;
+  const layer = h.layer as number;
+  if (!isRecord(h.config)) return no('config must be an object.');
+  const config = { ...DEFAULT_LEARNED_CONFIG };
+  for (const [key, [min, max, integer]] of Object.entries(CONFIG_LIMITS)) {
+    const v = h.config[key];
+    if (!isFiniteNumber(v) || v < min || v > max || (integer && !Number.isInteger(v)))
+      return no(
+        `config.${key} must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}.`,
+      );
+    config[key as keyof LearnedConfig] = v;
+  }
+  if (Object.keys(h.config).length !== Object.keys(CONFIG_LIMITS).length)
+    return no(`config must hold exactly ${Object.keys(CONFIG_LIMITS).join(', ')}.`);
+  if (config.layerStart >= layer)
+    return no(`config.layerStart (${config.layerStart}) must be below layer (${layer}).`);
+  if (!isRecord(h.poolOptions) || h.poolOptions.layerStart !== config.layerStart)
+    return no('poolOptions.layerStart must equal config.layerStart.');
+  const size = learnedParamCount(strategy as LayerwiseLearnedStrategy, layer + 1, hidden, config);
+  if (!numbers(h.params, size))
+    return no(
+      `params must hold ${size} finite numbers for ${strategy} on layers ${config.layerStart}–${layer} of hidden ${hidden}.`,
+    );
+  if (!numbers(h.featureMean, hidden)) return no(`featureMean must hold ${hidden} finite numbers.`);
+  if (!numbers(h.featureStd, hidden, true))
+    return no(`featureStd must hold ${hidden} positive numbers.`);
+  if (!isFiniteNumber(h.targetMean)) return no('targetMean must be a finite number.');
+  if (!isFiniteNumber(h.targetStd) || h.targetStd <= 0)
+    return no('targetStd must be a positive number.');
+  return {
+    ok: true,
+    head: {
+      version: HEAD_VERSION,
+      kind: 'learned',
+      modelId: h.modelId as string,
+      dtype: h.dtype as Dtype,
+      hidden,
+      strategy: strategy as LayerwiseLearnedStrategy,
+      layer,
+      poolOptions: { layerStart: config.layerStart },
+      config,
+      params: [...h.params],
+      featureMean: [...h.featureMean],
+      featureStd: [...h.featureStd],
+      targetMean: h.targetMean,
+      targetStd: h.targetStd,
+      cvRmse: h.cvRmse as number,
+      cvRmseStd: h.cvRmseStd as number,
+      folds: h.folds as number,
+      rows: h.rows as number,
+      createdAt: h.createdAt as string,
     },
   };
 }
@@ -193,9 +380,9 @@ export function headFits(
   return { ok: true };
 }
 
-/** Predictions of a head for pooled features. */
+/** Predictions of a ridge head for pooled features. */
 export function predictHead(
-  head: Head,
+  head: RidgeHead,
   features: Float32Array | Float64Array, // [rows, dim]
 ): Float64Array {
   const dim = head.weights.length;

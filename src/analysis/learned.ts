@@ -11,6 +11,7 @@
 import type { LearnedStrategy } from './pooling.ts';
 import { DEFAULT_LAYER_START } from './pooling.ts';
 import { recurrentLayout, runRecurrent, type RecurrentLayout } from './recurrent.ts';
+import { kFold } from './ridge.ts';
 import { makeNormal, permutation } from './rng.ts';
 
 /** Per-layer vectors for a batch (e.g. CLS of every layer). */
@@ -110,26 +111,41 @@ function checkInput(strategy: LearnedStrategy, input: LearnedInput, cfg: Learned
     throw new RangeError(`layerStart ${cfg.layerStart} is outside 0..${input.layers - 1}`);
 }
 
+/** Standardises the input rows `rows` (all by default); row i of the result is input row rows[i]. */
 function prepare(
   input: LearnedInput,
   cfg: LearnedConfig,
   mean: Float64Array,
   std: Float64Array,
+  rows: Int32Array = allRows(input.batch),
 ): Prepared {
   const h = input.hidden;
   const first = input.kind === 'layers' ? cfg.layerStart : 0;
   const total = input.kind === 'layers' ? input.layers : input.tokens;
   const steps = total - first;
-  const x = new Float64Array(input.batch * steps * h);
-  for (let b = 0; b < input.batch; b++)
+  const x = new Float64Array(rows.length * steps * h);
+  const mask = input.kind === 'tokens' ? new Uint8Array(rows.length * total) : null;
+  rows.forEach((b, i) => {
+    if (mask && input.kind === 'tokens')
+      mask.set(input.mask.subarray(b * total, (b + 1) * total), i * total);
     for (let s = 0; s < steps; s++) {
       const src = (b * total + first + s) * h;
-      const dst = (b * steps + s) * h;
+      const dst = (i * steps + s) * h;
       const real = input.kind === 'layers' || input.mask[b * total + s] === 1;
       // Padded tokens become exact zeros so no value stored there can reach the model.
       for (let k = 0; k < h; k++) x[dst + k] = real ? (input.data[src + k] - mean[k]) / std[k] : 0;
     }
-  return { rows: input.batch, steps, dim: h, x, mask: input.kind === 'tokens' ? input.mask : null };
+  });
+  return { rows: rows.length, steps, dim: h, x, mask };
+}
+
+const allRows = (n: number) => Int32Array.from({ length: n }, (_, i) => i);
+
+function checkRows(rows: Int32Array, batch: number): void {
+  if (!rows.length) throw new RangeError('no rows to fit on');
+  for (const r of rows)
+    if (!Number.isInteger(r) || r < 0 || r >= batch)
+      throw new RangeError(`row ${r} is outside 0..${batch - 1}`);
 }
 
 function featureScaler(input: LearnedInput, cfg: LearnedConfig, rows: Int32Array) {
@@ -388,6 +404,20 @@ export function lossAndGradient(
   return { loss, grad };
 }
 
+/** How many parameters a layer-wise strategy has on `layers` hidden states of size `hidden`. */
+export function learnedParamCount(
+  strategy: Exclude<LearnedStrategy, 'conv1d'>,
+  layers: number,
+  hidden: number,
+  options: Partial<LearnedConfig> = {},
+): number {
+  const cfg = { ...DEFAULT_LEARNED_CONFIG, ...options };
+  if (cfg.layerStart < 0 || cfg.layerStart >= layers)
+    throw new RangeError(`layerStart ${cfg.layerStart} is outside 0..${layers - 1}`);
+  const empty = { rows: 0, steps: layers - cfg.layerStart, dim: hidden, x: new Float64Array(0) };
+  return buildModel(strategy, { ...empty, mask: null }, cfg).size;
+}
+
 /** Number of parameters and a seeded initial vector for a strategy on an input; for tests and UI. */
 export function initialParams(
   strategy: LearnedStrategy,
@@ -405,30 +435,42 @@ export function initialParams(
   return buildModel(strategy, d, cfg).init(makeNormal(cfg.seed));
 }
 
-/** Fits a learned pooling + linear head with Adam on minibatches; optional early stopping. */
+/**
+ * Fits a learned pooling + linear head with Adam on minibatches; optional early stopping. With
+ * `rows`, only those input rows are used (scaler, targets, training and validation split), exactly
+ * as if the input held just them in that order: what k-fold CV fits on each training fold.
+ */
 export function fitLearned(
   strategy: LearnedStrategy,
   input: LearnedInput,
-  y: ArrayLike<number>,
+  y: ArrayLike<number>, // one target per input row
   options: Partial<LearnedConfig> = {},
+  rows: Int32Array = allRows(input.batch),
 ): FittedPooling {
   const cfg = { ...DEFAULT_LEARNED_CONFIG, ...options };
   checkInput(strategy, input, cfg);
   if (y.length !== input.batch) throw new RangeError(`${y.length} targets for ${input.batch} rows`);
-  const order = permutation(input.batch, cfg.seed);
-  const nVal = Math.floor(input.batch * cfg.validationFraction);
+  checkRows(rows, input.batch);
+  const n = rows.length;
+  // Positions 0..n-1 stand for input rows rows[0..n-1] from here on.
+  const order = permutation(n, cfg.seed);
+  const nVal = Math.floor(n * cfg.validationFraction);
   const valRows = order.subarray(0, nVal);
   const trainRows = order.subarray(nVal);
-  const { mean, std } = featureScaler(input, cfg, trainRows);
+  const { mean, std } = featureScaler(
+    input,
+    cfg,
+    trainRows.map((i) => rows[i]),
+  );
   let ty = 0;
-  for (const i of trainRows) ty += y[i];
+  for (const i of trainRows) ty += y[rows[i]];
   ty /= trainRows.length;
   let tv = 0;
-  for (const i of trainRows) tv += (y[i] - ty) ** 2;
+  for (const i of trainRows) tv += (y[rows[i]] - ty) ** 2;
   const ts = Math.sqrt(tv / trainRows.length) || 1;
-  const z = Float64Array.from({ length: input.batch }, (_, i) => (y[i] - ty) / ts);
+  const z = Float64Array.from(rows, (r) => (y[r] - ty) / ts);
 
-  const d = prepare(input, cfg, mean, std);
+  const d = prepare(input, cfg, mean, std, rows);
   const model = buildModel(strategy, d, cfg);
   let params = model.init(makeNormal(cfg.seed));
   const m1 = new Float64Array(model.size);
@@ -480,17 +522,52 @@ export function fitLearned(
   };
 }
 
-/** Predictions of a fitted learned pooling on new rows (same layout as it was fitted on). */
-export function predictLearned(fitted: FittedPooling, input: LearnedInput): Float64Array {
+/**
+ * Predictions of a fitted learned pooling for the input's rows (all, or `rows` in that order); the
+ * input must have the layout it was fitted on.
+ */
+export function predictLearned(
+  fitted: FittedPooling,
+  input: LearnedInput,
+  rows: Int32Array = allRows(input.batch),
+): Float64Array {
   checkInput(fitted.strategy, input, fitted.config);
-  const d = prepare(input, fitted.config, fitted.featureMean, fitted.featureStd);
+  checkRows(rows, input.batch);
+  const d = prepare(input, fitted.config, fitted.featureMean, fitted.featureStd, rows);
   const model = buildModel(fitted.strategy, d, fitted.config);
   if (model.size !== fitted.params.length)
     throw new RangeError('input shape does not match the fitted model');
-  const out = new Float64Array(input.batch);
-  for (let i = 0; i < input.batch; i++)
+  const out = new Float64Array(rows.length);
+  for (let i = 0; i < rows.length; i++)
     out[i] = fitted.targetMean + fitted.targetStd * model.run(fitted.params, i, null, () => 0);
   return out;
+}
+
+/**
+ * k-fold CV of a learned pooling on the same folds as ridge's `cvPredictions` for a seed: every
+ * row's prediction by the model fitted on the other folds. With `onlyFolds`, only those folds are
+ * held out (other rows stay NaN), so the folds can be shared out among workers.
+ */
+export function learnedCvPredictions(
+  strategy: LearnedStrategy,
+  input: LearnedInput,
+  y: ArrayLike<number>,
+  split: { folds: number; seed: number },
+  options: Partial<LearnedConfig> = {},
+  onlyFolds?: readonly number[],
+): { fold: Int32Array; predictions: Float64Array } {
+  const fold = kFold(input.batch, split.folds, split.seed);
+  const predictions = new Float64Array(input.batch).fill(NaN);
+  for (let f = 0; f < split.folds; f++) {
+    if (onlyFolds && !onlyFolds.includes(f)) continue;
+    const train: number[] = [];
+    const held: number[] = [];
+    fold.forEach((g, i) => (g === f ? held : train).push(i));
+    const fitted = fitLearned(strategy, input, y, options, Int32Array.from(train));
+    const heldRows = Int32Array.from(held);
+    predictLearned(fitted, input, heldRows).forEach((p, k) => (predictions[heldRows[k]] = p));
+  }
+  return { fold, predictions };
 }
 
 /** Learned per-layer weights (softmax) of a fitted weighted layer pooling, from layerStart on. */

@@ -31,8 +31,19 @@ export const PARAMETER_FREE_STRATEGIES: readonly ParameterFreeStrategy[] = [
   'wk',
 ];
 
+/** Learned poolings that read the layers' CLS vectors: fittable from pooled batch features. */
+export type LayerwiseLearnedStrategy = 'weighted-learned' | 'attention' | 'lstm' | 'gru';
+
 /** Strategies whose parameters are fitted on frozen features (see learned.ts). */
-export type LearnedStrategy = 'weighted-learned' | 'attention' | 'lstm' | 'gru' | 'conv1d';
+export type LearnedStrategy = LayerwiseLearnedStrategy | 'conv1d';
+
+/** Every layer-wise learned strategy, in the order views list them. */
+export const LAYERWISE_LEARNED_STRATEGIES: readonly LayerwiseLearnedStrategy[] = [
+  'weighted-learned',
+  'attention',
+  'lstm',
+  'gru',
+];
 
 /** Every pooling strategy: a closed union, so an unknown name is a type error. */
 export type PoolingStrategy = ParameterFreeStrategy | LearnedStrategy | 'pooler';

@@ -338,22 +338,32 @@ export function mergeCvPredictions(parts: readonly CvPredictions[]): CvPredictio
   return { ...first, predictions };
 }
 
+/** RMSE of held-out predictions per fold, their mean and their spread (population std). */
+export function scoreFolds(
+  pred: ArrayLike<number>,
+  y: ArrayLike<number>,
+  fold: Int32Array,
+  folds: number,
+): Omit<AlphaScore, 'alpha'> {
+  const sse = new Float64Array(folds);
+  const count = new Float64Array(folds);
+  for (let i = 0; i < y.length; i++) {
+    sse[fold[i]] += (pred[i] - y[i]) ** 2;
+    count[fold[i]]++;
+  }
+  const foldRmse = Array.from(sse, (v, f) => Math.sqrt(v / count[f]));
+  const rmse = foldRmse.reduce((s, v) => s + v, 0) / folds;
+  const rmseStd = Math.sqrt(foldRmse.reduce((s, v) => s + (v - rmse) ** 2, 0) / folds);
+  return { rmse, rmseStd, foldRmse };
+}
+
 /** Scores CV predictions: RMSE per fold, their mean and spread per α, and the best α. */
 export function scoreCv(cv: CvPredictions, y: ArrayLike<number>): RidgeCVResult {
   const { alphas, folds, fold, predictions, mode } = cv;
-  const scores = alphas.map((alpha, a): AlphaScore => {
-    const sse = new Float64Array(folds);
-    const count = new Float64Array(folds);
-    const pred = predictions[a];
-    for (let i = 0; i < y.length; i++) {
-      sse[fold[i]] += (pred[i] - y[i]) ** 2;
-      count[fold[i]]++;
-    }
-    const foldRmse = Array.from(sse, (v, f) => Math.sqrt(v / count[f]));
-    const rmse = foldRmse.reduce((s, v) => s + v, 0) / folds;
-    const rmseStd = Math.sqrt(foldRmse.reduce((s, v) => s + (v - rmse) ** 2, 0) / folds);
-    return { alpha, rmse, rmseStd, foldRmse };
-  });
+  const scores = alphas.map((alpha, a): AlphaScore => ({
+    alpha,
+    ...scoreFolds(predictions[a], y, fold, folds),
+  }));
   const best = scores.reduce((b, s) => (s.rmse < b.rmse ? s : b));
   return { ...best, scores, mode };
 }

@@ -2,12 +2,17 @@
  * From what the engine returns for a batch to a head's features and predictions. The only glue
  * between engine batches (protocol types) and the pure analysis modules.
  */
-import { predictHead, type Head } from '../analysis/head.ts';
+import { learnedFromHead, predictHead, type Head } from '../analysis/head.ts';
+import { predictLearned } from '../analysis/learned.ts';
 import { poolFromPooled, type ParameterFreeStrategy } from '../analysis/pooling.ts';
 import type { BatchPooling, EmbeddedBatch, ModelInfo } from '../engine/protocol.ts';
 
-/** What a head needs from a batch run; device poolings cover every strategy but WK and pooler. */
+/**
+ * What a head needs from a batch run; device poolings cover every strategy but WK and pooler, and
+ * a learned pooling reads the layers' CLS vectors.
+ */
 export function batchPoolingFor(head: Head): BatchPooling[] {
+  if (head.kind === 'learned') return ['cls'];
   switch (head.strategy) {
     case 'wk':
       return ['wk'];
@@ -70,8 +75,23 @@ export function featuresFrom(
   return features;
 }
 
+/** The layers' CLS vectors of a batch as a learned pooling's input `[count, layers, hidden]`. */
+export function layerInput(batch: PooledVectors) {
+  const data = batch.pooled.cls;
+  if (!data) throw new Error('the batch has no CLS pooling');
+  const { count, layers, hidden } = batch;
+  return { kind: 'layers' as const, data, batch: count, layers, hidden };
+}
+
 /** A head's predictions for every text of a batch. */
 export function predictBatch(head: Head, batch: PooledVectors): Float64Array {
+  if (head.kind === 'learned') {
+    if (batch.layers !== head.layer + 1)
+      throw new Error(
+        `the head reads ${head.layer + 1} hidden states; the batch has ${batch.layers}`,
+      );
+    return predictLearned(learnedFromHead(head), layerInput(batch));
+  }
   return predictHead(head, featuresFrom(batch, head.strategy, head.layer, head.poolOptions));
 }
 

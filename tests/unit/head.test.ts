@@ -1,20 +1,30 @@
 import { describe, expect, it } from 'vitest';
 import {
   createHead,
+  createLearnedHead,
   headFits,
   headToJson,
   isDirectRegression,
+  learnedFromHead,
   parseHead,
   predictHead,
   validateHead,
-  type Head,
+  type RidgeHead,
 } from '../../src/analysis/head.ts';
-import { fitRidge, predictRidge, ridgeCV } from '../../src/analysis/ridge.ts';
+import {
+  fitLearned,
+  learnedCvPredictions,
+  predictLearned,
+  type LayerInput,
+} from '../../src/analysis/learned.ts';
+import type { LayerwiseLearnedStrategy } from '../../src/analysis/pooling.ts';
+import { fitRidge, predictRidge, ridgeCV, scoreFolds } from '../../src/analysis/ridge.ts';
+import { layerInput, predictBatch } from '../../src/ui/scoring.ts';
 import { makeNormal } from '../../src/analysis/rng.ts';
 
 const MODEL = { modelId: 'Xenova/roberta-base', dtype: 'fp32' as const, hidden: 4 };
 
-function fitted(): { head: Head; x: Float32Array; expected: Float64Array } {
+function fitted(): { head: RidgeHead; x: Float32Array; expected: Float64Array } {
   const normal = makeNormal(3);
   const n = 30;
   const x = Float32Array.from({ length: n * 8 }, () => normal()); // mean-max of hidden 4 → 8 dims
@@ -68,6 +78,85 @@ describe('head JSON', () => {
 
   it('reports invalid JSON as a result', () => {
     expect(parseHead('{')).toEqual({ ok: false, reason: 'This file is not valid JSON.' });
+  });
+});
+
+/** A learned head fitted on random CLS vectors of 5 layers (hidden 4), with its input. */
+function learned(strategy: LayerwiseLearnedStrategy) {
+  const normal = makeNormal(5);
+  const [batch, layers, hidden] = [40, 5, 4];
+  const data = Float32Array.from({ length: batch * layers * hidden }, () => normal());
+  const input: LayerInput = { kind: 'layers', data, batch, layers, hidden };
+  const y = Array.from(
+    { length: batch },
+    (_, i) => data[(i * layers + 4) * hidden] + 0.1 * normal(),
+  );
+  const config = { layerStart: 2, units: 3, projection: 3, epochs: 6, seed: 2 };
+  const cv = learnedCvPredictions(strategy, input, y, { folds: 4, seed: 1 }, config);
+  const fitted = fitLearned(strategy, input, y, config);
+  const head = createLearnedHead({
+    model: { ...MODEL, hidden },
+    layers,
+    fitted,
+    cv: scoreFolds(cv.predictions, y, cv.fold, 4),
+    rows: batch,
+  });
+  return { head, input, fitted };
+}
+
+describe('learned head JSON', () => {
+  it.each(['weighted-learned', 'attention', 'lstm', 'gru'] as const)(
+    '%s round-trips and predicts like the pooling it came from',
+    (strategy) => {
+      const { head, input, fitted } = learned(strategy);
+      expect(head).toMatchObject({ kind: 'learned', layer: 4, poolOptions: { layerStart: 2 } });
+      expect(head.folds).toBe(4);
+      const back = parseHead(headToJson(head));
+      expect(back.ok).toBe(true);
+      if (!back.ok || back.head.kind !== 'learned') return;
+      expect(back.head).toEqual(head);
+      const expected = predictLearned(fitted, input);
+      const again = predictLearned(learnedFromHead(back.head), input);
+      again.forEach((v, i) => expect(v).toBeCloseTo(expected[i], 12));
+      // The app's batch path: CLS vectors of every layer, as the engine returns them.
+      const batch = { count: 40, layers: 5, hidden: 4, pooled: { cls: input.data } };
+      expect(predictBatch(back.head, batch)).toEqual(again);
+      expect(layerInput(batch).data).toBe(input.data);
+      expect(() => predictBatch(back.head, { ...batch, layers: 6 })).toThrow(/5 hidden states/);
+    },
+  );
+
+  const { head } = learned('attention');
+  const weighted = learned('weighted-learned').head;
+  it.each([
+    ['an unknown kind', { ...head, kind: 'tree' }, /kind/],
+    ['a parameter-free strategy', { ...head, strategy: 'mean' }, /learned head must use/],
+    ['conv1d, which needs token states', { ...head, strategy: 'conv1d' }, /learned head must use/],
+    ['params of the wrong size', { ...head, params: head.params.slice(1) }, /params must hold/],
+    ['a null parameter', { ...head, params: [null, ...head.params.slice(1)] }, /params/],
+    // Weighted layers has a weight per layer, so its size follows the layers it reads.
+    ['params for another layer count', { ...weighted, layer: 6 }, /params must hold/],
+    [
+      'layerStart at the last layer',
+      { ...head, config: { ...head.config, layerStart: 4 } },
+      /below layer/,
+    ],
+    ['poolOptions that disagree', { ...head, poolOptions: { layerStart: 1 } }, /poolOptions/],
+    ['a huge recurrent state', { ...head, config: { ...head.config, units: 1e6 } }, /units/],
+    ['a missing config field', { ...head, config: { ...head.config, seed: undefined } }, /seed/],
+    ['an extra config field', { ...head, config: { ...head.config, depth: 2 } }, /exactly/],
+    ['a zero feature std', { ...head, featureStd: head.featureStd.map(() => 0) }, /featureStd/],
+    ['a zero target std', { ...head, targetStd: 0 }, /targetStd/],
+    ['a bad date', { ...head, createdAt: 'soon' }, /createdAt/],
+  ])('refuses %s', (_name, json, reason) => {
+    const r = validateHead(json);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.reason).toMatch(reason);
+  });
+
+  it('is refused for another model, like a ridge head', () => {
+    const r = headFits(head, { ...MODEL, modelId: 'Xenova/bert-base-uncased', hidden: 4 });
+    expect(r.ok).toBe(false);
   });
 });
 

@@ -2,14 +2,16 @@ import { describe, expect, it } from 'vitest';
 import {
   fitLearned,
   initialParams,
+  learnedCvPredictions,
   learnedLayerWeights,
+  learnedParamCount,
   lossAndGradient,
   predictLearned,
   type LayerInput,
   type TokenInput,
 } from '../../src/analysis/learned.ts';
 import type { LearnedStrategy } from '../../src/analysis/pooling.ts';
-import { fitRidge, predictRidge } from '../../src/analysis/ridge.ts';
+import { fitRidge, kFold, predictRidge } from '../../src/analysis/ridge.ts';
 import { makeNormal } from '../../src/analysis/rng.ts';
 
 function layerInput(seed: number, batch: number, layers: number, hidden: number): LayerInput {
@@ -166,6 +168,99 @@ describe('training', () => {
     const w = learnedLayerWeights(fitted, layers);
     expect(w.indexOf(Math.max(...w))).toBe(3); // layer 4 is index 3 from layerStart 1
   });
+});
+
+/** A new input holding only `rows` of `input`, in that order: the reference a row subset must match. */
+function copyRows<T extends LayerInput | TokenInput>(input: T, rows: readonly number[]): T {
+  const steps = input.kind === 'tokens' ? input.tokens : input.layers;
+  const size = steps * input.hidden;
+  const data = new Float32Array(rows.length * size);
+  rows.forEach((r, i) => data.set(input.data.subarray(r * size, (r + 1) * size), i * size));
+  if (input.kind === 'layers') return { ...input, data, batch: rows.length };
+  const mask = new Uint8Array(rows.length * steps);
+  rows.forEach((r, i) => mask.set(input.mask.subarray(r * steps, (r + 1) * steps), i * steps));
+  return { ...input, data, mask, batch: rows.length };
+}
+
+describe('fitting on some rows, and k-fold CV', () => {
+  const STRATEGIES = ['weighted-learned', 'attention', 'lstm', 'gru', 'conv1d'] as const;
+  const inputFor = (s: LearnedStrategy) =>
+    s === 'conv1d' ? tokenInput(8, 40, 5, 4, 1e30) : layerInput(8, 40, 5, 4);
+  const targets = (n: number, seed: number) => {
+    const normal = makeNormal(seed);
+    return Float64Array.from({ length: n }, () => normal());
+  };
+
+  it.each(STRATEGIES)('%s on a row subset is the fit on a copy of those rows', (strategy) => {
+    const input = inputFor(strategy);
+    const y = targets(40, 2);
+    const rows = [7, 3, 30, 11, 0, 25, 18, 19, 2, 39, 21, 14];
+    const opts = { ...SMALL, epochs: 4, validationFraction: 0.25, seed: 9 };
+    const onSubset = fitLearned(strategy, input, y, opts, Int32Array.from(rows));
+    const copy = copyRows(input, rows);
+    const onCopy = fitLearned(
+      strategy,
+      copy,
+      rows.map((r) => y[r]),
+      opts,
+    );
+    expect(onSubset.params).toEqual(onCopy.params);
+    expect(onSubset.featureMean).toEqual(onCopy.featureMean);
+    expect(onSubset.history).toEqual(onCopy.history);
+    const others = [1, 4, 5, 6];
+    expect(predictLearned(onSubset, input, Int32Array.from(others))).toEqual(
+      predictLearned(onCopy, copyRows(input, others)),
+    );
+  });
+
+  it.each(STRATEGIES)(
+    '%s CV predicts each row with the model fitted without its fold',
+    (strategy) => {
+      const input = inputFor(strategy);
+      const y = targets(40, 3);
+      const opts = { ...SMALL, epochs: 3, seed: 1 };
+      const split = { folds: 4, seed: 5 };
+      const cv = learnedCvPredictions(strategy, input, y, split, opts);
+      expect(cv.fold).toEqual(kFold(40, 4, 5)); // the folds ridge's CV uses for the same seed
+      for (let f = 0; f < 4; f++) {
+        const train = [...cv.fold.keys()].filter((i) => cv.fold[i] !== f);
+        const held = [...cv.fold.keys()].filter((i) => cv.fold[i] === f);
+        const fitted = fitLearned(
+          strategy,
+          copyRows(input, train),
+          train.map((i) => y[i]),
+          opts,
+        );
+        const expected = predictLearned(fitted, copyRows(input, held));
+        held.forEach((r, k) => expect(cv.predictions[r]).toBeCloseTo(expected[k], 12));
+      }
+      // Deterministic for a seed; shares of the folds join into the whole.
+      expect(learnedCvPredictions(strategy, input, y, split, opts).predictions).toEqual(
+        cv.predictions,
+      );
+      const part = learnedCvPredictions(strategy, input, y, split, opts, [1, 3]);
+      cv.fold.forEach((f, r) =>
+        f === 1 || f === 3
+          ? expect(part.predictions[r]).toBe(cv.predictions[r])
+          : expect(part.predictions[r]).toBeNaN(),
+      );
+    },
+  );
+
+  it('refuses rows outside the input', () => {
+    const input = layerInput(1, 10, 3, 2);
+    const y = targets(10, 1);
+    expect(() => fitLearned('attention', input, y, SMALL, Int32Array.of(0, 10))).toThrow(/row 10/);
+    expect(() => fitLearned('attention', input, y, SMALL, new Int32Array(0))).toThrow(/no rows/);
+  });
+
+  it.each(['weighted-learned', 'attention', 'lstm', 'gru'] as const)(
+    '%s parameter count matches its initial vector',
+    (strategy) =>
+      expect(learnedParamCount(strategy, 5, 4, SMALL)).toBe(
+        initialParams(strategy, layerInput(1, 2, 5, 4), SMALL).length,
+      ),
+  );
 });
 
 describe('input checks', () => {

@@ -1,4 +1,5 @@
 import { memo, useMemo } from 'react';
+import type { Head } from '../../../analysis/head.ts';
 import { READ_STRATEGIES, type LayerView } from '../../../analysis/inspect.ts';
 import { STRATEGIES, type ParameterFreeStrategy } from '../../../analysis/pooling.ts';
 import { diverging } from '../../charts/colorScales.ts';
@@ -11,11 +12,14 @@ import { layerLabel } from './tokens.ts';
 export type PoolerState =
   { kind: 'trained'; vector: Float32Array | null } | { kind: 'untrained'; reason: string };
 
+/** The strategy a saved head reads: parameter-free, the pooler, or a learned pooling. */
+type HeadStrategy = Head['strategy'];
+
 /** One saved head's reading of this text. */
 export interface HeadReading {
   id: string;
   name: string;
-  strategy: ParameterFreeStrategy | 'pooler';
+  strategy: HeadStrategy;
   layer: number;
   score: number;
   cvRmse: number;
