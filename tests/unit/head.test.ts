@@ -41,7 +41,7 @@ describe('head JSON', () => {
     const { head, x, expected } = fitted();
     const back = parseHead(headToJson(head));
     expect(back.ok).toBe(true);
-    if (!back.ok) return;
+    if (!back.ok || back.head.kind === 'learned') throw new Error('not read back as a ridge head');
     expect(back.head).toEqual(head);
     predictHead(back.head, x).forEach((v, i) => expect(v).toBeCloseTo(expected[i], 10));
   });
@@ -113,7 +113,7 @@ describe('learned head JSON', () => {
       expect(head.folds).toBe(4);
       const back = parseHead(headToJson(head));
       expect(back.ok).toBe(true);
-      if (!back.ok || back.head.kind !== 'learned') return;
+      if (!back.ok || back.head.kind !== 'learned') throw new Error('not read back as learned');
       expect(back.head).toEqual(head);
       const expected = predictLearned(fitted, input);
       const again = predictLearned(learnedFromHead(back.head), input);
