@@ -13,11 +13,14 @@
 // `--browser` runs the quick (or `--exact`) sweep in Chromium through the Fit view's SweepClient
 // and its workers instead of Node's worker threads, on the same table built in the page, then
 // cross-validates the quick sweep's best estimates exactly as the Fit view does; with
-// `--inspect concat-last4@10,...` it then times selecting those cells (their exact CV and fit).
+// `--inspect concat-last4@10,...` it then times selecting those cells (their exact CV and fit), and
+// with `--learned` it cross-validates the learned poolings (layer weights, attention, LSTM, GRU) on
+// the same table and folds as the Fit view does.
 // `--exact-cache FILE` keeps the exact sweep of `--compare` in FILE and reuses it while the data's
 // configuration is the same, so quick settings can be tried against it in a minute each.
 // Usage: npx tsx scripts/bench-sweep.ts [--rows 3000] [--hidden 768] [--workers 2] [--sketch N]
-//        [--exact | --compare] [--exact-cache FILE] [--browser [--inspect CELLS]] [--only-hidden-size]
+//        [--exact | --compare] [--exact-cache FILE] [--browser [--inspect CELLS] [--learned]]
+//        [--only-hidden-size]
 //        [--strategies cls,mean,...]
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -201,6 +204,7 @@ async function browserSweep(
 ): Promise<{ run: Run; pool: number }> {
   const at = process.argv.indexOf('--inspect');
   const inspect = at >= 0 ? process.argv[at + 1].split(',') : [];
+  const learned = process.argv.includes('--learned');
   const app = await startApp();
   const browser = await launchBrowser({ webgpu: false });
   try {
@@ -209,6 +213,8 @@ async function browserSweep(
       entries: SweepEntry[];
       seconds: number;
       inspected: { cell: string; seconds: number; rmse: number }[];
+      learned: { strategy: string; seconds: number; rmse: number; std: number }[];
+      learnedSeconds: number;
       confirmation: {
         seconds: number;
         cells: string[];
@@ -250,15 +256,29 @@ async function browserSweep(
         const { cv } = await client.inspect(cells[i], entries[i]);
         inspected.push({ cell: key, seconds: (performance.now() - t) / 1000, rmse: cv.rmse });
       }
+      // The learned poolings, as the Fit view's button runs them.
+      const learned = [];
+      const t1 = performance.now();
+      if (o.learned) {
+        const { LAYERWISE_LEARNED_STRATEGIES } = await import('/src/analysis/pooling.ts');
+        const { learnedConfigFor } = await import('/src/ui/fitRun.ts');
+        await client.learnedCv(LAYERWISE_LEARNED_STRATEGIES, (s) => learnedConfigFor(s, plan.poolOptions),
+          (_done, _total, r) => {
+            if (r) learned.push({ strategy: r.strategy, seconds: (performance.now() - t1) / 1000,
+              rmse: r.cv.rmse, std: r.cv.rmseStd });
+          });
+      }
       return {
         entries,
         seconds,
         confirmation,
         inspected,
+        learned,
+        learnedSeconds: (performance.now() - t1) / 1000,
         pool: Math.min(navigator.hardwareConcurrency, 4),
         isolated: crossOriginIsolated,
       };
-    })(${JSON.stringify({ cfg, cells: jobs.map((j) => `${j.strategy}@${j.layer}`), seed: DEFAULT_SEED, sketch, inspect })})`);
+    })(${JSON.stringify({ cfg, cells: jobs.map((j) => `${j.strategy}@${j.layer}`), seed: DEFAULT_SEED, sketch, inspect, learned })})`);
     const { confirmation: c } = out;
     if (c.cells.length)
       console.log(
@@ -269,6 +289,15 @@ async function browserSweep(
       console.log(
         `selecting ${c.cell}: exact CV and fit in ${c.seconds.toFixed(1)} s (CV RMSE ${c.rmse.toFixed(4)})`,
       );
+    if (learned) {
+      console.log(
+        `learned poolings, 5-fold CV (4 × 5 fits dealt to the workers): ${out.learnedSeconds.toFixed(1)} s`,
+      );
+      for (const l of out.learned)
+        console.log(
+          `  ${l.strategy.padEnd(17)} CV RMSE ${l.rmse.toFixed(4)} ± ${l.std.toFixed(4)} (done at ${l.seconds.toFixed(1)} s)`,
+        );
+    }
     if (!out.isolated) console.log('warning: the page is not cross-origin isolated: one worker');
     const run = {
       entries: out.entries,

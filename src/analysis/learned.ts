@@ -71,7 +71,7 @@ export interface FittedPooling {
   featureStd: Float64Array; // [hidden]
   targetMean: number;
   targetStd: number;
-  history: { train: number[]; validation: number[] }; // MSE in target units per epoch
+  history: { train: number[]; validation: number[] }; // MSE in target units per epoch: training (over the epoch, as its minibatches went by) and validation (after it)
 }
 
 /** The model behind a strategy: parameter count, init, and one sample's forward/backward pass. */
@@ -486,10 +486,15 @@ export function fitLearned(
   let best = { loss: Infinity, params, epoch: 0 };
   for (let epoch = 0; epoch < cfg.epochs; epoch++) {
     const shuffled = permutation(trainRows.length, cfg.seed + epoch + 1).map((k) => trainRows[k]);
+    let sse = 0; // the epoch's training loss, summed as its minibatches go by
     for (let start = 0; start < shuffled.length; start += cfg.batchSize) {
       const rows = shuffled.subarray(start, start + cfg.batchSize);
       const grad = new Float64Array(model.size);
-      for (const i of rows) model.run(params, i, grad, (yhat) => (2 * (yhat - z[i])) / rows.length);
+      for (const i of rows)
+        model.run(params, i, grad, (yhat) => {
+          sse += (yhat - z[i]) ** 2;
+          return (2 * (yhat - z[i])) / rows.length;
+        });
       step++;
       const next = params.slice();
       const c1 = 1 - b1 ** step;
@@ -501,7 +506,7 @@ export function fitLearned(
       }
       params = next;
     }
-    history.train.push(mse(trainRows));
+    history.train.push((sse / trainRows.length) * ts * ts);
     if (nVal > 0) {
       const v = mse(valRows);
       history.validation.push(v);

@@ -224,3 +224,117 @@ it('fits every (strategy, layer) head, exports the best, and scores a file with 
   console.log(`browser (WASM) vs CLI (onnxruntime-node): max |Δtarget| = ${diff.toExponential(2)}`);
   expect(diff).toBeLessThan(CROSS_BACKEND_TOLERANCE);
 });
+
+it('cross-validates the learned poolings on the sweep’s features, saves one, and scores with it', async () => {
+  const context = await env.browser.newContext();
+  const page = await openPage(
+    context,
+    `${env.url}/?source=served&model=/models/roberta-tiny&backend=wasm&view=fit`,
+  );
+  await page.getByTestId('backend-name').waitFor({ timeout: 120_000 });
+  await page.getByLabel('Labelled texts (CSV with a target column)').setInputFiles({
+    name: 'train.csv',
+    mimeType: 'text/csv',
+    buffer: Buffer.from(train.csv),
+  });
+  await page
+    .getByRole('button', { name: `Extract features and sweep ${train.ids.length} rows` })
+    .click();
+  await page.getByTestId('selected-head').waitFor({ timeout: 120_000 });
+  const summary = (await page.getByTestId('sweep-results').locator('p').first().textContent())!;
+  const meanRmse = Number(summary.match(/RMSE of ([\d.]+)/)![1]);
+
+  const section = page.getByTestId('learned-poolings');
+  const start = Date.now();
+  await section.getByRole('button', { name: 'Cross-validate 4 learned poolings' }).click();
+  const table = section.getByTestId('learned-results');
+  await table.locator('tbody tr').nth(3).waitFor({ timeout: 120_000 });
+  console.log(`learned poolings: 4 × 5 folds in ${Date.now() - start} ms`);
+  const rows = await table.locator('tbody tr').all();
+  expect(await Promise.all(rows.map((r) => r.getAttribute('data-strategy')))).toEqual([
+    'weighted-learned',
+    'attention',
+    'lstm',
+    'gru',
+  ]);
+  const heatmap = page.getByTestId('sweep-heatmap');
+  for (const row of rows) {
+    const [rmse, counterpart] = await row.locator('td').allTextContents();
+    expect(rmse).toMatch(/^\d\.\d{3} ± \d\.\d{3}$/);
+    // Each is the mean predictor's match or better on a learnable target.
+    expect(Number(rmse.split(' ')[0])).toBeLessThan(meanRmse);
+    // The counterpart is the grid's own cell at the last layer (layer 4 of the tiny model).
+    const strategy = (await row.getAttribute('data-strategy'))!;
+    const other = strategy === 'lstm' || strategy === 'gru' ? 'cls' : 'weighted-uniform';
+    const cell = heatmap.locator(`button.cell[data-strategy="${other}"][data-layer="4"]`);
+    expect(counterpart).toContain((await cell.textContent())!.replace('★ ', ''));
+  }
+
+  // Weighted layers: fitted on every row, its layer weights shown, saved and made active.
+  const weightedRmse = (await rows[0].locator('td').first().textContent())!;
+  await rows[0].getByRole('button', { name: /^Fit Weighted layers \(learned\)/ }).click();
+  const picked = section.getByTestId('learned-selected');
+  await picked.waitFor({ timeout: 60_000 });
+  const weights = (await picked.getByTestId('learned-layer-weights').textContent())!;
+  const values = [...weights.matchAll(/L(\d) (\d\.\d{3})/g)];
+  expect(values.map((m) => m[1])).toEqual(['2', '3', '4']);
+  expect(values.reduce((s, m) => s + Number(m[2]), 0)).toBeCloseTo(1, 2);
+  expect(await picked.locator('canvas').count()).toBe(1);
+  await picked.getByRole('button', { name: 'Save and make this head active' }).click();
+  const heads = page.getByTestId('head-list');
+  await heads.getByText('(active)').waitFor();
+  expect(await heads.getByText('Weighted layers (learned), layers 2–4').count()).toBe(1);
+  const headBytes = await download(page, () =>
+    heads.getByRole('button', { name: /^Export .* as JSON$/ }).click(),
+  );
+  const parsed = parseHead(headBytes.toString('utf8'));
+  if (!parsed.ok) throw new Error(parsed.reason);
+  expect(parsed.head).toMatchObject({ kind: 'learned', strategy: 'weighted-learned', layer: 4 });
+  expect(`${parsed.head.cvRmse.toFixed(3)} ± ${parsed.head.cvRmseStd.toFixed(3)}`).toBe(
+    weightedRmse,
+  );
+  await page.screenshot({ path: join(artefactDir(), 'fit-view-learned.png'), fullPage: true });
+
+  // The Batch view scores with the learned head, and so does the command line on the CPU.
+  const small = commonLitCsv({ rows: 40, seed: 13 });
+  await page.getByRole('tab', { name: 'Score a file' }).click();
+  await page.getByLabel('Texts to score (CSV)').setInputFiles({
+    name: 'test.csv',
+    mimeType: 'text/csv',
+    buffer: Buffer.from(small.csv),
+  });
+  await page.getByRole('button', { name: `Score ${small.ids.length} rows` }).click();
+  await page.getByTestId('batch-status').filter({ hasText: 'Done' }).waitFor({ timeout: 120_000 });
+  const submission = (
+    await download(page, () =>
+      page.getByRole('button', { name: 'Download submission.csv' }).click(),
+    )
+  ).toString('utf8');
+  await context.close();
+
+  const dir = await mkdtemp(join(tmpdir(), 'readscope-cli-'));
+  await writeFile(join(dir, 'head.json'), headBytes);
+  await writeFile(join(dir, 'test.csv'), small.csv);
+  let stderr = '';
+  const io = {
+    stdout: { write: () => true, isTTY: false },
+    stderr: { write: (s: string) => ((stderr += s), true), isTTY: false },
+    cwd: dir,
+  } as unknown as CliIo;
+  const args = ['score', 'test.csv', '--model', join(process.cwd(), MODEL), '--head', 'head.json'];
+  const code = await main([...args, '--out', 'cli.csv', '--threads', '1'], io);
+  expect(code, stderr).toBe(0);
+  const table2 = (text: string) =>
+    text
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(','));
+  const browser = table2(submission);
+  const cli = table2(await readFile(join(dir, 'cli.csv'), 'utf8'));
+  expect(browser.map((r) => r[0])).toEqual(small.ids);
+  expect(cli.map((r) => r[0])).toEqual(small.ids);
+  const diff = Math.max(...browser.map((r, i) => Math.abs(Number(r[1]) - Number(cli[i][1]))));
+  console.log(`learned head, browser vs CLI: max |Δtarget| = ${diff.toExponential(2)}`);
+  expect(diff).toBeLessThan(CROSS_BACKEND_TOLERANCE);
+});

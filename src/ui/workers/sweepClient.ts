@@ -4,12 +4,16 @@
  * the same table; elsewhere the table moves to a single worker. Cancelling ends the workers (each
  * cell is one long synchronous fit); the next call starts fresh ones.
  */
-import { STRATEGIES } from '../../analysis/pooling.ts';
+import type { FittedPooling, LearnedConfig } from '../../analysis/learned.ts';
+import { STRATEGIES, type LayerwiseLearnedStrategy } from '../../analysis/pooling.ts';
 import {
   bestEstimates,
+  kFold,
   mergeCvPredictions,
   scoreCv,
+  scoreFolds,
   withExactCv,
+  type AlphaScore,
   type CvPredictions,
   type RidgeCVResult,
   type RidgeModel,
@@ -27,6 +31,13 @@ export interface ExactCv {
   predictions: CvPredictions;
 }
 
+/** A learned pooling's CV on the sweep's folds: its score and every row's held-out prediction. */
+export interface LearnedCv {
+  strategy: LayerwiseLearnedStrategy;
+  cv: Omit<AlphaScore, 'alpha'>;
+  outOfFold: Float64Array;
+}
+
 const createWorker = () =>
   new Worker(new URL('./sweep.worker.ts', import.meta.url), {
     type: 'module',
@@ -39,7 +50,7 @@ const poolSize = () => Math.max(1, Math.min(globalThis.navigator?.hardwareConcur
 export class SweepClient {
   private workers: (Worker | null)[] = [];
   /** What the last sweep left in its workers: its targets, folds, and how many workers hold it. */
-  private swept: { y: Float64Array; folds: number; holders: number } | null = null;
+  private swept: { y: Float64Array; folds: number; seed: number; holders: number } | null = null;
   private nextId = 1;
   private pending = new Map<
     number,
@@ -100,7 +111,7 @@ export class SweepClient {
       buffers.every((b) => b instanceof SharedArrayBuffer);
     const total = body.cells.length;
     const size = shared ? Math.min(poolSize(), total) : 1;
-    this.swept = { y: body.y, folds: body.folds, holders: size };
+    this.swept = { y: body.y, folds: body.folds, seed: body.seed, holders: size };
     if (size <= 1) {
       return this.request<SweepEntry[]>(
         body,
@@ -212,6 +223,79 @@ export class SweepClient {
       },
     );
     return { cv, outOfFold, model };
+  }
+
+  /**
+   * Learned poolings cross-validated on the sweep's table and folds: one (strategy, fold) job at a
+   * time per worker that holds the table. `onStep` hears each finished job, with the strategy's
+   * result once its last fold is in. An aborted `signal` starts no further job; the jobs running
+   * finish, and the promise resolves with the strategies that were completed.
+   */
+  async learnedCv(
+    strategies: readonly LayerwiseLearnedStrategy[],
+    configFor: (strategy: LayerwiseLearnedStrategy) => Partial<LearnedConfig>,
+    onStep?: (done: number, total: number, result?: LearnedCv) => void,
+    signal?: AbortSignal,
+  ): Promise<LearnedCv[]> {
+    if (!this.swept) throw new Error('no sweep has run yet');
+    const { y, folds, seed, holders } = this.swept;
+    const fold = kFold(y.length, folds, seed);
+    const jobs = strategies.flatMap((strategy) =>
+      Array.from({ length: folds }, (_, f) => ({ strategy, f })),
+    );
+    const total = jobs.length;
+    const outOfFold = new Map(strategies.map((s) => [s, new Float64Array(y.length).fill(NaN)]));
+    const left = new Map(strategies.map((s) => [s, folds]));
+    const results: LearnedCv[] = [];
+    let done = 0;
+    const work = async (index: number) => {
+      for (let job = jobs.shift(); job && !signal?.aborted; job = jobs.shift()) {
+        const part = await this.request<Float64Array>(
+          {
+            type: 'learned-cv-part',
+            strategy: job.strategy,
+            folds: [job.f],
+            config: configFor(job.strategy),
+          },
+          (e, resolve) => {
+            if (e.status === 'learned-cv-part') resolve(e.predictions);
+          },
+          [],
+          index,
+        );
+        const out = outOfFold.get(job.strategy)!;
+        part.forEach((v, r) => {
+          if (!Number.isNaN(v)) out[r] = v;
+        });
+        const remaining = left.get(job.strategy)! - 1;
+        left.set(job.strategy, remaining);
+        let result: LearnedCv | undefined;
+        if (remaining === 0) {
+          result = { strategy: job.strategy, cv: scoreFolds(out, y, fold, folds), outOfFold: out };
+          results.push(result);
+        }
+        onStep?.(++done, total, result);
+      }
+    };
+    try {
+      await Promise.all(
+        Array.from({ length: Math.min(holders, total) }, (_, index) => work(index)),
+      );
+    } finally {
+      jobs.length = 0;
+    }
+    return strategies.flatMap((s) => results.filter((r) => r.strategy === s));
+  }
+
+  /** A learned pooling fitted on every row of the sweep's table. */
+  learnedFit(
+    strategy: LayerwiseLearnedStrategy,
+    config: Partial<LearnedConfig>,
+  ): Promise<FittedPooling> {
+    if (!this.swept) return Promise.reject(new Error('no sweep has run yet'));
+    return this.request<FittedPooling>({ type: 'learned-fit', strategy, config }, (e, resolve) => {
+      if (e.status === 'learned-fitted') resolve(e.fitted);
+    });
   }
 
   /** Ends the worker and fails whatever was pending with `message`. */

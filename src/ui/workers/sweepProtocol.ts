@@ -1,5 +1,6 @@
 /** Typed messages between the page and the sweep worker. */
-import type { PoolOptions } from '../../analysis/pooling.ts';
+import type { FittedPooling, LearnedConfig } from '../../analysis/learned.ts';
+import type { LayerwiseLearnedStrategy, PoolOptions } from '../../analysis/pooling.ts';
 import type { CvPredictions, RidgeModel, SweepEntry } from '../../analysis/ridge.ts';
 import type { SweepCellId } from '../fitRun.ts';
 import type { PooledVectors } from '../scoring.ts';
@@ -27,11 +28,29 @@ export type SweepRequest =
       alphas?: number[];
     }
   /** One cell's exact fit on every row at one α. */
-  | { type: 'fit'; requestId: number; cell: SweepCellId; alpha: number };
+  | { type: 'fit'; requestId: number; cell: SweepCellId; alpha: number }
+  /** A share of a learned pooling's CV on the sweep's folds: these folds held out in turn. */
+  | {
+      type: 'learned-cv-part';
+      requestId: number;
+      strategy: LayerwiseLearnedStrategy;
+      folds: number[];
+      config: Partial<LearnedConfig>;
+    }
+  /** A learned pooling fitted on every row. */
+  | {
+      type: 'learned-fit';
+      requestId: number;
+      strategy: LayerwiseLearnedStrategy;
+      config: Partial<LearnedConfig>;
+    };
 
 export type SweepEvent =
   | { status: 'entry'; requestId: number; entry: SweepEntry; done: number; total: number }
   | { status: 'swept'; requestId: number; entries: SweepEntry[] }
   | { status: 'cv-part'; requestId: number; predictions: CvPredictions }
   | { status: 'fitted'; requestId: number; model: RidgeModel }
+  /** Held-out predictions for the share's folds; NaN for every other row. */
+  | { status: 'learned-cv-part'; requestId: number; predictions: Float64Array }
+  | { status: 'learned-fitted'; requestId: number; fitted: FittedPooling }
   | { status: 'error'; requestId: number; message: string };

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { createHead } from '../../../analysis/head.ts';
+import { createHead, type Head } from '../../../analysis/head.ts';
 import { meanPredictorRmse, rmse } from '../../../analysis/oof.ts';
 import { STRATEGIES, type PoolOptions } from '../../../analysis/pooling.ts';
 import {
@@ -27,6 +27,7 @@ import { loadedModel } from '../../scoring.ts';
 import { SweepClient, type ExactCv } from '../../workers/sweepClient.ts';
 import { CsvPicker } from './CsvPicker.tsx';
 import { HeadList } from './HeadList.tsx';
+import { LearnedPoolings } from './LearnedPoolings.tsx';
 import { PredictedVsTarget } from './PredictedVsTarget.tsx';
 import { RmseByLayer } from './RmseByLayer.tsx';
 import { RowProblems } from './RowProblems.tsx';
@@ -44,6 +45,8 @@ interface Props {
 const MIN_ROWS = 10;
 
 interface Swept {
+  /** Which run of the sweep this is: the learned poolings start afresh with each. */
+  run: number;
   entries: SweepEntry[];
   grid: SweepGrid;
   y: Float64Array;
@@ -101,6 +104,8 @@ export function FitView({ engine }: Props) {
   const [note, setNote] = useState<string | null>(null);
   const [isExact, setExact] = useState(false);
   const [sketchSize, setSketchSize] = useState(QUICK_SWEEP_SKETCH);
+  const [isLearnedBusy, setLearnedBusy] = useState(false);
+  const runs = useRef(0);
   const controller = useRef<AbortController | null>(null);
   const sweeper = useRef<SweepClient | null>(null);
   /** Exact CVs already run for cells of the current sweep, so selecting one only fits it. */
@@ -122,7 +127,7 @@ export function FitView({ engine }: Props) {
   const isBusy =
     state.phase === 'extracting' ||
     state.phase === 'sweeping' ||
-    (state.phase === 'swept' && !!state.swept.confirming);
+    (state.phase === 'swept' && (!!state.swept.confirming || isLearnedBusy));
   const isReady = engine.status === 'ready' && !!info;
   const isSketchValid = isExact || (Number.isInteger(sketchSize) && sketchSize >= 1);
   const canFit =
@@ -223,6 +228,7 @@ export function FitView({ engine }: Props) {
         (_entry, done, total) => setState({ phase: 'sweeping', done, total }),
       );
       let swept: Swept | null = {
+        run: ++runs.current,
         entries,
         grid: sweepGrid(entries, info.layers),
         y,
@@ -268,6 +274,12 @@ export function FitView({ engine }: Props) {
     [swept, estimated],
   );
 
+  const save = async (head: Head, name: string) => {
+    const id = await heads.actions.add(head, name);
+    heads.actions.activate(id);
+    setNote(`Saved “${name}” and made it the active head. The Batch view now scores with it.`);
+  };
+
   const makeActive = async () => {
     if (!swept || !selectedEntry || inspected?.phase !== 'ready') return;
     const { strategy, layer } = inspected.cell;
@@ -280,10 +292,7 @@ export function FitView({ engine }: Props) {
       cv: inspected.cv,
       rows: swept.y.length,
     });
-    const name = `${STRATEGIES[strategy].label} L${layer} · ${swept.fileName}`;
-    const id = await heads.actions.add(head, name);
-    heads.actions.activate(id);
-    setNote(`Saved “${name}” and made it the active head. The Batch view now scores with it.`);
+    await save(head, `${STRATEGIES[strategy].label} L${layer} · ${swept.fileName}`);
   };
 
   return (
@@ -294,7 +303,8 @@ export function FitView({ engine }: Props) {
         Every layer’s CLS, mean, max and WK vectors are extracted once per text and cached in this
         browser; then a ridge head is cross-validated ({DEFAULT_FOLDS}-fold) for every pooling
         strategy at every layer, in a background thread. Select a cell to fit it exactly and save it
-        as a head.
+        as a head. The learned poolings (layer weights, attention, LSTM, GRU) can then be
+        cross-validated on the same features.
       </p>
       {engine.status !== 'ready' && (
         <p className="warning" role="note">
@@ -475,6 +485,19 @@ export function FitView({ engine }: Props) {
               </button>
             </p>
           )}
+          <LearnedPoolings
+            key={swept.run}
+            getClient={() => sweeper.current}
+            y={swept.y}
+            info={swept.info}
+            poolOptions={swept.poolOptions}
+            fileName={swept.fileName}
+            folds={Math.min(DEFAULT_FOLDS, swept.y.length)}
+            entries={swept.entries}
+            isBlocked={!!swept.confirming || inspected?.phase === 'loading'}
+            onBusy={setLearnedBusy}
+            onSave={save}
+          />
           {note && <p role="status">{note}</p>}
         </section>
       )}

@@ -55,7 +55,10 @@ export function HeadList({ info }: { info: ModelInfo | null }) {
                     {isActive && <strong> (active)</strong>}
                   </th>
                   <td>
-                    {STRATEGIES[r.head.strategy].label}, layer {r.head.layer}
+                    {STRATEGIES[r.head.strategy].label},{' '}
+                    {r.head.kind === 'learned'
+                      ? `layers ${r.head.poolOptions.layerStart}–${r.head.layer}`
+                      : `layer ${r.head.layer}`}
                   </td>
                   <td className="mono">
                     {r.head.cvRmse.toFixed(3)} ± {r.head.cvRmseStd.toFixed(3)}
