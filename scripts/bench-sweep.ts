@@ -261,7 +261,7 @@ async function browserSweep(
       const t1 = performance.now();
       if (o.learned) {
         const { LAYERWISE_LEARNED_STRATEGIES } = await import('/src/analysis/pooling.ts');
-        const { learnedConfigFor } = await import('/src/ui/fitRun.ts');
+        const { learnedConfigFor } = await import('/src/analysis/learned.ts');
         await client.learnedCv(LAYERWISE_LEARNED_STRATEGIES, (s) => learnedConfigFor(s, plan.poolOptions),
           (_done, _total, r) => {
             if (r) learned.push({ strategy: r.strategy, seconds: (performance.now() - t1) / 1000,

@@ -2,13 +2,28 @@
  * `readscope fit`: a labelled train.csv in, a ridge head out. Features for every parameter-free
  * strategy × valid layer come from one batch run; the sweep cross-validates each cell (a quick
  * sweep's best cell of each strategy again exactly), the grid is printed, and the best cell (or
- * the one asked for) is fitted on every row.
+ * the one asked for) is fitted on every row. With --learned, learned poolings over the layers' CLS
+ * vectors are cross-validated on the same folds too, and can be the head written.
  */
 import { availableParallelism } from 'node:os';
 import { writeFile } from 'node:fs/promises';
-import { createHead, headToJson, type HeadStrategy } from '../analysis/head.ts';
+import {
+  createHead,
+  createLearnedHead,
+  headToJson,
+  type Head,
+  type HeadStrategy,
+} from '../analysis/head.ts';
+import { fitLearned, learnedConfigFor, learnedCvPredictions } from '../analysis/learned.ts';
 import { meanPredictorRmse } from '../analysis/oof.ts';
-import { STRATEGIES, poolOptionsFor, validLayers, type PoolOptions } from '../analysis/pooling.ts';
+import {
+  LAYERWISE_LEARNED_STRATEGIES,
+  STRATEGIES,
+  poolOptionsFor,
+  validLayers,
+  type LayerwiseLearnedStrategy,
+  type PoolOptions,
+} from '../analysis/pooling.ts';
 import {
   bestEstimates,
   DEFAULT_FOLDS,
@@ -16,13 +31,14 @@ import {
   QUICK_SWEEP_SKETCH,
   fitRidge,
   ridgeCV,
+  scoreFolds,
   sweepGrid,
   withExactCv,
   type SweepEntry,
   type SweepGrid,
 } from '../analysis/ridge.ts';
 import type { EmbeddedBatch, ModelInfo } from '../engine/protocol.ts';
-import { featuresFrom, loadedModel } from '../ui/scoring.ts';
+import { featuresFrom, layerInput, loadedModel } from '../ui/scoring.ts';
 import {
   CliError,
   EXIT_OK,
@@ -57,8 +73,12 @@ ${MODEL_HELP}
   --seed N            fold shuffle seed (default ${DEFAULT_SEED})
   --strategies LIST   comma-separated subset of: ${HEAD_STRATEGIES.join(', ')}
                       (default: all; pooler only where the model has a trained one)
-  --strategy S        fit this strategy instead of the best one
+  --strategy S        fit this strategy instead of the best one (a learned one too)
   --layer L           fit this layer instead of the best one
+  --learned LIST      also cross-validate these learned poolings on the same folds: all, or
+                      a comma-separated subset of: ${LAYERWISE_LEARNED_STRATEGIES.join(', ')}.
+                      They read the CLS vector of every layer from layer_start on; the best
+                      of everything cross-validated is written unless --strategy chooses
   --grid FILE         also write the grid (.json, or .csv: one row per strategy)
   --sketch N          quick sweep: cells wider than N features are cross-validated on an
                       N-column randomized Hadamard sketch (default ${QUICK_SWEEP_SKETCH}); each
@@ -83,7 +103,27 @@ const OPTIONS = {
   sketch: { type: 'string' },
   exact: { type: 'boolean' },
   workers: { type: 'string' },
+  learned: { type: 'string' },
 } as const;
+
+const isLearned = (s: string): s is LayerwiseLearnedStrategy =>
+  (LAYERWISE_LEARNED_STRATEGIES as readonly string[]).includes(s);
+
+/** Learned pooling names from --learned: `all`, or a comma-separated list, each checked. */
+function parseLearned(text: string): LayerwiseLearnedStrategy[] {
+  if (text.trim() === 'all') return [...LAYERWISE_LEARNED_STRATEGIES];
+  const names = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const n of names)
+    if (!isLearned(n))
+      throw new CliError(
+        `Unknown learned pooling "${n}"; choose all or from ${LAYERWISE_LEARNED_STRATEGIES.join(', ')}.`,
+      );
+  if (!names.length) throw new CliError('Name at least one learned pooling, or all.');
+  return names as LayerwiseLearnedStrategy[];
+}
 
 /** Runs `readscope fit`; returns the exit code. */
 export async function fit(args: string[], io: CliIo): Promise<number> {
@@ -103,7 +143,12 @@ export async function fit(args: string[], io: CliIo): Promise<number> {
     ? undefined
     : intOption('sketch', values.sketch, QUICK_SWEEP_SKETCH, 1, 65536);
   const asked = values.strategies ? parseStrategies(values.strategies) : null;
-  const pickStrategy = values.strategy === undefined ? undefined : parseStrategies(values.strategy);
+  const learned = values.learned ? parseLearned(values.learned) : [];
+  const pickLearned =
+    values.strategy !== undefined && isLearned(values.strategy) ? values.strategy : undefined;
+  if (pickLearned && !learned.includes(pickLearned)) learned.push(pickLearned);
+  const pickStrategy =
+    values.strategy === undefined || pickLearned ? undefined : parseStrategies(values.strategy);
   if (pickStrategy && pickStrategy.length !== 1) throw new CliError('--strategy takes one name.');
   const pickLayer = values.layer === undefined ? undefined : intOption('layer', values.layer, 0, 0);
 
@@ -118,6 +163,11 @@ export async function fit(args: string[], io: CliIo): Promise<number> {
   if (pickStrategy && !strategies.includes(pickStrategy[0])) {
     throw new CliError(`--strategy ${pickStrategy[0]} is not among the strategies swept.`);
   }
+  if (pickLearned && pickLayer !== undefined && pickLayer !== info.layers - 1) {
+    throw new CliError(
+      `--strategy ${pickLearned} reads every layer up to the last (${info.layers - 1}); leave out --layer.`,
+    );
+  }
   try {
     const progress = createProgress({
       label: 'embedding',
@@ -128,7 +178,7 @@ export async function fit(args: string[], io: CliIo): Promise<number> {
     });
     batch = await engine.embed(
       rows.map((r) => r.text),
-      poolingsFor(strategies),
+      poolingsFor(strategies, learned.length > 0),
       (done) => progress.update(done),
     );
     progress.finish();
@@ -176,30 +226,87 @@ export async function fit(args: string[], io: CliIo): Promise<number> {
   const chosen = chooseEntry(entries, pickStrategy?.[0], pickLayer);
   const baseline = meanPredictorRmse(y);
   io.stdout.write(gridTable(grid, chosen, baseline));
-
-  const job = jobs.find((j) => j.strategy === chosen.strategy && j.layer === chosen.layer)!;
-  const features = job.build();
-  // The sweep's figure may come from a sketch; the head is the exact fit, with its own CV.
-  const cv = chosen.sketch ? ridgeCV(features, y, { folds, seed }) : chosen.result;
-  const ridge = fitRidge(features, y, cv.alpha);
-  const head = createHead({
-    model: loadedModel(info),
-    strategy: chosen.strategy as HeadStrategy,
-    layer: chosen.layer,
-    poolOptions,
-    ridge,
-    cv,
-    rows: rows.length,
-  });
-  await writeFile(pathIn(io, out), headToJson(head));
   if (values.grid)
     await writeFile(pathIn(io, values.grid), gridFile(values.grid, grid, baseline, sketch));
-  io.stderr.write(
-    `wrote ${out}: ${chosen.strategy} at layer ${chosen.layer}, alpha ${chosen.result.alpha}, ` +
-      `CV RMSE ${cv.rmse.toFixed(4)} ± ${cv.rmseStd.toFixed(4)} ` +
+
+  // Learned poolings: the same folds, one after another on this thread.
+  const cls = learned.length ? layerInput(batch) : null;
+  const learnedCvs = learned.map((strategy) => {
+    const progress = createProgress({
+      label: `cross-validating ${strategy}, ${folds}-fold`,
+      total: folds,
+      unit: 'folds',
+      stream: io.stderr,
+      now: io.now,
+    });
+    const config = learnedConfigFor(strategy, poolOptions);
+    const predictions = new Float64Array(y.length);
+    let fold: Int32Array | null = null;
+    for (let f = 0; f < folds; f++) {
+      const part = learnedCvPredictions(strategy, cls!, y, { folds, seed }, config, [f]);
+      fold = part.fold;
+      part.predictions.forEach((p, r) => {
+        if (part.fold[r] === f) predictions[r] = p;
+      });
+      progress.update(f + 1);
+    }
+    progress.finish();
+    return { strategy, config, cv: scoreFolds(predictions, y, fold!, folds) };
+  });
+  if (learnedCvs.length) io.stdout.write(learnedTable(learnedCvs, info.layers, poolOptions));
+  // A learned pooling is written when asked for, or, with no cell asked for, when it did best.
+  const bestLearned = learnedCvs.reduce<(typeof learnedCvs)[number] | null>(
+    (b, l) => (!b || l.cv.rmse < b.cv.rmse ? l : b),
+    null,
+  );
+  const writeLearned = pickLearned
+    ? learnedCvs.find((l) => l.strategy === pickLearned)!
+    : !pickStrategy &&
+        pickLayer === undefined &&
+        bestLearned &&
+        bestLearned.cv.rmse < chosen.result.rmse
+      ? bestLearned
+      : null;
+
+  let head: Head;
+  let cvRmse: { rmse: number; rmseStd: number };
+  let what: string;
+  if (writeLearned) {
+    const fitted = fitLearned(writeLearned.strategy, cls!, y, writeLearned.config);
+    head = createLearnedHead({
+      model: loadedModel(info),
+      layers: info.layers,
+      fitted,
+      cv: writeLearned.cv,
+      rows: rows.length,
+    });
+    cvRmse = writeLearned.cv;
+    what = `${writeLearned.strategy} over layers ${writeLearned.config.layerStart}–${info.layers - 1}, `;
+  } else {
+    const job = jobs.find((j) => j.strategy === chosen.strategy && j.layer === chosen.layer)!;
+    const features = job.build();
+    // The sweep's figure may come from a sketch; the head is the exact fit, with its own CV.
+    const cv = chosen.sketch ? ridgeCV(features, y, { folds, seed }) : chosen.result;
+    const ridge = fitRidge(features, y, cv.alpha);
+    head = createHead({
+      model: loadedModel(info),
+      strategy: chosen.strategy as HeadStrategy,
+      layer: chosen.layer,
+      poolOptions,
+      ridge,
+      cv,
+      rows: rows.length,
+    });
+    cvRmse = cv;
+    what =
+      `${chosen.strategy} at layer ${chosen.layer}, alpha ${chosen.result.alpha}, ` +
       (chosen.sketch || chosen.estimate !== undefined
         ? `(exact; the quick sweep estimated ${(chosen.estimate ?? chosen.result.rmse).toFixed(4)}) `
-        : '') +
+        : '');
+  }
+  await writeFile(pathIn(io, out), headToJson(head));
+  io.stderr.write(
+    `wrote ${out}: ${what}CV RMSE ${cvRmse.rmse.toFixed(4)} ± ${cvRmse.rmseStd.toFixed(4)} ` +
       `(predicting the mean: ${baseline.toFixed(4)})\n`,
   );
   return EXIT_OK;
@@ -277,6 +384,19 @@ export function gridTable(grid: SweepGrid, chosen: SweepEntry, baseline: number)
         .join(''),
   );
   return `${[head, ...lines].join('\n')}\n* chosen; predicting the mean gives ${baseline.toFixed(4)}\n`;
+}
+
+/** The learned poolings' CV, a line each, under the grid. */
+function learnedTable(
+  results: readonly { strategy: string; cv: { rmse: number; rmseStd: number } }[],
+  layers: number,
+  poolOptions: PoolOptions,
+): string {
+  const span = `layers ${poolOptions.layerStart}–${layers - 1}`;
+  const lines = results.map(
+    (r) => `${r.strategy.padEnd(18)}${r.cv.rmse.toFixed(4)} ± ${r.cv.rmseStd.toFixed(4)}`,
+  );
+  return `learned poolings (CLS of ${span}), CV RMSE:\n${lines.join('\n')}\n`;
 }
 
 /** The grid as a file: JSON, or CSV with one row per strategy and one column per layer. */

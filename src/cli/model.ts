@@ -134,9 +134,12 @@ export async function loadModel(
   }
 }
 
-/** The batch poolings that cover a set of strategies (see ui/scoring batchPoolingFor). */
-export function poolingsFor(strategies: readonly HeadStrategy[]): BatchPooling[] {
-  const out = new Set<BatchPooling>();
+/**
+ * The batch poolings that cover a set of strategies (see ui/scoring batchPoolingFor), and the
+ * layers' CLS vectors when learned poolings are fitted too.
+ */
+export function poolingsFor(strategies: readonly HeadStrategy[], withCls = false): BatchPooling[] {
+  const out = new Set<BatchPooling>(withCls ? ['cls'] : []);
   for (const s of strategies) {
     if (s === 'wk' || s === 'pooler') out.add(s);
     else {

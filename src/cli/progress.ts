@@ -11,7 +11,7 @@ export interface OutStream {
 }
 
 /** What one progress line counts. */
-export type ProgressUnit = 'rows' | 'cells' | 'bytes';
+export type ProgressUnit = 'rows' | 'cells' | 'folds' | 'bytes';
 
 /** A throttled progress line for one task. */
 export interface Progress {

@@ -2,13 +2,10 @@
  * Features for fitting, without React: every layer's CLS, mean, max and WK vector for each text,
  * extracted once and cached in IndexedDB by model and text hash, then the sweep's cells.
  */
-import type { LearnedConfig } from '../analysis/learned.ts';
 import {
-  DEFAULT_LAYER_START,
   PARAMETER_FREE_STRATEGIES,
   poolOptionsFor,
   validLayers,
-  type LayerwiseLearnedStrategy,
   type ParameterFreeStrategy,
   type PoolOptions,
 } from '../analysis/pooling.ts';
@@ -23,39 +20,6 @@ export const FIT_POOLINGS = ['cls', 'mean', 'max', 'wk'] as const satisfies Batc
 
 /** Parameter-free strategies the sweep fits (the pooler only where it was trained: not here). */
 export const SWEEP_STRATEGIES = PARAMETER_FREE_STRATEGIES;
-
-/**
- * How the Fit view trains learned poolings on frozen features: at most 20 epochs, stopping once 4
- * pass without improving on a tenth of the training rows held back, whose best epoch is kept. The
- * learning rates were chosen on the sweep bench's synthetic 3,000-row table (held-out RMSE, one
- * 2,400/600 split): weighted layers and attention end in a linear head on 768 features, where
- * Adam's default 0.01 overfits within an epoch (0.90 against 0.64 at 3e-4); the small recurrent
- * cells learn best at 3e-3. Without early stopping, 60 epochs let the LSTM fit noise.
- */
-export const FIT_LEARNED_CONFIG = {
-  epochs: 20,
-  validationFraction: 0.1,
-  patience: 4,
-} as const satisfies Partial<LearnedConfig>;
-
-const FIT_LEARNING_RATE: Record<LayerwiseLearnedStrategy, number> = {
-  'weighted-learned': 3e-4,
-  attention: 3e-4,
-  lstm: 3e-3,
-  gru: 3e-3,
-};
-
-/** The settings the Fit view trains a learned pooling with, on a sweep's pool options. */
-export function learnedConfigFor(
-  strategy: LayerwiseLearnedStrategy,
-  poolOptions: PoolOptions,
-): Partial<LearnedConfig> & { layerStart: number } {
-  return {
-    ...FIT_LEARNED_CONFIG,
-    learningRate: FIT_LEARNING_RATE[strategy],
-    layerStart: poolOptions.layerStart ?? DEFAULT_LAYER_START,
-  };
-}
 
 /** One (strategy, layer) cell of the sweep. */
 export interface SweepCellId {

@@ -8,13 +8,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseHead, type Head } from '../../src/analysis/head.ts';
-import { poolOptionsFor, validLayers } from '../../src/analysis/pooling.ts';
+import { learnedConfigFor, learnedCvPredictions } from '../../src/analysis/learned.ts';
+import {
+  LAYERWISE_LEARNED_STRATEGIES,
+  poolOptionsFor,
+  validLayers,
+} from '../../src/analysis/pooling.ts';
+import { scoreFolds } from '../../src/analysis/ridge.ts';
 import { formatNumber, submissionCsv } from '../../src/data/submission.ts';
 import { folderSource, loadNodeEngine } from '../../src/engine/node.ts';
 import { predictLite } from '../../src/readability/lite.ts';
 import { main } from '../../src/cli/main.ts';
 import { HEAD_STRATEGIES } from '../../src/cli/model.ts';
-import { batchPoolingFor, featuresFrom, predictBatch } from '../../src/ui/scoring.ts';
+import { batchPoolingFor, featuresFrom, layerInput, predictBatch } from '../../src/ui/scoring.ts';
 import { HUB_ORG, startHub, type HubServer } from '../support/hub-server.ts';
 import { generateRows, testCsv, trainCsv, type GeneratedRow } from '../support/commonlit.ts';
 
@@ -313,6 +319,118 @@ describe('fit, then score with the head', () => {
     expect(r.code).toBe(0);
     const parsed = parseHead(await readFile(at('head-wk.json'), 'utf8'));
     expect(parsed.ok && [parsed.head.strategy, parsed.head.layer]).toEqual(['wk', 4]);
+  });
+
+  it('cross-validates learned poolings on the same folds and writes the one asked for', async () => {
+    const r = await cli(
+      'fit',
+      at('train.csv'),
+      '--model',
+      TINY,
+      '--out',
+      at('head-attention.json'),
+      '--strategies',
+      'cls',
+      '--learned',
+      'all',
+      '--strategy',
+      'attention',
+      '--workers',
+      '1',
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const printed = new Map(
+      [...r.stdout.matchAll(/^([a-z-]+) +(\d\.\d{4}) ± \d\.\d{4}$/gm)].map((m) => [m[1], m[2]]),
+    );
+    expect(r.stdout).toContain('learned poolings (CLS of layers 2–4), CV RMSE:');
+    expect([...printed.keys()]).toEqual([...LAYERWISE_LEARNED_STRATEGIES]);
+    const parsed = parseHead(await readFile(at('head-attention.json'), 'utf8'));
+    if (!parsed.ok) throw new Error(parsed.reason);
+    const learnedHead = parsed.head;
+    expect(learnedHead).toMatchObject({ kind: 'learned', strategy: 'attention', layer: 4 });
+    expect(learnedHead.cvRmse.toFixed(4)).toBe(printed.get('attention'));
+    expect(r.stderr).toContain('wrote');
+
+    // The same CV called directly on the same features: one call for every fold.
+    const engine = await loadNodeEngine(await folderSource(TINY));
+    let batch;
+    try {
+      batch = await engine.embed(
+        trainRows.map((row) => row.text),
+        ['cls'],
+      );
+    } finally {
+      await engine.release();
+    }
+    const y = Float64Array.from(trainRows, (row) => row.target);
+    const config = learnedConfigFor('attention', poolOptionsFor(batch.layers));
+    const direct = learnedCvPredictions(
+      'attention',
+      layerInput(batch),
+      y,
+      { folds: 5, seed: 42 },
+      config,
+    );
+    expect(learnedHead.cvRmse).toBe(scoreFolds(direct.predictions, y, direct.fold, 5).rmse);
+
+    // Scored like any head, through predictBatch.
+    const scored = await cli(
+      'score',
+      at('test.csv'),
+      '--model',
+      TINY,
+      '--head',
+      at('head-attention.json'),
+      '--out',
+      at('sub-attention.csv'),
+    );
+    expect(scored.code).toBe(0);
+    expect(await readFile(at('sub-attention.csv'), 'utf8')).toBe(
+      await expectedSubmission(TINY, testRows, learnedHead),
+    );
+  });
+
+  it('writes the best of everything cross-validated when no cell is asked for', async () => {
+    const r = await cli(
+      'fit',
+      at('train.csv'),
+      '--model',
+      TINY,
+      '--out',
+      at('head-best.json'),
+      '--grid',
+      at('grid-best.json'),
+      '--strategies',
+      'cls',
+      '--learned',
+      'weighted-learned,gru',
+      '--workers',
+      '1',
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const grid = JSON.parse(await readFile(at('grid-best.json'), 'utf8')) as {
+      rmse: (number | null)[][];
+    };
+    const learnedRmse = [...r.stdout.matchAll(/^(?:weighted-learned|gru) +(\d\.\d{4})/gm)].map(
+      (m) => Number(m[1]),
+    );
+    expect(learnedRmse.length).toBe(2);
+    const parsed = parseHead(await readFile(at('head-best.json'), 'utf8'));
+    if (!parsed.ok) throw new Error(parsed.reason);
+    const best = Math.min(...grid.rmse.flat().filter((v) => v !== null), ...learnedRmse);
+    expect(parsed.head.cvRmse).toBeCloseTo(best, 4);
+  });
+
+  it.each([
+    [['--learned', 'lstm,median'], 'Unknown learned pooling "median"'],
+    [
+      ['--strategy', 'gru', '--layer', '2'],
+      'reads every layer up to the last (4); leave out --layer',
+    ],
+  ])('refuses %j with a reason', async (extra, reason) => {
+    const r = await cli('fit', at('train.csv'), '--model', TINY, '--out', at('x.json'), ...extra);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(reason);
   });
 
   it('scores with the fitted head exactly as predictBatch does', async () => {

@@ -2,6 +2,8 @@ import { useEffect, useRef, useState } from 'react';
 import { createLearnedHead, type LearnedHead } from '../../../analysis/head.ts';
 import {
   DEFAULT_LEARNED_CONFIG,
+  FIT_LEARNED_CONFIG,
+  learnedConfigFor,
   learnedLayerWeights,
   type FittedPooling,
 } from '../../../analysis/learned.ts';
@@ -14,7 +16,6 @@ import {
 } from '../../../analysis/pooling.ts';
 import type { SweepEntry } from '../../../analysis/ridge.ts';
 import type { ModelInfo } from '../../../engine/protocol.ts';
-import { FIT_LEARNED_CONFIG, learnedConfigFor } from '../../fitRun.ts';
 import { loadedModel } from '../../scoring.ts';
 import type { LearnedCv, SweepClient } from '../../workers/sweepClient.ts';
 import { PredictedVsTarget } from './PredictedVsTarget.tsx';
