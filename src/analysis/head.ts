@@ -191,8 +191,14 @@ const numbers = (v: unknown, length: number, positive = false): v is number[] =>
 
 type Fields = Record<string, unknown>;
 
-/** The fields every kind of head has, checked; or why they were refused. */
-function checkCommon(h: Fields): string | null {
+/** The fields every kind of head has. */
+type Common = Pick<
+  RidgeHead,
+  'modelId' | 'dtype' | 'hidden' | 'layer' | 'cvRmse' | 'cvRmseStd' | 'folds' | 'rows' | 'createdAt'
+>;
+
+/** The fields every kind of head has, checked and copied; or why they were refused. */
+function checkCommon(h: Fields): Common | string {
   if (typeof h.modelId !== 'string' || !h.modelId || h.modelId.length > 200)
     return 'modelId must be a non-empty string of at most 200 characters.';
   if (typeof h.dtype !== 'string' || !(DTYPES as readonly string[]).includes(h.dtype))
@@ -209,7 +215,17 @@ function checkCommon(h: Fields): string | null {
     return 'rows must be an integer of at least folds.';
   if (typeof h.createdAt !== 'string' || Number.isNaN(Date.parse(h.createdAt)))
     return 'createdAt must be an ISO date.';
-  return null;
+  return {
+    modelId: h.modelId,
+    dtype: h.dtype as Dtype,
+    hidden: h.hidden,
+    layer: h.layer,
+    cvRmse: h.cvRmse,
+    cvRmseStd: h.cvRmseStd,
+    folds: h.folds,
+    rows: h.rows,
+    createdAt: h.createdAt,
+  };
 }
 
 /** Checks untrusted JSON (already parsed) field by field; returns the head or why it was refused. */
@@ -226,18 +242,17 @@ export function validateHead(json: unknown): Result<Head> {
       `Unknown head kind ${JSON.stringify(h.kind)}; this app reads ridge and learned heads.`,
     );
   const common = checkCommon(h);
-  if (common) return no(common);
-  return h.kind === 'learned' ? validateLearned(h) : validateRidge(h);
+  if (typeof common === 'string') return no(common);
+  return h.kind === 'learned' ? validateLearned(h, common) : validateRidge(h, common);
 }
 
-function validateRidge(h: Fields): Result<RidgeHead> {
+function validateRidge(h: Fields, common: Common): Result<RidgeHead> {
   const no = (reason: string): Result<RidgeHead> => ({ ok: false, reason });
   const strategy = h.strategy as PoolingStrategy;
   if (STRATEGIES[strategy].needsFit)
     return no(
       `${strategy} is a learned pooling; a ridge head cannot carry its parameters (a learned head says "kind": "learned").`,
     );
-  const hidden = h.hidden as number;
   if (!isRecord(h.poolOptions)) return no('poolOptions must be an object.');
   const opts: PoolOptions = {};
   for (const [key, value] of Object.entries(h.poolOptions)) {
@@ -246,7 +261,7 @@ function validateRidge(h: Fields): Result<RidgeHead> {
     if (!isIndex(value, MAX_LAYER)) return no(`Pool option ${key} must be a non-negative integer.`);
     opts[key] = value;
   }
-  const dim = STRATEGIES[strategy].outputSize(hidden);
+  const dim = STRATEGIES[strategy].outputSize(common.hidden);
   if (!isRecord(h.scaler)) return no('scaler must be an object with mean and std.');
   if (!numbers(h.scaler.mean, dim)) return no(`scaler.mean must hold ${dim} finite numbers.`);
   if (!numbers(h.scaler.std, dim, true)) return no(`scaler.std must hold ${dim} positive numbers.`);
@@ -259,21 +274,13 @@ function validateRidge(h: Fields): Result<RidgeHead> {
     ok: true,
     head: {
       version: HEAD_VERSION,
-      modelId: h.modelId as string,
-      dtype: h.dtype as Dtype,
-      hidden,
+      ...common,
       strategy: strategy as HeadStrategy,
-      layer: h.layer as number,
       poolOptions: opts,
       scaler: { mean: [...h.scaler.mean], std: [...h.scaler.std] },
       weights: [...h.weights],
       bias: h.bias,
       alpha: h.alpha,
-      cvRmse: h.cvRmse as number,
-      cvRmseStd: h.cvRmseStd as number,
-      folds: h.folds as number,
-      rows: h.rows as number,
-      createdAt: h.createdAt as string,
     },
   };
 }
@@ -292,15 +299,14 @@ const CONFIG_LIMITS: Record<keyof LearnedConfig, [min: number, max: number, inte
   seed: [0, 2 ** 32 - 1, true],
 };
 
-function validateLearned(h: Fields): Result<LearnedHead> {
+function validateLearned(h: Fields, common: Common): Result<LearnedHead> {
   const no = (reason: string): Result<LearnedHead> => ({ ok: false, reason });
   const strategy = h.strategy as PoolingStrategy;
   if (!(LAYERWISE_LEARNED_STRATEGIES as readonly string[]).includes(strategy))
     return no(
       `A learned head must use one of ${LAYERWISE_LEARNED_STRATEGIES.join(', ')}, not ${strategy}.`,
     );
-  const hidden = h.hidden as number;
-  const layer = h.layer as number;
+  const { hidden, layer } = common;
   if (!isRecord(h.config)) return no('config must be an object.');
   const config = { ...DEFAULT_LEARNED_CONFIG };
   for (const [key, [min, max, integer]] of Object.entries(CONFIG_LIMITS)) {
@@ -333,11 +339,8 @@ function validateLearned(h: Fields): Result<LearnedHead> {
     head: {
       version: HEAD_VERSION,
       kind: 'learned',
-      modelId: h.modelId as string,
-      dtype: h.dtype as Dtype,
-      hidden,
+      ...common,
       strategy: strategy as LayerwiseLearnedStrategy,
-      layer,
       poolOptions: { layerStart: config.layerStart },
       config,
       params: [...h.params],
@@ -345,11 +348,6 @@ function validateLearned(h: Fields): Result<LearnedHead> {
       featureStd: [...h.featureStd],
       targetMean: h.targetMean,
       targetStd: h.targetStd,
-      cvRmse: h.cvRmse as number,
-      cvRmseStd: h.cvRmseStd as number,
-      folds: h.folds as number,
-      rows: h.rows as number,
-      createdAt: h.createdAt as string,
     },
   };
 }

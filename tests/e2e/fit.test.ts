@@ -8,7 +8,7 @@
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { expect, it } from 'vitest';
 import { parseHead } from '../../src/analysis/head.ts';
 import type { CliIo } from '../../src/cli/io.ts';
@@ -30,8 +30,33 @@ async function download(page: Page, click: () => Promise<void>): Promise<Buffer>
   return readFile((await dl.path())!);
 }
 
-it('fits every (strategy, layer) head, exports the best, and scores a file with it', async () => {
-  const context = await env.browser.newContext();
+/** A CSV's body rows, split at commas (the ids and numbers here hold none). */
+const csvRows = (text: string) =>
+  text
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split(','));
+
+/** The same head on the same file through the command line (onnxruntime-node on the CPU). */
+async function scoreWithCli(headBytes: Buffer, csv: string, extra: string[] = []) {
+  const dir = await mkdtemp(join(tmpdir(), 'readscope-cli-'));
+  await writeFile(join(dir, 'head.json'), headBytes);
+  await writeFile(join(dir, 'test.csv'), csv);
+  let stderr = '';
+  const io = {
+    stdout: { write: () => true, isTTY: false },
+    stderr: { write: (s: string) => ((stderr += s), true), isTTY: false },
+    cwd: dir,
+  } as unknown as CliIo;
+  const args = ['score', 'test.csv', '--model', join(process.cwd(), MODEL), '--head', 'head.json'];
+  const code = await main([...args, '--out', 'cli.csv', '--threads', '1', ...extra], io);
+  expect(code, stderr).toBe(0);
+  return csvRows(await readFile(join(dir, 'cli.csv'), 'utf8'));
+}
+
+/** The Fit view on the tiny model, loaded on WASM, with the labelled file picked. */
+async function fitViewWithTrain(context: BrowserContext): Promise<Page> {
   const page = await openPage(
     context,
     `${env.url}/?source=served&model=/models/roberta-tiny&backend=wasm&view=fit`,
@@ -42,6 +67,12 @@ it('fits every (strategy, layer) head, exports the best, and scores a file with 
     mimeType: 'text/csv',
     buffer: Buffer.from(train.csv),
   });
+  return page;
+}
+
+it('fits every (strategy, layer) head, exports the best, and scores a file with it', async () => {
+  const context = await env.browser.newContext();
+  const page = await fitViewWithTrain(context);
   const fit = page.getByRole('button', {
     name: `Extract features and sweep ${train.ids.length} rows`,
   });
@@ -180,45 +211,9 @@ it('fits every (strategy, layer) head, exports the best, and scores a file with 
   expect(full.split('\n')[0]).toMatch(/,head: .*$/); // the saved head's own column
   await context.close();
 
-  const rows = submission
-    .trim()
-    .split('\n')
-    .slice(1)
-    .map((l) => l.split(','));
+  const rows = csvRows(submission);
   expect(rows.map((r) => r[0])).toEqual(test.ids);
-
-  // The same head on the same file through the command line (onnxruntime-node on the CPU).
-  const dir = await mkdtemp(join(tmpdir(), 'readscope-cli-'));
-  await writeFile(join(dir, 'head.json'), headBytes);
-  await writeFile(join(dir, 'test.csv'), test.csv);
-  let stderr = '';
-  const io = {
-    stdout: { write: () => true, isTTY: false },
-    stderr: { write: (s: string) => ((stderr += s), true), isTTY: false },
-    cwd: dir,
-  } as unknown as CliIo;
-  const code = await main(
-    [
-      'score',
-      'test.csv',
-      '--model',
-      join(process.cwd(), MODEL),
-      '--head',
-      'head.json',
-      '--out',
-      'cli.csv',
-      '--skip-bad-rows',
-      '--threads',
-      '1',
-    ],
-    io,
-  );
-  expect(code, stderr).toBe(0);
-  const cliRows = (await readFile(join(dir, 'cli.csv'), 'utf8'))
-    .trim()
-    .split('\n')
-    .slice(1)
-    .map((l) => l.split(','));
+  const cliRows = await scoreWithCli(headBytes, test.csv, ['--skip-bad-rows']);
   expect(cliRows.map((r) => r[0])).toEqual(test.ids);
   const diff = Math.max(...rows.map((r, i) => Math.abs(Number(r[1]) - Number(cliRows[i][1]))));
   console.log(`browser (WASM) vs CLI (onnxruntime-node): max |Δtarget| = ${diff.toExponential(2)}`);
@@ -227,16 +222,7 @@ it('fits every (strategy, layer) head, exports the best, and scores a file with 
 
 it('cross-validates the learned poolings on the sweep’s features, saves one, and scores with it', async () => {
   const context = await env.browser.newContext();
-  const page = await openPage(
-    context,
-    `${env.url}/?source=served&model=/models/roberta-tiny&backend=wasm&view=fit`,
-  );
-  await page.getByTestId('backend-name').waitFor({ timeout: 120_000 });
-  await page.getByLabel('Labelled texts (CSV with a target column)').setInputFiles({
-    name: 'train.csv',
-    mimeType: 'text/csv',
-    buffer: Buffer.from(train.csv),
-  });
+  const page = await fitViewWithTrain(context);
   await page
     .getByRole('button', { name: `Extract features and sweep ${train.ids.length} rows` })
     .click();
@@ -312,26 +298,8 @@ it('cross-validates the learned poolings on the sweep’s features, saves one, a
   ).toString('utf8');
   await context.close();
 
-  const dir = await mkdtemp(join(tmpdir(), 'readscope-cli-'));
-  await writeFile(join(dir, 'head.json'), headBytes);
-  await writeFile(join(dir, 'test.csv'), small.csv);
-  let stderr = '';
-  const io = {
-    stdout: { write: () => true, isTTY: false },
-    stderr: { write: (s: string) => ((stderr += s), true), isTTY: false },
-    cwd: dir,
-  } as unknown as CliIo;
-  const args = ['score', 'test.csv', '--model', join(process.cwd(), MODEL), '--head', 'head.json'];
-  const code = await main([...args, '--out', 'cli.csv', '--threads', '1'], io);
-  expect(code, stderr).toBe(0);
-  const table2 = (text: string) =>
-    text
-      .trim()
-      .split('\n')
-      .slice(1)
-      .map((l) => l.split(','));
-  const browser = table2(submission);
-  const cli = table2(await readFile(join(dir, 'cli.csv'), 'utf8'));
+  const browser = csvRows(submission);
+  const cli = await scoreWithCli(headBytes, small.csv);
   expect(browser.map((r) => r[0])).toEqual(small.ids);
   expect(cli.map((r) => r[0])).toEqual(small.ids);
   const diff = Math.max(...browser.map((r, i) => Math.abs(Number(r[1]) - Number(cli[i][1]))));
