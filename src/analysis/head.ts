@@ -70,6 +70,8 @@ export interface LearnedHead {
   featureStd: number[]; // [hidden]
   targetMean: number;
   targetStd: number;
+  /** LSTM and GRU only: the principal directions [min(projection, hidden), hidden] they read. */
+  projection?: number[];
   cvRmse: number;
   cvRmseStd: number;
   folds: number;
@@ -147,6 +149,7 @@ export function createLearnedHead(args: {
     featureStd: Array.from(fitted.featureStd),
     targetMean: fitted.targetMean,
     targetStd: fitted.targetStd,
+    ...(fitted.projection && { projection: Array.from(fitted.projection) }),
     cvRmse: cv.rmse,
     cvRmseStd: cv.rmseStd,
     folds: cv.foldRmse.length,
@@ -165,6 +168,7 @@ export function learnedFromHead(head: LearnedHead): FittedPooling {
     featureStd: Float64Array.from(head.featureStd),
     targetMean: head.targetMean,
     targetStd: head.targetStd,
+    ...(head.projection && { projection: Float64Array.from(head.projection) }),
     history: { train: [], validation: [] },
   };
 }
@@ -334,6 +338,12 @@ function validateLearned(h: Fields, common: Common): Result<LearnedHead> {
   if (!isFiniteNumber(h.targetMean)) return no('targetMean must be a finite number.');
   if (!isFiniteNumber(h.targetStd) || h.targetStd <= 0)
     return no('targetStd must be a positive number.');
+  const recurrent = strategy === 'lstm' || strategy === 'gru';
+  const projectionSize = Math.min(config.projection, hidden) * hidden;
+  if (recurrent && !numbers(h.projection, projectionSize))
+    return no(`projection must hold ${projectionSize} finite numbers for ${strategy}.`);
+  if (!recurrent && h.projection !== undefined)
+    return no(`${strategy} has no projection; remove the field.`);
   return {
     ok: true,
     head: {
@@ -348,6 +358,7 @@ function validateLearned(h: Fields, common: Common): Result<LearnedHead> {
       featureStd: [...h.featureStd],
       targetMean: h.targetMean,
       targetStd: h.targetStd,
+      ...(recurrent && { projection: [...(h.projection as number[])] }),
     },
   };
 }

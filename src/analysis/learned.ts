@@ -14,6 +14,7 @@ import {
   type LearnedStrategy,
   type PoolOptions,
 } from './pooling.ts';
+import { addGramLower, leadingSubspace } from './linalg.ts';
 import { recurrentLayout, runRecurrent, type RecurrentLayout } from './recurrent.ts';
 import { kFold } from './ridge.ts';
 import { makeNormal, permutation } from './rng.ts';
@@ -43,7 +44,7 @@ export type LearnedInput = LayerInput | TokenInput;
 export interface LearnedConfig {
   layerStart: number; // first layer used by the layer-wise models
   units: number; // LSTM/GRU state size
-  projection: number; // LSTM/GRU read a fixed seeded random projection of each CLS to this size
+  projection: number; // LSTM/GRU read each CLS reduced to its leading principal directions, this many
   channels: number; // Conv1D output channels
   epochs: number;
   batchSize: number;
@@ -108,6 +109,8 @@ export interface FittedPooling {
   featureStd: Float64Array; // [hidden]
   targetMean: number;
   targetStd: number;
+  /** LSTM/GRU: the principal directions [min(projection, hidden), hidden] each CLS is reduced to. */
+  projection?: Float64Array;
   history: { train: number[]; validation: number[] }; // MSE in target units per epoch: training (over the epoch, as its minibatches went by) and validation (after it)
 }
 
@@ -323,12 +326,46 @@ function attentionModel(d: Prepared): Model {
   };
 }
 
-function recurrentModel(d: Prepared, cell: 'lstm' | 'gru', cfg: LearnedConfig): Model {
+/** Vectors the principal directions are found from, at most: enough for a stable 768 × 768 scatter. */
+const PROJECTION_SAMPLE = 4000;
+
+/**
+ * The leading principal directions [R, H] of the standardised layer vectors of the rows at
+ * `positions` (all rows by default): each LSTM/GRU input is reduced to them, so the recurrent cell
+ * stays small enough to train in seconds and still sees where the vectors vary most. Up to
+ * PROJECTION_SAMPLE vectors, evenly strided over rows and layers, make the scatter matrix; subspace
+ * iteration (12 rounds) finds its leading subspace. Unsupervised: targets are not read.
+ */
+function principalProjection(
+  d: Prepared,
+  cfg: LearnedConfig,
+  positions: Int32Array | null,
+): Float64Array {
   const { steps: L, dim: H } = d;
   const R = Math.min(cfg.projection, H);
-  // A fixed seeded Gaussian projection keeps the recurrent cell small enough to train in seconds.
-  const normal = makeNormal(cfg.seed + 7919);
-  const proj = Float64Array.from({ length: R * H }, () => normal() / Math.sqrt(H)); // [R, H]
+  const rows = positions ?? allRows(d.rows);
+  const total = rows.length * L;
+  const count = Math.min(total, PROJECTION_SAMPLE);
+  const cols = new Float64Array(H * count); // [H, count] feature-major
+  for (let s = 0; s < count; s++) {
+    const v = Math.floor((s * total) / count);
+    const base = (rows[Math.floor(v / L)] * L + (v % L)) * H;
+    for (let k = 0; k < H; k++) cols[k * count + s] = d.x[base + k];
+  }
+  const scatter = new Float64Array(H * H);
+  addGramLower(cols, H, count, scatter);
+  for (let i = 0; i < H; i++) for (let j = 0; j < i; j++) scatter[j * H + i] = scatter[i * H + j];
+  return leadingSubspace(scatter, H, R, 12, makeNormal(cfg.seed + 7919));
+}
+
+function recurrentModel(
+  d: Prepared,
+  cell: 'lstm' | 'gru',
+  cfg: LearnedConfig,
+  proj: Float64Array, // [R, H]
+): Model {
+  const { steps: L, dim: H } = d;
+  const R = proj.length / H;
   const xs = new Float64Array(d.rows * L * R); // [rows, layers, R]
   for (let i = 0; i < d.rows * L; i++)
     for (let r = 0; r < R; r++) {
@@ -402,20 +439,26 @@ function convModel(d: Prepared, cfg: LearnedConfig): Model {
   };
 }
 
-function buildModel(strategy: LearnedStrategy, d: Prepared, cfg: LearnedConfig): Model {
+function buildModel(
+  strategy: LearnedStrategy,
+  d: Prepared,
+  cfg: LearnedConfig,
+  projection?: Float64Array,
+): Model {
   switch (strategy) {
     case 'weighted-learned':
       return weightedModel(d);
     case 'attention':
       return attentionModel(d);
     case 'lstm':
-      return recurrentModel(d, 'lstm', cfg);
     case 'gru':
-      return recurrentModel(d, 'gru', cfg);
+      return recurrentModel(d, strategy, cfg, projection ?? principalProjection(d, cfg, null));
     case 'conv1d':
       return convModel(d, cfg);
   }
 }
+
+const isRecurrent = (s: LearnedStrategy) => s === 'lstm' || s === 'gru';
 
 /** Mean squared error (z-scored targets) over `rows` and its gradient; exposed for gradient checks. */
 export function lossAndGradient(
@@ -452,7 +495,8 @@ export function learnedParamCount(
   if (cfg.layerStart < 0 || cfg.layerStart >= layers)
     throw new RangeError(`layerStart ${cfg.layerStart} is outside 0..${layers - 1}`);
   const empty = { rows: 0, steps: layers - cfg.layerStart, dim: hidden, x: new Float64Array(0) };
-  return buildModel(strategy, { ...empty, mask: null }, cfg).size;
+  const projection = new Float64Array(Math.min(cfg.projection, hidden) * hidden); // only its size counts
+  return buildModel(strategy, { ...empty, mask: null }, cfg, projection).size;
 }
 
 /** Number of parameters and a seeded initial vector for a strategy on an input; for tests and UI. */
@@ -508,7 +552,8 @@ export function fitLearned(
   const z = Float64Array.from(rows, (r) => (y[r] - ty) / ts);
 
   const d = prepare(input, cfg, mean, std, rows);
-  const model = buildModel(strategy, d, cfg);
+  const projection = isRecurrent(strategy) ? principalProjection(d, cfg, trainRows) : undefined;
+  const model = buildModel(strategy, d, cfg, projection);
   let params = model.init(makeNormal(cfg.seed));
   const m1 = new Float64Array(model.size);
   const m2 = new Float64Array(model.size);
@@ -560,6 +605,7 @@ export function fitLearned(
     featureStd: std,
     targetMean: ty,
     targetStd: ts,
+    ...(projection && { projection }),
     history,
   };
 }
@@ -575,8 +621,10 @@ export function predictLearned(
 ): Float64Array {
   checkInput(fitted.strategy, input, fitted.config);
   checkRows(rows, input.batch);
+  if (isRecurrent(fitted.strategy) && !fitted.projection)
+    throw new RangeError(`a fitted ${fitted.strategy} needs the projection it was fitted with`);
   const d = prepare(input, fitted.config, fitted.featureMean, fitted.featureStd, rows);
-  const model = buildModel(fitted.strategy, d, fitted.config);
+  const model = buildModel(fitted.strategy, d, fitted.config, fitted.projection);
   if (model.size !== fitted.params.length)
     throw new RangeError('input shape does not match the fitted model');
   const out = new Float64Array(rows.length);

@@ -275,3 +275,70 @@ export function solveShifted(t: Tridiagonal, c: Float64Array, alpha: number): Fl
   applyQ(t, x);
   return x;
 }
+
+/**
+ * An orthonormal basis [k, d] (row r is a unit vector) of the dominant k-dimensional invariant
+ * subspace of a symmetric positive semi-definite matrix (full, row-major [d, d]), by subspace
+ * iteration from a seeded Gaussian start: each round multiplies the basis by the matrix and
+ * re-orthonormalises it (modified Gram–Schmidt). The error in the subspace shrinks like
+ * (λₖ₊₁/λₖ)^rounds; where eigenvalues k and k + 1 are close, what comes back mixes their vectors,
+ * which is still a good reduction for a model that learns on top of it.
+ */
+export function leadingSubspace(
+  a: Float64Array,
+  d: number,
+  k: number,
+  rounds: number,
+  normal: () => number,
+): Float64Array {
+  if (k < 1 || k > d) throw new RangeError(`need 1 ≤ k ≤ ${d}, got ${k}`);
+  let basis = Float64Array.from({ length: k * d }, () => normal());
+  orthonormalise(basis, k, d);
+  for (let round = 0; round < rounds; round++) {
+    const next = new Float64Array(k * d);
+    for (let i = 0; i < d; i++) {
+      const row = i * d;
+      for (let r = 0; r < k; r++) {
+        const v = r * d;
+        let s = 0;
+        for (let j = 0; j < d; j++) s += a[row + j] * basis[v + j];
+        next[v + i] = s;
+      }
+    }
+    orthonormalise(next, k, d);
+    basis = next;
+  }
+  return basis;
+}
+
+/**
+ * Modified Gram–Schmidt on the rows of [k, d]. A row that lies in the span of the earlier ones (a
+ * matrix of rank below k) is replaced by the first unit axis that does not, so the basis stays
+ * orthonormal.
+ */
+function orthonormalise(m: Float64Array, k: number, d: number): void {
+  const v = new Float64Array(d);
+  for (let r = 0; r < k; r++) {
+    v.set(m.subarray(r * d, (r + 1) * d));
+    const scale = Math.sqrt(v.reduce((s, x) => s + x * x, 0));
+    for (let axis = -1; axis < d; axis++) {
+      if (axis >= 0) {
+        v.fill(0);
+        v[axis] = 1;
+      }
+      // Two passes (Kahan's "twice is enough"): the second removes what rounding left.
+      for (let pass = 0; pass < 2; pass++)
+        for (let q = 0; q < r; q++) {
+          const u = q * d;
+          let s = 0;
+          for (let j = 0; j < d; j++) s += v[j] * m[u + j];
+          for (let j = 0; j < d; j++) v[j] -= s * m[u + j];
+        }
+      const norm = Math.sqrt(v.reduce((s, x) => s + x * x, 0));
+      if (norm > 1e-10 * (axis < 0 ? scale : 1)) {
+        for (let j = 0; j < d; j++) m[r * d + j] = v[j] / norm;
+        break;
+      }
+    }
+  }
+}

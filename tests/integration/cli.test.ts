@@ -328,13 +328,13 @@ describe('fit, then score with the head', () => {
       '--model',
       TINY,
       '--out',
-      at('head-attention.json'),
+      at('head-gru.json'),
       '--strategies',
       'cls',
       '--learned',
       'all',
       '--strategy',
-      'attention',
+      'gru',
       '--workers',
       '1',
     );
@@ -344,11 +344,13 @@ describe('fit, then score with the head', () => {
     );
     expect(r.stdout).toContain('learned poolings (CLS of layers 2–4), CV RMSE:');
     expect([...printed.keys()]).toEqual([...LAYERWISE_LEARNED_STRATEGIES]);
-    const parsed = parseHead(await readFile(at('head-attention.json'), 'utf8'));
+    const parsed = parseHead(await readFile(at('head-gru.json'), 'utf8'));
     if (!parsed.ok) throw new Error(parsed.reason);
     const learnedHead = parsed.head;
-    expect(learnedHead).toMatchObject({ kind: 'learned', strategy: 'attention', layer: 4 });
-    expect(learnedHead.cvRmse.toFixed(4)).toBe(printed.get('attention'));
+    expect(learnedHead).toMatchObject({ kind: 'learned', strategy: 'gru', layer: 4 });
+    // The GRU carries the principal directions it read: 32 of the tiny model's 32 dimensions.
+    expect(learnedHead.kind === 'learned' && learnedHead.projection?.length).toBe(32 * 32);
+    expect(learnedHead.cvRmse.toFixed(4)).toBe(printed.get('gru'));
     expect(r.stderr).toContain('wrote');
 
     // The same CV called directly on the same features: one call for every fold.
@@ -363,9 +365,9 @@ describe('fit, then score with the head', () => {
       await engine.release();
     }
     const y = Float64Array.from(trainRows, (row) => row.target);
-    const config = learnedConfigFor('attention', poolOptionsFor(batch.layers));
+    const config = learnedConfigFor('gru', poolOptionsFor(batch.layers));
     const direct = learnedCvPredictions(
-      'attention',
+      'gru',
       layerInput(batch),
       y,
       { folds: 5, seed: 42 },
@@ -380,12 +382,12 @@ describe('fit, then score with the head', () => {
       '--model',
       TINY,
       '--head',
-      at('head-attention.json'),
+      at('head-gru.json'),
       '--out',
-      at('sub-attention.csv'),
+      at('sub-gru.csv'),
     );
     expect(scored.code).toBe(0);
-    expect(await readFile(at('sub-attention.csv'), 'utf8')).toBe(
+    expect(await readFile(at('sub-gru.csv'), 'utf8')).toBe(
       await expectedSubmission(TINY, testRows, learnedHead),
     );
   });

@@ -128,6 +128,7 @@ describe('learned head JSON', () => {
 
   const { head } = learned('attention');
   const weighted = learned('weighted-learned').head;
+  const lstm = learned('lstm').head;
   it.each([
     ['an unknown kind', { ...head, kind: 'tree' }, /kind/],
     ['a parameter-free strategy', { ...head, strategy: 'mean' }, /learned head must use/],
@@ -147,6 +148,9 @@ describe('learned head JSON', () => {
     ['an extra config field', { ...head, config: { ...head.config, depth: 2 } }, /exactly/],
     ['a zero feature std', { ...head, featureStd: head.featureStd.map(() => 0) }, /featureStd/],
     ['a zero target std', { ...head, targetStd: 0 }, /targetStd/],
+    ['a projection on attention', { ...head, projection: [1, 2] }, /no projection/],
+    ['an LSTM without its projection', { ...lstm, projection: undefined }, /projection must hold/],
+    ['a short projection', { ...lstm, projection: lstm.projection!.slice(1) }, /projection/],
     ['a bad date', { ...head, createdAt: 'soon' }, /createdAt/],
   ])('refuses %s', (_name, json, reason) => {
     const r = validateHead(json);

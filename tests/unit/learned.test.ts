@@ -247,6 +247,45 @@ describe('fitting on some rows, and k-fold CV', () => {
     },
   );
 
+  it.each(['lstm', 'gru'] as const)(
+    '%s reads the leading principal directions of its training rows, whatever the targets',
+    (strategy) => {
+      // Vectors of rank 2 in 6 dimensions: two directions hold all the variance.
+      const normal = makeNormal(21);
+      const [batch, layers, hidden] = [50, 4, 6];
+      const u = [0, 1].map(() => Array.from({ length: hidden }, () => normal()));
+      const data = new Float32Array(batch * layers * hidden);
+      for (let v = 0; v < batch * layers; v++) {
+        const [a, b] = [normal(), normal()];
+        for (let k = 0; k < hidden; k++) data[v * hidden + k] = a * u[0][k] + b * u[1][k];
+      }
+      const input: LayerInput = { kind: 'layers', data, batch, layers, hidden };
+      const opts = { layerStart: 1, units: 2, projection: 2, epochs: 2, seed: 3 };
+      const rows = Int32Array.from({ length: 40 }, (_, i) => i);
+      const a = fitLearned(strategy, input, targets(batch, 1), opts, rows);
+      const b = fitLearned(strategy, input, targets(batch, 2), opts, rows);
+      expect(a.projection).toEqual(b.projection);
+      const p = a.projection!;
+      expect(p.length).toBe(2 * hidden);
+      // The projection keeps all the variance of the standardised training vectors.
+      let total = 0;
+      let kept = 0;
+      for (const r of rows)
+        for (let l = 1; l < layers; l++) {
+          const z = Array.from(
+            { length: hidden },
+            (_, k) => (data[(r * layers + l) * hidden + k] - a.featureMean[k]) / a.featureStd[k],
+          );
+          total += z.reduce((s, x) => s + x * x, 0);
+          for (let q = 0; q < 2; q++)
+            kept += z.reduce((s, x, k) => s + x * p[q * hidden + k], 0) ** 2;
+        }
+      expect(kept / total).toBeCloseTo(1, 9);
+      // A fitted recurrent pooling cannot predict without the directions it read.
+      expect(() => predictLearned({ ...a, projection: undefined }, input)).toThrow(/projection/);
+    },
+  );
+
   it('refuses rows outside the input', () => {
     const input = layerInput(1, 10, 3, 2);
     const y = targets(10, 1);

@@ -3,6 +3,7 @@ import {
   addGramLower,
   applyQ,
   applyQt,
+  leadingSubspace,
   solveShifted,
   tridiagonalize,
   type Tridiagonal,
@@ -135,5 +136,71 @@ describe('solveShifted', () => {
           expect(Math.abs(got[i] - want[i]) / scale, `d=${d} α=${alpha}`).toBeLessThan(1e-9);
       }
     }
+  });
+});
+
+describe('leadingSubspace', () => {
+  /** H·diag(λ)·H with H = I − 2vvᵀ/vᵀv: symmetric, eigenvectors the columns of H. */
+  function reflected(lambda: number[], seed: number) {
+    const d = lambda.length;
+    const normal = makeNormal(seed);
+    const v = Array.from({ length: d }, () => normal());
+    const vv = v.reduce((s, x) => s + x * x, 0);
+    const h = (i: number, j: number) => (i === j ? 1 : 0) - (2 * v[i] * v[j]) / vv;
+    const a = new Float64Array(d * d);
+    for (let i = 0; i < d; i++)
+      for (let j = 0; j < d; j++)
+        for (let m = 0; m < d; m++) a[i * d + j] += h(i, m) * lambda[m] * h(m, j);
+    return { a, h };
+  }
+  const gram = (b: Float64Array, k: number, d: number) =>
+    Array.from({ length: k * k }, (_, x) => {
+      const [r, q] = [Math.floor(x / k), x % k];
+      let s = 0;
+      for (let j = 0; j < d; j++) s += b[r * d + j] * b[q * d + j];
+      return s;
+    });
+
+  it('spans the eigenvectors of the k largest eigenvalues, orthonormally', () => {
+    const d = 9;
+    const k = 3;
+    // Eigenvalues out of order, with a gap of 10 after the third largest.
+    const lambda = [5, 0.3, 40, 0.2, 0.1, 900, 0.05, 0.4, 0.01];
+    const { a, h } = reflected(lambda, 4);
+    const b = leadingSubspace(a, d, k, 16, makeNormal(1));
+    gram(b, k, d).forEach((g, x) => expect(g).toBeCloseTo(x % (k + 1) === 0 ? 1 : 0, 12));
+    // The projector onto the basis equals the one onto the top eigenvectors (columns 5, 2, 0 of H).
+    const top = [5, 2, 0];
+    for (let i = 0; i < d; i++)
+      for (let j = 0; j < d; j++) {
+        let p = 0;
+        for (let r = 0; r < k; r++) p += b[r * d + i] * b[r * d + j];
+        const expected = top.reduce((s, c) => s + h(i, c) * h(j, c), 0);
+        expect(Math.abs(p - expected)).toBeLessThan(1e-9);
+      }
+  });
+
+  it('stays orthonormal when the matrix has lower rank than k', () => {
+    const d = 6;
+    const { a, h } = reflected([3, 0, 0, 7, 0, 0], 8); // rank 2
+    const b = leadingSubspace(a, d, 4, 10, makeNormal(2));
+    gram(b, 4, d).forEach((g, x) => expect(g).toBeCloseTo(x % 5 === 0 ? 1 : 0, 12));
+    // Both eigenvectors with non-zero eigenvalues lie in the span.
+    for (const c of [0, 3]) {
+      let inSpan = 0;
+      for (let r = 0; r < 4; r++) {
+        let s = 0;
+        for (let j = 0; j < d; j++) s += b[r * d + j] * h(j, c);
+        inSpan += s * s;
+      }
+      expect(inSpan).toBeCloseTo(1, 10);
+    }
+  });
+
+  it('is the same for the same seed', () => {
+    const { a } = reflected([1, 2, 3, 4, 5], 3);
+    expect(leadingSubspace(a, 5, 2, 5, makeNormal(7))).toEqual(
+      leadingSubspace(a, 5, 2, 5, makeNormal(7)),
+    );
   });
 });

@@ -154,15 +154,16 @@ export function LearnedPoolings(props: Props) {
         in order by an LSTM or a GRU, each with its own linear head, trained together with Adam for
         at most {FIT_LEARNED_CONFIG.epochs} epochs, stopping once {FIT_LEARNED_CONFIG.patience} pass
         without improving on a tenth of the training rows held back. For a base-size model on 3,000
-        rows, about half a minute on two cores.
+        rows, about 35 s on two cores.
       </p>
       <p className="hint">
         What to expect: ridge picks its regularisation by cross-validation, these stop early
         instead, so on a few thousand rows they usually trail the best ridge cell; the learned layer
-        weights show which layers the model leaned on. The LSTM and GRU read a fixed random{' '}
-        {DEFAULT_LEARNED_CONFIG.projection}-dimension projection of each CLS vector, which keeps
-        them trainable here but loses much of the signal. Conv1D reads every token of the last
-        layer, which the cached features do not keep, so it is not fitted here.
+        weights show which layers the model leaned on. The LSTM and GRU read each CLS vector reduced
+        to its {DEFAULT_LEARNED_CONFIG.projection} leading principal directions (found on the
+        training rows, targets unused), which keeps them small enough to train here. Conv1D reads
+        every token of the last layer, which the cached features do not keep, so it is not fitted
+        here.
       </p>
       <fieldset disabled={isRunning || isBlocked}>
         <legend>Poolings to fit</legend>
