@@ -296,9 +296,21 @@ it('cross-validates the learned poolings on the sweep’s features, saves one, a
       page.getByRole('button', { name: 'Download submission.csv' }).click(),
     )
   ).toString('utf8');
+  const browser = csvRows(submission);
+
+  // The Read view lists the learned head's reading of a text, as the batch scored it.
+  await page.getByRole('tab', { name: 'Read a text' }).click();
+  await page.getByRole('textbox', { name: /Text/ }).fill(small.texts[0]);
+  const reading = page.getByTestId('head-bars').locator('tr[data-head="weighted-learned@4"] td');
+  // Polled: the row is there before the typed text's reading replaces the default text's.
+  const batchScore = Number(browser[0][1]);
+  await expect
+    .poll(async () => Math.abs(Number(await reading.first().textContent()) - batchScore), {
+      timeout: 60_000,
+    })
+    .toBeLessThan(0.005 + 1e-4); // shown to 2 places
   await context.close();
 
-  const browser = csvRows(submission);
   const cli = await scoreWithCli(headBytes, small.csv);
   expect(browser.map((r) => r[0])).toEqual(small.ids);
   expect(cli.map((r) => r[0])).toEqual(small.ids);
