@@ -76,7 +76,14 @@ export function LearnedPoolings(props: Props) {
   const isRunning = run.phase === 'running' || selected?.phase === 'fitting';
 
   useEffect(() => onBusy(isRunning), [isRunning, onBusy]);
-  useEffect(() => () => controller.current?.abort(), []);
+  // Gone (a new sweep, another view): stop starting folds, and leave the parent idle.
+  useEffect(
+    () => () => {
+      controller.current?.abort();
+      onBusy(false);
+    },
+    [onBusy],
+  );
 
   const start = async () => {
     const client = getClient();
@@ -199,7 +206,7 @@ export function LearnedPoolings(props: Props) {
           <span role="status">
             {run.isStopping
               ? 'Stopping after the folds in progress…'
-              : `Fitting fold ${run.done} of ${run.total}`}
+              : `${run.done} of ${run.total} fold fits done`}
           </span>{' '}
           <button
             type="button"
