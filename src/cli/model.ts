@@ -51,7 +51,13 @@ export function parseStrategies(text: string): HeadStrategy[] {
     .filter(Boolean);
   for (const n of names) {
     if (!(HEAD_STRATEGIES as readonly string[]).includes(n)) {
-      throw new CliError(`Unknown strategy "${n}"; choose from ${HEAD_STRATEGIES.join(', ')}.`);
+      const learned =
+        Object.hasOwn(STRATEGIES, n) && STRATEGIES[n as keyof typeof STRATEGIES].needsFit;
+      throw new CliError(
+        learned
+          ? `"${n}" is a learned pooling, not a sweep strategy; ask for it with --learned ${n}.`
+          : `Unknown strategy "${n}"; choose from ${HEAD_STRATEGIES.join(', ')}.`,
+      );
     }
   }
   if (!names.length) throw new CliError('Name at least one strategy.');

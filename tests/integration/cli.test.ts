@@ -425,6 +425,7 @@ describe('fit, then score with the head', () => {
 
   it.each([
     [['--learned', 'lstm,median'], 'Unknown learned pooling "median"'],
+    [['--strategies', 'cls,attention'], '"attention" is a learned pooling, not a sweep strategy'],
     [
       ['--strategy', 'gru', '--layer', '2'],
       'reads every layer up to the last (4); leave out --layer',
