@@ -68,8 +68,9 @@ export const DEFAULT_LEARNED_CONFIG: LearnedConfig = {
 };
 
 /**
- * How the app (the Fit view and `readscope fit`) trains learned poolings on frozen features: at most 20 epochs, stopping once 4
- * pass without improving on a tenth of the training rows held back, whose best epoch is kept. The
+ * How the app (the Fit view and `readscope fit`) trains learned poolings on frozen features: at
+ * most 20 epochs, stopping once 4 pass without improving on a tenth of the training rows held
+ * back, whose best epoch is kept. The
  * learning rates were chosen on the sweep bench's synthetic 3,000-row table (held-out RMSE, one
  * 2,400/600 split): weighted layers and attention end in a linear head on 768 features, where
  * Adam's default 0.01 overfits within an epoch (0.90 against 0.64 at 3e-4); the small recurrent
@@ -111,7 +112,8 @@ export interface FittedPooling {
   targetStd: number;
   /** LSTM/GRU: the principal directions [min(projection, hidden), hidden] each CLS is reduced to. */
   projection?: Float64Array;
-  history: { train: number[]; validation: number[] }; // MSE in target units per epoch: training (over the epoch, as its minibatches went by) and validation (after it)
+  /** MSE in target units per epoch: training as the epoch's minibatches went by, validation after. */
+  history: { train: number[]; validation: number[] };
 }
 
 /** The model behind a strategy: parameter count, init, and one sample's forward/backward pass. */
@@ -645,6 +647,8 @@ export function learnedCvPredictions(
   split: { folds: number; seed: number },
   options: Partial<LearnedConfig> = {},
   onlyFolds?: readonly number[],
+  /** Hears each fold once it is predicted. */
+  onFold?: (fold: number) => void,
 ): { fold: Int32Array; predictions: Float64Array } {
   const fold = kFold(input.batch, split.folds, split.seed);
   const predictions = new Float64Array(input.batch).fill(NaN);
@@ -656,6 +660,7 @@ export function learnedCvPredictions(
     const fitted = fitLearned(strategy, input, y, options, Int32Array.from(train));
     const heldRows = Int32Array.from(held);
     predictLearned(fitted, input, heldRows).forEach((p, k) => (predictions[heldRows[k]] = p));
+    onFold?.(f);
   }
   return { fold, predictions };
 }

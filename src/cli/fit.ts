@@ -240,18 +240,12 @@ export async function fit(args: string[], io: CliIo): Promise<number> {
       now: io.now,
     });
     const config = learnedConfigFor(strategy, poolOptions);
-    const predictions = new Float64Array(y.length);
-    let fold: Int32Array | null = null;
-    for (let f = 0; f < folds; f++) {
-      const part = learnedCvPredictions(strategy, cls!, y, { folds, seed }, config, [f]);
-      fold = part.fold;
-      part.predictions.forEach((p, r) => {
-        if (part.fold[r] === f) predictions[r] = p;
-      });
-      progress.update(f + 1);
-    }
+    let done = 0;
+    const cv = learnedCvPredictions(strategy, cls!, y, { folds, seed }, config, undefined, () =>
+      progress.update(++done),
+    );
     progress.finish();
-    return { strategy, config, cv: scoreFolds(predictions, y, fold!, folds) };
+    return { strategy, config, cv: scoreFolds(cv.predictions, y, cv.fold, folds) };
   });
   if (learnedCvs.length) io.stdout.write(learnedTable(learnedCvs, info.layers, poolOptions));
   // A learned pooling is written when asked for, or, with no cell asked for, when it did best.

@@ -238,7 +238,11 @@ describe('fitting on some rows, and k-fold CV', () => {
       expect(learnedCvPredictions(strategy, input, y, split, opts).predictions).toEqual(
         cv.predictions,
       );
-      const part = learnedCvPredictions(strategy, input, y, split, opts, [1, 3]);
+      const heard: number[] = [];
+      const part = learnedCvPredictions(strategy, input, y, split, opts, [1, 3], (f) =>
+        heard.push(f),
+      );
+      expect(heard).toEqual([1, 3]);
       cv.fold.forEach((f, r) =>
         f === 1 || f === 3
           ? expect(part.predictions[r]).toBe(cv.predictions[r])
