@@ -5,7 +5,8 @@
 // Conv1D ignores padded tokens both as inputs and in its max.
 //
 // Inputs: the layers' CLS vectors [batch, layers, hidden] (weighted, attention, LSTM, GRU) from
-// `layerStart` to the last layer, or one layer's tokens [batch, tokens, hidden] + mask (Conv1D).
+// `layerStart` to the last layer, or one layer's tokens (Conv1D): padded [batch, tokens, hidden]
+// with a mask, or ragged, each text's real tokens one after another (what the app keeps).
 // Features are standardised and targets z-scored on the training rows, so one learning rate works.
 
 import {
@@ -38,7 +39,18 @@ export interface TokenInput {
   hidden: number;
 }
 
-export type LearnedInput = LayerInput | TokenInput;
+/** One layer's real token states for a batch, text after text: no padding stored. */
+export interface RaggedTokenInput {
+  kind: 'ragged-tokens';
+  data: Float32Array; // [offsets[batch], hidden]
+  offsets: Int32Array; // [batch + 1]: text b's tokens are rows offsets[b] .. offsets[b + 1] − 1
+  batch: number;
+  hidden: number;
+}
+
+export type LearnedInput = LayerInput | TokenInput | RaggedTokenInput;
+
+const readsTokens = (input: LearnedInput) => input.kind !== 'layers';
 
 /** Sizes and training knobs; defaults keep a 3,000-row fit to seconds in a browser. */
 export interface LearnedConfig {
@@ -129,19 +141,35 @@ interface Model {
   ): number;
 }
 
-/** Standardised view of the input: x(i, step) → Float64Array [hidden]. */
+/**
+ * Standardised view of the input. Layers: x [rows, steps, dim]. Tokens: x [tokens, dim], text i
+ * holding rows offsets[i] .. offsets[i + 1] − 1, each marked real or padding (stored as zeros).
+ */
 interface Prepared {
   rows: number;
-  steps: number; // layers used or tokens
+  steps: number; // layers used (layer input)
   dim: number;
-  x: Float64Array; // [rows, steps, dim]
-  mask: Uint8Array | null; // [rows, steps] for tokens
+  x: Float64Array | Float32Array;
+  offsets: Int32Array | null; // [rows + 1] for tokens
+  real: Uint8Array | null; // [tokens] for tokens
 }
 
 function checkInput(strategy: LearnedStrategy, input: LearnedInput, cfg: LearnedConfig): void {
   const wantsTokens = strategy === 'conv1d';
-  if (wantsTokens !== (input.kind === 'tokens'))
+  if (wantsTokens !== readsTokens(input))
     throw new TypeError(`${strategy} needs ${wantsTokens ? 'token states' : 'per-layer vectors'}`);
+  if (input.kind === 'ragged-tokens') {
+    const { offsets, batch } = input;
+    if (offsets.length !== batch + 1 || offsets[0] !== 0)
+      throw new RangeError(`token offsets must be ${batch + 1} values starting at 0`);
+    for (let b = 0; b < batch; b++)
+      if (offsets[b + 1] < offsets[b]) throw new RangeError(`token offsets fall at text ${b}`);
+    if (input.data.length !== offsets[batch] * input.hidden)
+      throw new RangeError(
+        `input holds ${input.data.length} values, not ${offsets[batch]}×${input.hidden}`,
+      );
+    return;
+  }
   const steps = input.kind === 'tokens' ? input.tokens : input.layers;
   if (input.data.length !== input.batch * steps * input.hidden)
     throw new RangeError(
@@ -161,24 +189,56 @@ function prepare(
   std: Float64Array,
   rows: Int32Array = allRows(input.batch),
 ): Prepared {
+  if (input.kind !== 'layers') return prepareTokens(input, mean, std, rows);
   const h = input.hidden;
-  const first = input.kind === 'layers' ? cfg.layerStart : 0;
-  const total = input.kind === 'layers' ? input.layers : input.tokens;
-  const steps = total - first;
+  const first = cfg.layerStart;
+  const steps = input.layers - first;
   const x = new Float64Array(rows.length * steps * h);
-  const mask = input.kind === 'tokens' ? new Uint8Array(rows.length * total) : null;
   rows.forEach((b, i) => {
-    if (mask && input.kind === 'tokens')
-      mask.set(input.mask.subarray(b * total, (b + 1) * total), i * total);
     for (let s = 0; s < steps; s++) {
-      const src = (b * total + first + s) * h;
+      const src = (b * input.layers + first + s) * h;
       const dst = (i * steps + s) * h;
-      const real = input.kind === 'layers' || input.mask[b * total + s] === 1;
-      // Padded tokens become exact zeros so no value stored there can reach the model.
-      for (let k = 0; k < h; k++) x[dst + k] = real ? (input.data[src + k] - mean[k]) / std[k] : 0;
+      for (let k = 0; k < h; k++) x[dst + k] = (input.data[src + k] - mean[k]) / std[k];
     }
   });
-  return { rows: rows.length, steps, dim: h, x, mask };
+  return { rows: rows.length, steps, dim: h, x, offsets: null, real: null };
+}
+
+/**
+ * Token inputs become one ragged table. A padded text keeps its positions up to its last real
+ * token, padding there as exact zeros so no value stored in it can reach the model; positions after
+ * it are dropped. Float32, since a 3,000-text table of token states is large.
+ */
+function prepareTokens(
+  input: TokenInput | RaggedTokenInput,
+  mean: Float64Array,
+  std: Float64Array,
+  rows: Int32Array,
+): Prepared {
+  const h = input.hidden;
+  const spans = Array.from(rows, (b) => tokenSpan(input, b));
+  const offsets = new Int32Array(rows.length + 1);
+  spans.forEach(([from, to], i) => (offsets[i + 1] = offsets[i] + to - from));
+  const x = new Float32Array(offsets[rows.length] * h);
+  const real = new Uint8Array(offsets[rows.length]);
+  spans.forEach(([from, to], i) => {
+    for (let t = from; t < to; t++) {
+      const dst = offsets[i] + t - from;
+      if (input.kind === 'tokens' && !input.mask[t]) continue;
+      real[dst] = 1;
+      for (let k = 0; k < h; k++) x[dst * h + k] = (input.data[t * h + k] - mean[k]) / std[k];
+    }
+  });
+  return { rows: rows.length, steps: 0, dim: h, x, offsets, real };
+}
+
+/** Token rows [from, to) of text `b` in the input's data; padded texts end at their last real token. */
+function tokenSpan(input: TokenInput | RaggedTokenInput, b: number): [number, number] {
+  if (input.kind === 'ragged-tokens') return [input.offsets[b], input.offsets[b + 1]];
+  const from = b * input.tokens;
+  let to = from + input.tokens;
+  while (to > from && !input.mask[to - 1]) to--;
+  return [from, to];
 }
 
 const allRows = (n: number) => Int32Array.from({ length: n }, (_, i) => i);
@@ -192,22 +252,25 @@ function checkRows(rows: Int32Array, batch: number): void {
 
 function featureScaler(input: LearnedInput, cfg: LearnedConfig, rows: Int32Array) {
   const h = input.hidden;
-  const first = input.kind === 'layers' ? cfg.layerStart : 0;
-  const total = input.kind === 'layers' ? input.layers : input.tokens;
   const mean = new Float64Array(h);
   const sq = new Float64Array(h);
   let n = 0;
-  for (const b of rows)
-    for (let s = first; s < total; s++) {
-      if (input.kind === 'tokens' && !input.mask[b * total + s]) continue;
-      const base = (b * total + s) * h;
-      for (let k = 0; k < h; k++) {
-        const v = input.data[base + k];
-        mean[k] += v;
-        sq[k] += v * v;
-      }
-      n++;
+  const add = (base: number) => {
+    for (let k = 0; k < h; k++) {
+      const v = input.data[base + k];
+      mean[k] += v;
+      sq[k] += v * v;
     }
+    n++;
+  };
+  for (const b of rows) {
+    if (input.kind === 'layers') {
+      for (let s = cfg.layerStart; s < input.layers; s++) add((b * input.layers + s) * h);
+      continue;
+    }
+    const [from, to] = tokenSpan(input, b);
+    for (let t = from; t < to; t++) if (input.kind === 'ragged-tokens' || input.mask[t]) add(t * h);
+  }
   const std = new Float64Array(h);
   for (let k = 0; k < h; k++) {
     mean[k] /= n || 1;
@@ -395,23 +458,25 @@ function recurrentModel(
 }
 
 function convModel(d: Prepared, cfg: LearnedConfig): Model {
-  const { steps: T, dim: H } = d;
+  const { dim: H } = d;
   const C = cfg.channels;
   const K = 2; // kernel width, as in the notebook
   const at = C * K * H + C;
-  const mask = d.mask!;
+  const offsets = d.offsets!;
+  const real = d.real!;
   return {
     size: at + C + 1,
     init: (normal) => Float64Array.from({ length: at + C + 1 }, () => normal() / Math.sqrt(K * H)),
     run(p, i, grad, dOut) {
       const z = new Float64Array(C);
       const arg = new Int32Array(C).fill(-1);
-      for (let t = 0; t < T; t++) {
-        if (!mask[i * T + t]) continue;
+      const end = offsets[i + 1];
+      for (let t = offsets[i]; t < end; t++) {
+        if (!real[t]) continue;
         for (let c = 0; c < C; c++) {
           let s = p[C * K * H + c];
-          for (let j = 0; j < K && t + j < T; j++) {
-            const base = (i * T + t + j) * H; // padded rows are zeros (see prepare)
+          for (let j = 0; j < K && t + j < end; j++) {
+            const base = (t + j) * H; // padding inside a text is zeros (see prepareTokens)
             const wrow = (c * K + j) * H;
             for (let k = 0; k < H; k++) s += p[wrow + k] * d.x[base + k];
           }
@@ -429,8 +494,8 @@ function convModel(d: Prepared, cfg: LearnedConfig): Model {
           const t = arg[c];
           if (t < 0) continue; // zero output or ReLU closed: no gradient
           grad[C * K * H + c] += dz[c];
-          for (let j = 0; j < K && t + j < T; j++) {
-            const base = (i * T + t + j) * H;
+          for (let j = 0; j < K && t + j < end; j++) {
+            const base = (t + j) * H;
             const wrow = (c * K + j) * H;
             for (let k = 0; k < H; k++) grad[wrow + k] += dz[c] * d.x[base + k];
           }
@@ -486,19 +551,30 @@ export function lossAndGradient(
   return { loss, grad };
 }
 
-/** How many parameters a layer-wise strategy has on `layers` hidden states of size `hidden`. */
+/**
+ * How many parameters a strategy has: layer-wise ones on `layers` hidden states of size `hidden`,
+ * Conv1D on token states of size `hidden` (`layers` unused).
+ */
 export function learnedParamCount(
-  strategy: Exclude<LearnedStrategy, 'conv1d'>,
+  strategy: LearnedStrategy,
   layers: number,
   hidden: number,
   options: Partial<LearnedConfig> = {},
 ): number {
   const cfg = { ...DEFAULT_LEARNED_CONFIG, ...options };
-  if (cfg.layerStart < 0 || cfg.layerStart >= layers)
+  const tokens = strategy === 'conv1d';
+  if (!tokens && (cfg.layerStart < 0 || cfg.layerStart >= layers))
     throw new RangeError(`layerStart ${cfg.layerStart} is outside 0..${layers - 1}`);
-  const empty = { rows: 0, steps: layers - cfg.layerStart, dim: hidden, x: new Float64Array(0) };
+  const empty: Prepared = {
+    rows: 0,
+    steps: tokens ? 0 : layers - cfg.layerStart,
+    dim: hidden,
+    x: new Float64Array(0),
+    offsets: tokens ? new Int32Array(1) : null,
+    real: tokens ? new Uint8Array(0) : null,
+  };
   const projection = new Float64Array(Math.min(cfg.projection, hidden) * hidden); // only its size counts
-  return buildModel(strategy, { ...empty, mask: null }, cfg, projection).size;
+  return buildModel(strategy, empty, cfg, projection).size;
 }
 
 /** Number of parameters and a seeded initial vector for a strategy on an input; for tests and UI. */

@@ -8,6 +8,7 @@ import {
   lossAndGradient,
   predictLearned,
   type LayerInput,
+  type RaggedTokenInput,
   type TokenInput,
 } from '../../src/analysis/learned.ts';
 import type { LearnedStrategy } from '../../src/analysis/pooling.ts';
@@ -39,6 +40,20 @@ function tokenInput(
     }
   }
   return { kind: 'tokens', data, mask, batch, tokens, hidden };
+}
+
+/** The same tokens without padding: each text's real tokens, text after text (written afresh). */
+function ragged(input: TokenInput): RaggedTokenInput {
+  const { batch, tokens, hidden } = input;
+  const rows: number[] = [];
+  const offsets = new Int32Array(batch + 1);
+  for (let b = 0; b < batch; b++) {
+    for (let t = 0; t < tokens; t++) if (input.mask[b * tokens + t]) rows.push(b * tokens + t);
+    offsets[b + 1] = rows.length;
+  }
+  const data = new Float32Array(rows.length * hidden);
+  rows.forEach((r, i) => data.set(input.data.subarray(r * hidden, (r + 1) * hidden), i * hidden));
+  return { kind: 'ragged-tokens', data, offsets, batch, hidden };
 }
 
 const SMALL = { layerStart: 1, units: 3, projection: 4, channels: 3 };
@@ -73,6 +88,71 @@ describe('gradients match finite differences', () => {
       expect(grad.some((g) => g !== 0)).toBe(true);
     },
   );
+});
+
+describe('ragged token input (what the app keeps for Conv1D)', () => {
+  it('gives conv1d the same gradient, fit and predictions as the padded input it was cut from', () => {
+    const padded = tokenInput(3, 30, 7, 5, 1e30);
+    const cut = ragged(padded);
+    expect(cut.offsets[30]).toBeLessThan(30 * 7); // padding really was dropped
+    const y = Array.from({ length: 30 }, (_, i) => padded.data[i * 35] - padded.data[i * 35 + 6]);
+    const p = initialParams('conv1d', padded, SMALL);
+    expect(initialParams('conv1d', cut, SMALL)).toEqual(p);
+    const a = lossAndGradient('conv1d', padded, y, p, SMALL);
+    const b = lossAndGradient('conv1d', cut, y, p, SMALL);
+    expect(b.loss).toBeCloseTo(a.loss, 12);
+    b.grad.forEach((g, k) => expect(g).toBeCloseTo(a.grad[k], 12));
+    const opts = { ...SMALL, epochs: 4, validationFraction: 0.2, seed: 2 };
+    const onPadded = fitLearned('conv1d', padded, y, opts);
+    const onCut = fitLearned('conv1d', cut, y, opts);
+    expect(onCut.featureMean).toEqual(onPadded.featureMean);
+    onCut.params.forEach((v, k) => expect(v).toBeCloseTo(onPadded.params[k], 9));
+    const rows = Int32Array.of(4, 0, 29, 11);
+    predictLearned(onCut, cut, rows).forEach((v, k) =>
+      expect(v).toBeCloseTo(predictLearned(onPadded, padded, rows)[k], 9),
+    );
+    expect(learnedParamCount('conv1d', 0, 5, SMALL)).toBe(p.length);
+  });
+
+  it('conv1d predicts a written-out convolution, ReLU and max over each text alone', () => {
+    const cut = ragged(tokenInput(7, 6, 6, 3, 1e30));
+    const y = Array.from({ length: 6 }, (_, i) => i % 2);
+    const f = fitLearned('conv1d', cut, y, { ...SMALL, epochs: 2, seed: 3 });
+    const [C, K, H] = [SMALL.channels, 2, 3];
+    const x = (t: number, k: number) => (cut.data[t * H + k] - f.featureMean[k]) / f.featureStd[k];
+    const expected = Array.from({ length: 6 }, (_, b) => {
+      const [from, to] = [cut.offsets[b], cut.offsets[b + 1]];
+      let out = f.params[C * K * H + C + C]; // the head's bias
+      for (let c = 0; c < C; c++) {
+        let best = 0;
+        for (let t = from; t < to; t++) {
+          let s = f.params[C * K * H + c];
+          for (let j = 0; j < K && t + j < to; j++)
+            for (let k = 0; k < H; k++) s += f.params[(c * K + j) * H + k] * x(t + j, k);
+          best = Math.max(best, s);
+        }
+        out += f.params[C * K * H + C + c] * best;
+      }
+      return f.targetMean + f.targetStd * out;
+    });
+    // To 5e-7: the prepared token table is Float32, the reference reads the tokens in float64.
+    predictLearned(f, cut).forEach((v, b) => expect(v).toBeCloseTo(expected[b], 6));
+  });
+
+  it('refuses offsets that do not describe the data', () => {
+    const cut = ragged(tokenInput(3, 4, 5, 2, 0));
+    const y = [1, 2, 3, 4];
+    expect(() => fitLearned('conv1d', { ...cut, offsets: cut.offsets.subarray(1) }, y)).toThrow(
+      /5 values starting at 0/,
+    );
+    const falling = cut.offsets.slice();
+    falling[2] = falling[1] - 1;
+    expect(() => fitLearned('conv1d', { ...cut, offsets: falling }, y)).toThrow(/text 1/);
+    expect(() => fitLearned('conv1d', { ...cut, data: cut.data.subarray(2) }, y)).toThrow(
+      /values, not/,
+    );
+    expect(() => fitLearned('attention', cut, y)).toThrow(/per-layer vectors/);
+  });
 });
 
 describe('training', () => {
