@@ -12,6 +12,7 @@ import type {
   FileProgress,
   LoadOptions,
   ModelInfo,
+  TokenRequest,
 } from './protocol.ts';
 
 /** An engine failure as seen by the page. */
@@ -196,15 +197,20 @@ export class EngineClient {
     });
   }
 
-  /** Pooled vectors for many texts; `signal` cancels between batches. */
+  /**
+   * Pooled vectors for many texts; `signal` cancels between batches; `tokens` also asks for each
+   * text's last-layer token states, raw or projected.
+   */
   async embed(
     texts: string[],
     pooling: BatchPooling[],
     onProgress?: (done: number, total: number) => void,
     signal?: AbortSignal,
+    tokens?: TokenRequest,
   ): Promise<EmbeddedBatch> {
     return this.withRecovery(async (maxBatch) => {
-      const { requestId, done } = this.send({ type: 'embed', texts, pooling, maxBatch }, (e) => {
+      const body: RequestBody = { type: 'embed', texts, pooling, maxBatch, tokens };
+      const { requestId, done } = this.send(body, (e) => {
         if (e.status === 'batch-progress') onProgress?.(e.done, e.total);
       });
       const cancel: EngineRequest = { type: 'cancel', requestId };

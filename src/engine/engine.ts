@@ -18,6 +18,8 @@ import type {
   EncodedText,
   LoadOptions,
   ModelInfo,
+  TokenRequest,
+  TokenStates,
 } from './protocol.ts';
 import { createSession, type AdapterInfo, type OrtModule, type OrtSession } from './session.ts';
 import { GraphError } from './graph.ts';
@@ -70,6 +72,55 @@ function textStates(
     out.set(all.subarray(from, from + tokens * hidden), l * tokens * hidden);
   }
   return out;
+}
+
+/** Refuses a token request whose sizes do not fit the model, saying which sizes disagree. */
+function checkTokenRequest({ projection, dim }: TokenRequest, hidden: number): void {
+  if (!Number.isInteger(dim) || dim < 1) {
+    throw new EngineError(
+      'run',
+      `Token states were asked ${dim} wide; the width must be a positive whole number.`,
+    );
+  }
+  if (projection === null && dim !== hidden) {
+    throw new EngineError(
+      'run',
+      `Raw token states are ${hidden} wide (the model's hidden size), not ${dim}; ask for ${hidden} or pass a projection.`,
+    );
+  }
+  if (projection !== null && projection.length !== dim * hidden) {
+    throw new EngineError(
+      'run',
+      `The token projection holds ${projection.length} values; a ${dim} × ${hidden} projection needs ${dim * hidden}.`,
+    );
+  }
+}
+
+/**
+ * Writes token states `[tokens, hidden]` into `out` `[tokens, dim]`, each as P·x when a
+ * projection `[dim, hidden]` is given, as they are when not.
+ */
+function projectRows(
+  states: Float32Array,
+  hidden: number,
+  projection: Float32Array | null,
+  dim: number,
+  out: Float32Array,
+): void {
+  if (projection === null) {
+    out.set(states);
+    return;
+  }
+  const tokens = states.length / hidden;
+  for (let t = 0; t < tokens; t++) {
+    const x = t * hidden;
+    for (let d = 0; d < dim; d++) {
+      const p = d * hidden;
+      let sum = 0;
+      for (let h = 0; h < hidden; h++) sum += projection[p + h] * states[x + h];
+      out[t * dim + d] = sum;
+    }
+  }
 }
 
 export class Engine {
@@ -231,6 +282,7 @@ export class Engine {
   /**
    * Pooled vectors `[count, layers, hidden]` for many texts, in length-bucketed padded batches.
    * Texts longer than the model are read in overlapping windows and combined (see `windows`).
+   * With `tokens`, also each text's last-layer token states (its first window), raw or projected.
    */
   async embed(
     texts: readonly string[],
@@ -238,6 +290,7 @@ export class Engine {
     onProgress: (done: number, total: number) => void = () => {},
     signal?: AbortSignal,
     maxBatch = this.runtime.backend === 'webgpu' ? 32 : 16,
+    tokens?: TokenRequest,
   ): Promise<EmbeddedBatch> {
     const { layers, hidden } = this.info;
     if (pooling.includes('pooler') && !this.info.extraOutputs.includes('pooler_output')) {
@@ -246,11 +299,13 @@ export class Engine {
         'This model has no pooler output; choose another pooling.',
       );
     }
+    if (tokens) checkTokenRequest(tokens, hidden);
     const row = layers * hidden;
     const fullIds = texts.map((t) => this.tokenizer.encode(t));
-    const windows: { text: number; ids: number[] }[] = [];
+    // A text's first window is what `tokenize` keeps, so token states match the single-text views.
+    const windows: { text: number; ids: number[]; isFirst: boolean }[] = [];
     fullIds.forEach((ids, text) => {
-      for (const w of this.windowsOf(ids)) windows.push({ text, ids: w });
+      this.windowsOf(ids).forEach((w, k) => windows.push({ text, ids: w, isFirst: k === 0 }));
     });
     const batches = planBatches(
       windows.map((w) => w.ids.length),
@@ -269,11 +324,21 @@ export class Engine {
       weightSum[w.text] += w.ids.length;
       windowCount[w.text]++;
     }
+    // Sized up front from the first windows' lengths, so only `dim`-wide rows are ever kept.
+    let tokenStates: TokenStates | undefined;
+    if (tokens) {
+      const offsets = new Int32Array(texts.length + 1);
+      for (const w of windows) if (w.isFirst) offsets[w.text + 1] = w.ids.length;
+      for (let i = 0; i < texts.length; i++) offsets[i + 1] += offsets[i];
+      const data = new Float32Array(offsets[texts.length] * tokens.dim);
+      tokenStates = { dim: tokens.dim, offsets, data };
+    }
     const device = pooling.filter((p): p is DevicePooling => p in POOLED_OUTPUTS);
     const wantsWk = pooling.includes('wk');
+    const needsStates = wantsWk || tokenStates !== undefined;
     const fetches = [
       ...device.map((p) => POOLED_OUTPUTS[p]),
-      ...(wantsWk ? [HIDDEN_STATES] : []),
+      ...(needsStates ? [HIDDEN_STATES] : []),
       ...(pooling.includes('pooler') ? ['pooler_output'] : []),
       ...(scores ? ['logits'] : []),
     ];
@@ -317,8 +382,9 @@ export class Engine {
           combine(pooled[p]!, row, wi, data.subarray(b * row, (b + 1) * row), p === 'max'),
         );
       }
-      if (wantsWk) {
-        const all = toFloat32(outputs[HIDDEN_STATES]); // [layers, batch, seqLen, hidden]
+      // [layers, batch, seqLen, hidden]
+      const all = needsStates ? toFloat32(outputs[HIDDEN_STATES]) : null;
+      if (all && wantsWk) {
         batch.forEach((wi, b) => {
           const n = windows[wi].ids.length;
           const states = textStates(all, layers, batch.length, seqLen, hidden, b, n);
@@ -326,6 +392,19 @@ export class Engine {
           const wk = new Float32Array(row);
           for (const l of wkLayers) wk.set(pool(one, 'wk', l, poolOptions), l * hidden);
           combine(pooled.wk!, row, wi, wk, false);
+        });
+      }
+      if (all && tokenStates) {
+        const { dim, offsets, data } = tokenStates;
+        const projection = tokens?.projection ?? null;
+        batch.forEach((wi, b) => {
+          const { text, ids, isFirst } = windows[wi];
+          if (!isFirst) return;
+          const out = data.subarray(offsets[text] * dim, offsets[text + 1] * dim);
+          // Last layer, this row's real tokens only: padded positions never reach the output.
+          const from = ((layers - 1) * batch.length + b) * seqLen * hidden;
+          const states = all.subarray(from, from + ids.length * hidden); // [tokens, hidden]
+          projectRows(states, hidden, projection, dim, out);
         });
       }
       if (pooling.includes('pooler')) {
@@ -349,6 +428,7 @@ export class Engine {
       scores,
       tokenCounts: Int32Array.from(fullIds, (ids) => ids.length),
       windows: windowCount,
+      ...(tokenStates ? { tokens: tokenStates } : {}),
     };
   }
 

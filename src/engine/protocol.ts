@@ -72,6 +72,24 @@ export interface EncodedText {
   states: Float32Array;
 }
 
+/** Last-layer token states asked of a batch run (Conv1D pooling reads them). */
+export interface TokenRequest {
+  /** [dim, hidden] row-major: each token state x comes back as P·x; null: the raw states (dim = hidden). */
+  projection: Float32Array | null;
+  dim: number;
+}
+
+/**
+ * Each text's last-layer token states, cut as the single-text views cut it (a text longer than
+ * the model keeps its head and closing special token: its first window).
+ */
+export interface TokenStates {
+  dim: number;
+  /** [count + 1]: text i's tokens are rows offsets[i] .. offsets[i + 1] − 1 of `data`. */
+  offsets: Int32Array;
+  data: Float32Array; // [offsets[count], dim]
+}
+
 /** Pooled vectors of a batch of texts. */
 export interface EmbeddedBatch {
   count: number;
@@ -91,6 +109,8 @@ export interface EmbeddedBatch {
    * overlapping windows, combined as a mean weighted by window length (max pooling: the max).
    */
   windows: Uint16Array;
+  /** Last-layer token states per text; present exactly when the request asked for them. */
+  tokens?: TokenStates;
 }
 
 export type EngineErrorCode =
@@ -124,6 +144,8 @@ export type EngineRequest =
       pooling: BatchPooling[];
       /** Texts per batch; lowered by the page after an out-of-memory error. */
       maxBatch?: number;
+      /** Also return each text's last-layer token states, raw or projected. */
+      tokens?: TokenRequest;
     }
   | { type: 'cancel'; requestId: number }
   /** Destroys the WebGPU device, as a driver reset would: the fault path's real trigger in tests. */

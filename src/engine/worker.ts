@@ -98,9 +98,11 @@ async function handle(request: EngineRequest) {
           (done, total) => post({ status: 'batch-progress', requestId, done, total }),
           controller.signal,
           request.maxBatch,
+          request.tokens,
         )
         .finally(() => running.delete(requestId));
       const buffers = Object.values(result.pooled).map((a) => a.buffer);
+      if (result.tokens) buffers.push(result.tokens.data.buffer, result.tokens.offsets.buffer);
       return post({ status: 'embedded', requestId, result }, buffers);
     }
     case 'cancel':

@@ -5,8 +5,10 @@
 import { describe, expect, it } from 'vitest';
 import { FIXTURE_NAMES } from '../../scripts/fixtures/spec.ts';
 import { pool, poolOptionsFor, validLayers } from '../../src/analysis/pooling.ts';
+import { makeNormal } from '../../src/analysis/rng.ts';
 import type { Engine } from '../../src/engine/engine.ts';
 import { folderSource, loadNodeEngine } from '../../src/engine/node.ts';
+import type { EncodedText, TokenRequest, TokenStates } from '../../src/engine/protocol.ts';
 import { oracleForward, type OracleResult } from '../oracle/forward.ts';
 
 /** Max abs difference allowed between the engine (float32, ORT kernels) and the float64 oracle. */
@@ -221,5 +223,132 @@ describe('engine reports', () => {
     await expect((await engineFor('roberta-tiny')).embed(TEXTS, ['pooler'])).rejects.toThrow(
       /no pooler output/,
     );
+  });
+});
+
+/** Max abs difference allowed between two float32 runs of the same tokens, padded differently. */
+const SAME_RUN_TOLERANCE = 1e-6;
+
+/** The last layer of a single-text result: `[tokens, hidden]`. */
+function lastLayer(r: EncodedText): Float32Array {
+  const n = r.ids.length;
+  return r.states.subarray((r.layers - 1) * n * r.hidden, r.layers * n * r.hidden);
+}
+
+/** Text i's rows of a batch run's token states. */
+function rowsOf(tokens: TokenStates, i: number): Float32Array {
+  return tokens.data.subarray(tokens.offsets[i] * tokens.dim, tokens.offsets[i + 1] * tokens.dim);
+}
+
+/** Sum of the first `n` values. */
+function sum(values: readonly number[], n: number): number {
+  return values.slice(0, n).reduce((a, b) => a + b, 0);
+}
+
+describe('last-layer token states for batch work', () => {
+  const LONG = Array.from({ length: 120 }, (_, i) => `word${i}`).join(' ');
+  const MIXED = [...TEXTS, 'A middling sentence, padded in the same batch as the others.'];
+
+  it(`returns each text's raw last layer, as encode() gives it (${SAME_RUN_TOLERANCE})`, async () => {
+    const engine = await engineFor('roberta-tiny');
+    const { hidden } = engine.info;
+    const out = await engine.embed(MIXED, [], undefined, undefined, undefined, {
+      projection: null,
+      dim: hidden,
+    });
+    const singles = await Promise.all(MIXED.map((t) => engine.encode(t)));
+    const lengths = singles.map((r) => r.ids.length);
+    expect(new Set(lengths).size).toBeGreaterThan(1);
+    const tokens = out.tokens!;
+    expect(tokens.dim).toBe(hidden);
+    expect(Array.from(tokens.offsets)).toEqual([0, ...lengths.map((_, i) => sum(lengths, i + 1))]);
+    expect(tokens.data.length).toBe(sum(lengths, lengths.length) * hidden);
+    singles.forEach((r, i) => {
+      expect(maxDiff(rowsOf(tokens, i), lastLayer(r))).toBeLessThan(SAME_RUN_TOLERANCE);
+    });
+  });
+
+  it('projects each token state through P when a projection is given (1e-5)', async () => {
+    const engine = await engineFor('roberta-tiny');
+    const { hidden } = engine.info;
+    const dim = 5;
+    const normal = makeNormal(7);
+    const projection = Float32Array.from({ length: dim * hidden }, () => normal());
+    const out = await engine.embed(MIXED, [], undefined, undefined, undefined, {
+      projection,
+      dim,
+    });
+    expect(out.tokens!.dim).toBe(dim);
+    for (const [i, text] of MIXED.entries()) {
+      const x = lastLayer(await engine.encode(text));
+      const n = x.length / hidden;
+      const want = new Float64Array(n * dim);
+      for (let t = 0; t < n; t++)
+        for (let d = 0; d < dim; d++)
+          for (let h = 0; h < hidden; h++)
+            want[t * dim + d] += projection[d * hidden + h] * x[t * hidden + h];
+      expect(maxDiff(rowsOf(out.tokens!, i), want)).toBeLessThan(1e-5);
+    }
+  });
+
+  it(`cuts a text longer than the model as encode() does: its first window (${SAME_RUN_TOLERANCE})`, async () => {
+    const engine = await engineFor('roberta-tiny');
+    const { hidden, maxTokens } = engine.info;
+    expect(engine.tokenIds(LONG).length).toBeGreaterThan(maxTokens);
+    const out = await engine.embed([TEXTS[1], LONG], ['mean'], undefined, undefined, undefined, {
+      projection: null,
+      dim: hidden,
+    });
+    expect(out.windows[1]).toBeGreaterThan(1);
+    const tokens = out.tokens!;
+    expect(tokens.offsets[2] - tokens.offsets[1]).toBe(maxTokens);
+    const cut = await engine.encode(LONG);
+    expect(maxDiff(rowsOf(tokens, 1), lastLayer(cut))).toBeLessThan(SAME_RUN_TOLERANCE);
+  });
+
+  it('leaves the pooled vectors as they were and returns no tokens unless asked', async () => {
+    const engine = await engineFor('roberta-tiny');
+    const plain = await engine.embed([...MIXED, LONG], ['mean', 'wk']);
+    expect(plain).not.toHaveProperty('tokens');
+    const withTokens = await engine.embed(
+      [...MIXED, LONG],
+      ['mean', 'wk'],
+      undefined,
+      undefined,
+      undefined,
+      {
+        projection: new Float32Array(3 * engine.info.hidden).fill(0.5),
+        dim: 3,
+      },
+    );
+    expect(Array.from(withTokens.pooled.mean!)).toEqual(Array.from(plain.pooled.mean!));
+    expect(Array.from(withTokens.pooled.wk!)).toEqual(Array.from(plain.pooled.wk!));
+  });
+
+  it.each<[string, (hidden: number) => TokenRequest, (hidden: number) => RegExp]>([
+    [
+      'a projection of the wrong length',
+      (hidden) => ({ projection: new Float32Array(5 * hidden - 1), dim: 5 }),
+      (hidden) =>
+        new RegExp(`holds ${5 * hidden - 1} values; a 5 × ${hidden} .* needs ${5 * hidden}`),
+    ],
+    [
+      'raw states of the wrong width',
+      () => ({ projection: null, dim: 4 }),
+      (hidden) => new RegExp(`${hidden} wide .*not 4`),
+    ],
+    [
+      'a width that is not a positive integer',
+      () => ({ projection: null, dim: 0 }),
+      () => /asked 0 wide; .*positive whole number/,
+    ],
+  ])('refuses %s, naming the sizes', async (_, request, message) => {
+    const engine = await engineFor('roberta-tiny');
+    const { hidden } = engine.info;
+    const run = engine.embed(TEXTS, [], undefined, undefined, undefined, request(hidden));
+    await expect(run).rejects.toMatchObject({
+      code: 'run',
+      message: expect.stringMatching(message(hidden)),
+    });
   });
 });
