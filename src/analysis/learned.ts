@@ -423,6 +423,49 @@ function principalProjection(
   return leadingSubspace(scatter, H, R, 12, makeNormal(cfg.seed + 7919));
 }
 
+/**
+ * What Conv1D's token states are reduced to before the app keeps them (3,000 texts' full token
+ * states do not fit in a page): the leading principal directions [k, hidden] of the token states
+ * (rows of `tokens`), each dimension standardised first so no outlier dimension owns them, folded
+ * back into one linear map of raw states (direction / std). Up to PROJECTION_SAMPLE evenly strided
+ * rows make the scatter matrix. Unsupervised: no targets are read.
+ */
+export function tokenDirections(
+  tokens: Float32Array,
+  hidden: number,
+  k: number,
+  seed = 0,
+): Float64Array {
+  const total = tokens.length / hidden;
+  if (!Number.isInteger(total) || total < 2)
+    throw new RangeError('token directions need at least two token states');
+  const R = Math.min(k, hidden);
+  const count = Math.min(total, PROJECTION_SAMPLE);
+  const pick = (s: number) => Math.floor((s * total) / count) * hidden;
+  const mean = new Float64Array(hidden);
+  const sq = new Float64Array(hidden);
+  for (let s = 0; s < count; s++)
+    for (let j = 0; j < hidden; j++) {
+      const v = tokens[pick(s) + j];
+      mean[j] += v / count;
+      sq[j] += (v * v) / count;
+    }
+  const std = mean.map((m, j) => {
+    const v = Math.sqrt(Math.max(sq[j] - m * m, 0));
+    return v > 1e-12 ? v : 1;
+  });
+  const cols = new Float64Array(hidden * count); // [hidden, count] feature-major
+  for (let s = 0; s < count; s++)
+    for (let j = 0; j < hidden; j++) cols[j * count + s] = (tokens[pick(s) + j] - mean[j]) / std[j];
+  const scatter = new Float64Array(hidden * hidden);
+  addGramLower(cols, hidden, count, scatter);
+  for (let i = 0; i < hidden; i++)
+    for (let j = 0; j < i; j++) scatter[j * hidden + i] = scatter[i * hidden + j];
+  const directions = leadingSubspace(scatter, hidden, R, 12, makeNormal(seed + 7919));
+  for (let r = 0; r < R; r++) for (let j = 0; j < hidden; j++) directions[r * hidden + j] /= std[j];
+  return directions;
+}
+
 function recurrentModel(
   d: Prepared,
   cell: 'lstm' | 'gru',

@@ -7,6 +7,7 @@ import {
   learnedParamCount,
   lossAndGradient,
   predictLearned,
+  tokenDirections,
   type LayerInput,
   type RaggedTokenInput,
   type TokenInput,
@@ -395,5 +396,56 @@ describe('input checks', () => {
     expect(() => fitLearned('gru', layerInput(1, 3, 3, 2), [1, 2, 3], { layerStart: 3 })).toThrow(
       RangeError,
     );
+  });
+});
+
+describe('tokenDirections', () => {
+  it('keeps all the spread of token states of rank 2, whatever their scale per dimension', () => {
+    const normal = makeNormal(5);
+    const [count, hidden] = [300, 6];
+    const scale = [1, 1000, 0.01, 3, 1, 50]; // an outlier dimension must not own the directions
+    const u = [0, 1].map(() => Array.from({ length: hidden }, () => normal()));
+    const tokens = new Float32Array(count * hidden);
+    for (let t = 0; t < count; t++) {
+      const [a, b] = [normal(), normal()];
+      for (let k = 0; k < hidden; k++)
+        tokens[t * hidden + k] = scale[k] * (7 + a * u[0][k] + b * u[1][k]);
+    }
+    const p = tokenDirections(tokens, hidden, 2, 1);
+    expect(p.length).toBe(2 * hidden);
+    // The directions are found in standardised units and folded back into a map of raw states.
+    const mean = Array.from({ length: hidden }, (_, k) => {
+      let s = 0;
+      for (let t = 0; t < count; t++) s += tokens[t * hidden + k];
+      return s / count;
+    });
+    const std = mean.map((m, k) => {
+      let s = 0;
+      for (let t = 0; t < count; t++) s += (tokens[t * hidden + k] - m) ** 2;
+      return Math.sqrt(s / count);
+    });
+    // In standardised units the rows of p·diag(std) are orthonormal and span the data.
+    const q = [0, 1].map((r) =>
+      Array.from({ length: hidden }, (_, k) => p[r * hidden + k] * std[k]),
+    );
+    const dot = (a: number[], b: number[]) => a.reduce((s, v, k) => s + v * b[k], 0);
+    expect(dot(q[0], q[0])).toBeCloseTo(1, 6);
+    expect(dot(q[1], q[1])).toBeCloseTo(1, 6);
+    expect(dot(q[0], q[1])).toBeCloseTo(0, 6);
+    let total = 0;
+    let kept = 0;
+    for (let t = 0; t < count; t++) {
+      const z = Array.from(
+        { length: hidden },
+        (_, k) => (tokens[t * hidden + k] - mean[k]) / std[k],
+      );
+      total += dot(z, z);
+      kept += dot(z, q[0]) ** 2 + dot(z, q[1]) ** 2;
+    }
+    expect(kept / total).toBeCloseTo(1, 5);
+  });
+
+  it('refuses fewer than two token states', () => {
+    expect(() => tokenDirections(new Float32Array(3), 3, 2)).toThrow(/two token states/);
   });
 });
