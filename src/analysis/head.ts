@@ -13,7 +13,7 @@ import {
 import {
   LAYERWISE_LEARNED_STRATEGIES,
   STRATEGIES,
-  type LayerwiseLearnedStrategy,
+  type LearnedStrategy,
   type ParameterFreeStrategy,
   type PoolOptions,
   type PoolingStrategy,
@@ -51,9 +51,10 @@ export interface RidgeHead {
 }
 
 /**
- * A learned pooling over the layers' CLS vectors from `poolOptions.layerStart` to `layer` (the
- * last), with the linear head fitted with it (see learned.ts). Its parameters are in the units of
- * the features standardised by `featureMean`/`featureStd`, predicting z-scored targets.
+ * A learned pooling with the linear head fitted with it (see learned.ts): over the layers' CLS
+ * vectors from `poolOptions.layerStart` to `layer` (the last), or, for Conv1D, over the token
+ * states of `layer` reduced to `tokenProjection`. Its parameters are in the units of the features
+ * standardised by `featureMean`/`featureStd`, predicting z-scored targets.
  */
 export interface LearnedHead {
   version: typeof HEAD_VERSION;
@@ -61,17 +62,22 @@ export interface LearnedHead {
   modelId: string;
   dtype: Dtype;
   hidden: number;
-  strategy: LayerwiseLearnedStrategy;
+  strategy: LearnedStrategy;
   layer: number;
   poolOptions: { layerStart: number };
   config: LearnedConfig;
   params: number[];
-  featureMean: number[]; // [hidden]
-  featureStd: number[]; // [hidden]
+  featureMean: number[]; // [hidden]; Conv1D: [min(config.projection, hidden)]
+  featureStd: number[]; // the same size
   targetMean: number;
   targetStd: number;
   /** LSTM and GRU only: the principal directions [min(projection, hidden), hidden] they read. */
   projection?: number[];
+  /**
+   * Conv1D only: the directions [min(config.projection, hidden), hidden] each raw token state is
+   * reduced to before anything else (see ui/tokenFeatures).
+   */
+  tokenProjection?: number[];
   cvRmse: number;
   cvRmseStd: number;
   folds: number;
@@ -127,13 +133,15 @@ export function createLearnedHead(args: {
   /** Hidden states the pooling read (the model's layers): it reads up to the last one. */
   layers: number;
   fitted: FittedPooling;
+  /** Conv1D: the directions [dim, hidden] its token states were reduced to. */
+  tokenProjection?: ArrayLike<number>;
   cv: Omit<AlphaScore, 'alpha'>;
   rows: number;
   createdAt?: Date;
 }): LearnedHead {
-  const { model, fitted, cv } = args;
-  if (fitted.strategy === 'conv1d')
-    throw new TypeError('conv1d reads token states, which batch features do not keep');
+  const { model, fitted, cv, tokenProjection } = args;
+  if ((fitted.strategy === 'conv1d') !== (tokenProjection !== undefined))
+    throw new TypeError('conv1d, and only conv1d, needs the token projection it was fitted on');
   return {
     version: HEAD_VERSION,
     kind: 'learned',
@@ -150,6 +158,7 @@ export function createLearnedHead(args: {
     targetMean: fitted.targetMean,
     targetStd: fitted.targetStd,
     ...(fitted.projection && { projection: Array.from(fitted.projection) }),
+    ...(tokenProjection && { tokenProjection: Array.from(tokenProjection) }),
     cvRmse: cv.rmse,
     cvRmseStd: cv.rmseStd,
     folds: cv.foldRmse.length,
@@ -306,9 +315,9 @@ const CONFIG_LIMITS: Record<keyof LearnedConfig, [min: number, max: number, inte
 function validateLearned(h: Fields, common: Common): Result<LearnedHead> {
   const no = (reason: string): Result<LearnedHead> => ({ ok: false, reason });
   const strategy = h.strategy as PoolingStrategy;
-  if (!(LAYERWISE_LEARNED_STRATEGIES as readonly string[]).includes(strategy))
+  if (!STRATEGIES[strategy].needsFit)
     return no(
-      `A learned head must use one of ${LAYERWISE_LEARNED_STRATEGIES.join(', ')}, not ${strategy}.`,
+      `A learned head must use one of ${[...LAYERWISE_LEARNED_STRATEGIES, 'conv1d'].join(', ')}, not ${strategy}.`,
     );
   const { hidden, layer } = common;
   if (!isRecord(h.config)) return no('config must be an object.');
@@ -323,18 +332,23 @@ function validateLearned(h: Fields, common: Common): Result<LearnedHead> {
   }
   if (Object.keys(h.config).length !== Object.keys(CONFIG_LIMITS).length)
     return no(`config must hold exactly ${Object.keys(CONFIG_LIMITS).join(', ')}.`);
-  if (config.layerStart >= layer)
+
+  const conv = strategy === 'conv1d'; // reads one layer's tokens: layerStart plays no part
+  if (!conv && config.layerStart >= layer)
     return no(`config.layerStart (${config.layerStart}) must be below layer (${layer}).`);
   if (!isRecord(h.poolOptions) || h.poolOptions.layerStart !== config.layerStart)
     return no('poolOptions.layerStart must equal config.layerStart.');
-  const size = learnedParamCount(strategy as LayerwiseLearnedStrategy, layer + 1, hidden, config);
+  const reduced = Math.min(config.projection, hidden);
+  const dim = conv ? reduced : hidden; // what each input vector holds once read
+  const size = learnedParamCount(strategy as LearnedStrategy, layer + 1, dim, config);
   if (!numbers(h.params, size))
     return no(
-      `params must hold ${size} finite numbers for ${strategy} on layers ${config.layerStart}–${layer} of hidden ${hidden}.`,
+      conv
+        ? `params must hold ${size} finite numbers for conv1d on ${dim}-dimension token states.`
+        : `params must hold ${size} finite numbers for ${strategy} on layers ${config.layerStart}–${layer} of hidden ${hidden}.`,
     );
-  if (!numbers(h.featureMean, hidden)) return no(`featureMean must hold ${hidden} finite numbers.`);
-  if (!numbers(h.featureStd, hidden, true))
-    return no(`featureStd must hold ${hidden} positive numbers.`);
+  if (!numbers(h.featureMean, dim)) return no(`featureMean must hold ${dim} finite numbers.`);
+  if (!numbers(h.featureStd, dim, true)) return no(`featureStd must hold ${dim} positive numbers.`);
   if (!isFiniteNumber(h.targetMean)) return no('targetMean must be a finite number.');
   if (!isFiniteNumber(h.targetStd) || h.targetStd <= 0)
     return no('targetStd must be a positive number.');
@@ -344,13 +358,17 @@ function validateLearned(h: Fields, common: Common): Result<LearnedHead> {
     return no(`projection must hold ${projectionSize} finite numbers for ${strategy}.`);
   if (!recurrent && h.projection !== undefined)
     return no(`${strategy} has no projection; remove the field.`);
+  if (conv && !numbers(h.tokenProjection, reduced * hidden))
+    return no(`tokenProjection must hold ${reduced * hidden} finite numbers for conv1d.`);
+  if (!conv && h.tokenProjection !== undefined)
+    return no(`${strategy} has no tokenProjection; remove the field.`);
   return {
     ok: true,
     head: {
       version: HEAD_VERSION,
       kind: 'learned',
       ...common,
-      strategy: strategy as LayerwiseLearnedStrategy,
+      strategy: strategy as LearnedStrategy,
       poolOptions: { layerStart: config.layerStart },
       config,
       params: [...h.params],
@@ -359,6 +377,7 @@ function validateLearned(h: Fields, common: Common): Result<LearnedHead> {
       targetMean: h.targetMean,
       targetStd: h.targetStd,
       ...(recurrent && { projection: [...(h.projection as number[])] }),
+      ...(conv && { tokenProjection: [...(h.tokenProjection as number[])] }),
     },
   };
 }

@@ -466,6 +466,30 @@ export function tokenDirections(
   return directions;
 }
 
+/**
+ * Token states `[tokens, hidden]` through directions `[dim, hidden]` (see `tokenDirections`):
+ * `[tokens, dim]`, each row P·x, written into `out` when given.
+ */
+export function projectTokens(
+  states: Float32Array,
+  hidden: number,
+  directions: ArrayLike<number>,
+  out: Float32Array = new Float32Array((states.length / hidden) * (directions.length / hidden)),
+): Float32Array {
+  const dim = directions.length / hidden;
+  const tokens = states.length / hidden;
+  for (let t = 0; t < tokens; t++) {
+    const x = t * hidden;
+    for (let d = 0; d < dim; d++) {
+      const p = d * hidden;
+      let sum = 0;
+      for (let h = 0; h < hidden; h++) sum += directions[p + h] * states[x + h];
+      out[t * dim + d] = sum;
+    }
+  }
+  return out;
+}
+
 function recurrentModel(
   d: Prepared,
   cell: 'lstm' | 'gru',

@@ -12,7 +12,13 @@ import type { Engine } from '../engine/engine.ts';
 import { EngineError } from '../engine/errors.ts';
 import { sourceLabel } from '../engine/load.ts';
 import { folderSource, loadNodeEngine } from '../engine/node.ts';
-import type { BatchPooling, Dtype, EmbeddedBatch, ModelSource } from '../engine/protocol.ts';
+import type {
+  BatchPooling,
+  Dtype,
+  EmbeddedBatch,
+  ModelSource,
+  TokenRequest,
+} from '../engine/protocol.ts';
 import { CliError, EXIT_BAD_INPUT, EXIT_UNEXPECTED, intOption, pathIn, type CliIo } from './io.ts';
 import { createProgress, type Progress } from './progress.ts';
 
@@ -170,6 +176,7 @@ export async function embedInChunks(
   onChunk: (batch: EmbeddedBatch, start: number) => void | Promise<void>,
   label = 'embedding',
   chunkTexts = CHUNK_TEXTS,
+  tokens?: TokenRequest,
 ): Promise<void> {
   const progress = createProgress({
     label,
@@ -180,7 +187,14 @@ export async function embedInChunks(
   });
   for (let start = 0; start < texts.length; start += chunkTexts) {
     const chunk = texts.slice(start, start + chunkTexts);
-    const batch = await engine.embed(chunk, pooling, (done) => progress.update(start + done));
+    const batch = await engine.embed(
+      chunk,
+      pooling,
+      (done) => progress.update(start + done),
+      undefined,
+      undefined,
+      tokens,
+    );
     await onChunk(batch, start);
   }
   progress.finish();

@@ -12,7 +12,7 @@ import type { Engine } from '../engine/engine.ts';
 import type { ModelInfo } from '../engine/protocol.ts';
 import { FORMULA_IDS, formulas } from '../readability/formulas.ts';
 import { predictLite } from '../readability/lite.ts';
-import { batchPoolingFor, loadedModel, predictBatch } from '../ui/scoring.ts';
+import { batchPoolingFor, loadedModel, predictBatch, tokenRequestFor } from '../ui/scoring.ts';
 import {
   CliError,
   EXIT_OK,
@@ -168,6 +168,8 @@ async function scoreWithModel(
       out.set(head ? predictBatch(head, batch) : batch.scores!, start);
     },
     'scoring',
+    undefined,
+    head ? tokenRequestFor([head]) : undefined,
   );
   return out;
 }

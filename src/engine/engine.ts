@@ -9,6 +9,7 @@ import { planBatches, runBatch, toFloat32, tokenize, windowIds, type Tokenized }
 import { HIDDEN_STATES, POOLED_OUTPUTS, rewriteForHiddenStates } from './graph.ts';
 import { loadModelFiles, sourceLabel, type ModelConfig, type ProgressFn } from './load.ts';
 import { isDirectRegression } from '../analysis/head.ts';
+import { projectTokens } from '../analysis/learned.ts';
 import { pool, poolOptionsFor, validLayers } from '../analysis/pooling.ts';
 import type {
   Backend,
@@ -93,33 +94,6 @@ function checkTokenRequest({ projection, dim }: TokenRequest, hidden: number): v
       'run',
       `The token projection holds ${projection.length} values; a ${dim} × ${hidden} projection needs ${dim * hidden}.`,
     );
-  }
-}
-
-/**
- * Writes token states `[tokens, hidden]` into `out` `[tokens, dim]`, each as P·x when a
- * projection `[dim, hidden]` is given, as they are when not.
- */
-function projectRows(
-  states: Float32Array,
-  hidden: number,
-  projection: Float32Array | null,
-  dim: number,
-  out: Float32Array,
-): void {
-  if (projection === null) {
-    out.set(states);
-    return;
-  }
-  const tokens = states.length / hidden;
-  for (let t = 0; t < tokens; t++) {
-    const x = t * hidden;
-    for (let d = 0; d < dim; d++) {
-      const p = d * hidden;
-      let sum = 0;
-      for (let h = 0; h < hidden; h++) sum += projection[p + h] * states[x + h];
-      out[t * dim + d] = sum;
-    }
   }
 }
 
@@ -404,7 +378,8 @@ export class Engine {
           // Last layer, this row's real tokens only: padded positions never reach the output.
           const from = ((layers - 1) * batch.length + b) * seqLen * hidden;
           const states = all.subarray(from, from + ids.length * hidden); // [tokens, hidden]
-          projectRows(states, hidden, projection, dim, out);
+          if (projection) projectTokens(states, hidden, projection, out);
+          else out.set(states);
         });
       }
       if (pooling.includes('pooler')) {

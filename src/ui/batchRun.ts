@@ -8,8 +8,8 @@ import { headFits, type Head } from '../analysis/head.ts';
 import type { TextRow } from '../data/csv.ts';
 import { beginBatch, saveBatchChunk, type BatchKey, type Store } from '../data/store.ts';
 import { resultsCsv, type ResultColumn } from '../data/submission.ts';
-import type { BatchPooling, EmbeddedBatch, ModelInfo } from '../engine/protocol.ts';
-import { batchPoolingFor, loadedModel, predictBatch } from './scoring.ts';
+import type { BatchPooling, EmbeddedBatch, ModelInfo, TokenRequest } from '../engine/protocol.ts';
+import { batchPoolingFor, loadedModel, predictBatch, tokenRequestFor } from './scoring.ts';
 
 /** What gives each row its `target`. */
 export type Scorer =
@@ -90,11 +90,16 @@ export function scorerProblem(scorer: Scorer, info: ModelInfo | null): string | 
   }
 }
 
+const headsOf = (scorer: Scorer, extras: readonly ExtraHead[]) => [
+  ...(scorer.kind === 'head' ? [scorer.head] : []),
+  ...extras.map((e) => e.head),
+];
+
 /** Every pooling the scorer and the extra heads need from one engine call. */
 export function poolingFor(scorer: Scorer, extras: readonly ExtraHead[]): BatchPooling[] {
-  const heads = [...(scorer.kind === 'head' ? [scorer.head] : []), ...extras.map((e) => e.head)];
+  const heads = headsOf(scorer, extras);
   const wanted = new Set(heads.flatMap(batchPoolingFor));
-  // A regression export needs no pooling, but the engine call must ask for something.
+  // A regression export or a Conv1D head needs no pooling, but the engine call must ask for something.
   if (!wanted.size) wanted.add('cls');
   return [...wanted];
 }
@@ -177,7 +182,12 @@ export interface RunBatchArgs {
   scorer: Scorer;
   extras: readonly ExtraHead[];
   /** Rejects when `signal` aborts it: the engine stops between its own batches. */
-  embed: (texts: string[], pooling: BatchPooling[], signal?: AbortSignal) => Promise<EmbeddedBatch>;
+  embed: (
+    texts: string[],
+    pooling: BatchPooling[],
+    signal?: AbortSignal,
+    tokens?: TokenRequest,
+  ) => Promise<EmbeddedBatch>;
   /** Lite and formula columns of a chunk's texts (the readability worker, on the page). */
   textColumns: TextColumnsFn;
   chunkRows?: number;
@@ -208,10 +218,11 @@ async function embedWithRecovery(
   args: RunBatchArgs,
   texts: string[],
   pooling: BatchPooling[],
+  tokens: TokenRequest | undefined,
 ): Promise<EmbeddedBatch> {
   for (let attempt = 0; ; attempt++) {
     try {
-      return await args.embed(texts, pooling, args.signal);
+      return await args.embed(texts, pooling, args.signal, tokens);
     } catch (e) {
       if (args.signal?.aborted || attempt >= MAX_RECOVERIES || !args.recover) throw e;
       if (!(await args.recover(e))) throw e;
@@ -247,6 +258,7 @@ export async function runBatch(args: RunBatchArgs): Promise<BatchRunResult> {
   };
   report();
   const pooling = scorer.kind === 'lite' ? [] : poolingFor(scorer, extras);
+  const tokens = tokenRequestFor(headsOf(scorer, extras));
   for (const chunk of chunksOf(todo, args.chunkRows ?? DEFAULT_CHUNK_ROWS)) {
     if (signal?.aborted) return { results, status: 'cancelled' };
     const texts = chunk.map((r) => r.text);
@@ -257,7 +269,7 @@ export async function runBatch(args: RunBatchArgs): Promise<BatchRunResult> {
         scorer.kind === 'lite'
           ? scoreLite(await args.textColumns(texts))
           : await Promise.all([
-              embedWithRecovery(args, texts, pooling),
+              embedWithRecovery(args, texts, pooling, tokens),
               args.textColumns(texts),
             ]).then(([batch, columns]) => scoreEmbedded(scorer, extras, batch, columns));
     } catch (e) {

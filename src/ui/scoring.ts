@@ -3,16 +3,22 @@
  * between engine batches (protocol types) and the pure analysis modules.
  */
 import { learnedFromHead, predictHead, type Head } from '../analysis/head.ts';
-import { predictLearned } from '../analysis/learned.ts';
+import { predictLearned, projectTokens, type RaggedTokenInput } from '../analysis/learned.ts';
 import { poolFromPooled, type ParameterFreeStrategy } from '../analysis/pooling.ts';
-import type { BatchPooling, EmbeddedBatch, ModelInfo } from '../engine/protocol.ts';
+import type {
+  BatchPooling,
+  EmbeddedBatch,
+  ModelInfo,
+  TokenRequest,
+  TokenStates,
+} from '../engine/protocol.ts';
 
 /**
- * What a head needs from a batch run; device poolings cover every strategy but WK and pooler, and
- * a learned pooling reads the layers' CLS vectors.
+ * What a head needs from a batch run; device poolings cover every strategy but WK and pooler, a
+ * learned pooling reads the layers' CLS vectors, and Conv1D token states (see `tokenRequestFor`).
  */
 export function batchPoolingFor(head: Head): BatchPooling[] {
-  if (head.kind === 'learned') return ['cls'];
+  if (head.kind === 'learned') return head.strategy === 'conv1d' ? [] : ['cls'];
   switch (head.strategy) {
     case 'wk':
       return ['wk'];
@@ -26,8 +32,22 @@ export function batchPoolingFor(head: Head): BatchPooling[] {
   }
 }
 
+/** Whether a head reads each text's token states (Conv1D) rather than pooled vectors. */
+export const readsTokens = (head: Head) => head.kind === 'learned' && head.strategy === 'conv1d';
+
+/**
+ * The token states a batch run must also return for these heads: the raw last-layer states when
+ * any reads tokens (each head reduces them its own way), none otherwise.
+ */
+export function tokenRequestFor(heads: readonly Head[]): TokenRequest | undefined {
+  const reader = heads.find(readsTokens);
+  return reader && { projection: null, dim: reader.hidden };
+}
+
 /** The pooled vectors of a batch, from the engine or rebuilt from cached features. */
-export type PooledVectors = Pick<EmbeddedBatch, 'count' | 'layers' | 'hidden' | 'pooled'>;
+export type PooledVectors = Pick<EmbeddedBatch, 'count' | 'layers' | 'hidden' | 'pooled'> & {
+  tokens?: TokenStates;
+};
 
 /** Slices one layer out of `[count, layers, hidden]` into `[count, hidden]`. */
 export function layerOf(data: Float32Array, batch: PooledVectors, layer: number): Float32Array {
@@ -83,8 +103,28 @@ export function layerInput(batch: PooledVectors) {
   return { kind: 'layers' as const, data, batch: count, layers, hidden };
 }
 
+/** Conv1D's input from a batch's token states, reduced through `directions` [dim, hidden]. */
+export function tokenInput(
+  tokens: TokenStates,
+  count: number,
+  directions?: ArrayLike<number>,
+): RaggedTokenInput {
+  const data = directions ? projectTokens(tokens.data, tokens.dim, directions) : tokens.data;
+  const hidden = directions ? directions.length / tokens.dim : tokens.dim;
+  return { kind: 'ragged-tokens', data, offsets: tokens.offsets, batch: count, hidden };
+}
+
 /** A head's predictions for every text of a batch. */
 export function predictBatch(head: Head, batch: PooledVectors): Float64Array {
+  if (head.kind === 'learned' && head.strategy === 'conv1d') {
+    const { tokens } = batch;
+    if (!tokens || tokens.dim !== batch.hidden)
+      throw new Error('the batch has no raw token states for a Conv1D head');
+    return predictLearned(
+      learnedFromHead(head),
+      tokenInput(tokens, batch.count, head.tokenProjection),
+    );
+  }
   if (head.kind === 'learned') {
     if (batch.layers !== head.layer + 1)
       throw new Error(

@@ -15,7 +15,10 @@ import {
   fitLearned,
   learnedCvPredictions,
   predictLearned,
+  projectTokens,
+  tokenDirections,
   type LayerInput,
+  type RaggedTokenInput,
 } from '../../src/analysis/learned.ts';
 import type { LayerwiseLearnedStrategy } from '../../src/analysis/pooling.ts';
 import { fitRidge, predictRidge, ridgeCV, scoreFolds } from '../../src/analysis/ridge.ts';
@@ -132,7 +135,6 @@ describe('learned head JSON', () => {
   it.each([
     ['an unknown kind', { ...head, kind: 'tree' }, /kind/],
     ['a parameter-free strategy', { ...head, strategy: 'mean' }, /learned head must use/],
-    ['conv1d, which needs token states', { ...head, strategy: 'conv1d' }, /learned head must use/],
     ['params of the wrong size', { ...head, params: head.params.slice(1) }, /params must hold/],
     ['a null parameter', { ...head, params: [null, ...head.params.slice(1)] }, /params/],
     // Weighted layers has a weight per layer, so its size follows the layers it reads.
@@ -161,6 +163,89 @@ describe('learned head JSON', () => {
   it('is refused for another model, like a ridge head', () => {
     const r = headFits(head, { ...MODEL, modelId: 'Xenova/bert-base-uncased', hidden: 4 });
     expect(r.ok).toBe(false);
+  });
+});
+
+/**
+ * A Conv1D head fitted as the Fit view fits it: raw last-layer token states (hidden 6) of 30 texts
+ * of different lengths, reduced to 3 token directions, then fitted on the reduced tokens.
+ */
+function convHead() {
+  const normal = makeNormal(9);
+  const [batch, hidden] = [30, 6];
+  const offsets = new Int32Array(batch + 1);
+  for (let b = 0; b < batch; b++) offsets[b + 1] = offsets[b] + 3 + (b % 5);
+  const raw = Float32Array.from({ length: offsets[batch] * hidden }, () => normal());
+  const y = Array.from({ length: batch }, (_, b) => raw[offsets[b] * hidden] + 0.1 * normal());
+  const directions = tokenDirections(raw, hidden, 3);
+  const reduced: RaggedTokenInput = {
+    kind: 'ragged-tokens',
+    data: projectTokens(raw, hidden, directions),
+    offsets,
+    batch,
+    hidden: 3,
+  };
+  const config = { projection: 3, channels: 2, epochs: 4, seed: 2 };
+  const cv = learnedCvPredictions('conv1d', reduced, y, { folds: 3, seed: 1 }, config);
+  const fitted = fitLearned('conv1d', reduced, y, config);
+  const head = createLearnedHead({
+    model: { ...MODEL, hidden },
+    layers: 5,
+    fitted,
+    tokenProjection: directions,
+    cv: scoreFolds(cv.predictions, y, cv.fold, 3),
+    rows: batch,
+  });
+  return { head, fitted, raw, reduced, offsets };
+}
+
+describe('Conv1D head JSON', () => {
+  const { head, fitted, raw, reduced, offsets } = convHead();
+
+  it('round-trips and scores raw token states like the pooling it came from', () => {
+    expect(head).toMatchObject({ kind: 'learned', strategy: 'conv1d', layer: 4, hidden: 6 });
+    expect(head.tokenProjection).toHaveLength(3 * 6);
+    const back = parseHead(headToJson(head));
+    if (!back.ok || back.head.kind !== 'learned') throw new Error('not read back as learned');
+    expect(back.head).toEqual(head);
+    // The app's batch path: raw last-layer token states, reduced by the head itself.
+    const batch = {
+      count: 30,
+      layers: 5,
+      hidden: 6,
+      pooled: {},
+      tokens: { dim: 6, offsets, data: raw },
+    };
+    const expected = predictLearned(fitted, reduced);
+    predictBatch(back.head, batch).forEach((v, i) => expect(v).toBeCloseTo(expected[i], 5));
+    expect(() => predictBatch(back.head, { ...batch, tokens: undefined })).toThrow(/token states/);
+    expect(() =>
+      createLearnedHead({
+        model: MODEL,
+        layers: 5,
+        fitted,
+        cv: { rmse: 1, rmseStd: 0, foldRmse: [1, 1] },
+        rows: 30,
+      }),
+    ).toThrow(/token projection/);
+  });
+
+  const attention = learned('attention').head;
+  it.each([
+    ['no token projection', { ...head, tokenProjection: undefined }, /tokenProjection must hold/],
+    ['a short token projection', { ...head, tokenProjection: [1, 2] }, /tokenProjection/],
+    ['a scaler of the hidden size', { ...head, featureMean: [0, 0, 0, 0, 0, 0] }, /featureMean/],
+    ['params for more channels', { ...head, config: { ...head.config, channels: 3 } }, /params/],
+    [
+      'a token projection on attention',
+      { ...attention, tokenProjection: [1] },
+      /no tokenProjection/,
+    ],
+    ['an LSTM projection', { ...head, projection: [1, 2] }, /no projection/],
+  ])('refuses %s', (_name, json, reason) => {
+    const r = validateHead(json);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.reason).toMatch(reason);
   });
 });
 

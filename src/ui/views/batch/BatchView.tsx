@@ -182,7 +182,7 @@ export function BatchView({ engine }: Props) {
         db,
         scorer,
         extras: scorer.kind === 'lite' ? [] : extras,
-        embed: (texts, pooling, signal) => embed(texts, pooling, undefined, signal),
+        embed: (texts, pooling, signal, tokens) => embed(texts, pooling, undefined, signal, tokens),
         // The lite score and formulas of each chunk, off the page.
         textColumns: (texts) => readability.columns(texts),
         // A crashed engine comes back without its model: reload it and carry on from what is saved.

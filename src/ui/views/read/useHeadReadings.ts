@@ -4,7 +4,7 @@ import { poolerSupport } from '../../../analysis/pooling.ts';
 import type { HeadRecord } from '../../../data/store.ts';
 import type { BatchPooling, ModelInfo } from '../../../engine/protocol.ts';
 import type { useEngine } from '../../hooks/useEngine.ts';
-import { batchPoolingFor, loadedModel, predictBatch } from '../../scoring.ts';
+import { batchPoolingFor, loadedModel, predictBatch, tokenRequestFor } from '../../scoring.ts';
 import type { HeadReadings, PoolerState } from './PoolingPanel.tsx';
 
 type Embed = ReturnType<typeof useEngine>['actions']['embed'];
@@ -55,7 +55,8 @@ export function useHeadReadings(
     let live = true;
     const pooling = new Set<BatchPooling>(fitting.flatMap((h) => batchPoolingFor(h.head)));
     if (wantsPooler) pooling.add('pooler');
-    embed([text], [...pooling])
+    const tokens = tokenRequestFor(fitting.map((h) => h.head));
+    embed([text], [...pooling], undefined, undefined, tokens)
       .then((batch) => {
         if (!live) return;
         const readings = fitting.map((h) => ({
