@@ -9,12 +9,7 @@
 // with a mask, or ragged, each text's real tokens one after another (what the app keeps).
 // Features are standardised and targets z-scored on the training rows, so one learning rate works.
 
-import {
-  DEFAULT_LAYER_START,
-  type LayerwiseLearnedStrategy,
-  type LearnedStrategy,
-  type PoolOptions,
-} from './pooling.ts';
+import { DEFAULT_LAYER_START, type LearnedStrategy, type PoolOptions } from './pooling.ts';
 import { addGramLower, leadingSubspace } from './linalg.ts';
 import { recurrentLayout, runRecurrent, type RecurrentLayout } from './recurrent.ts';
 import { kFold } from './ridge.ts';
@@ -94,16 +89,19 @@ export const FIT_LEARNED_CONFIG = {
   patience: 4,
 } as const satisfies Partial<LearnedConfig>;
 
-const FIT_LEARNING_RATE: Record<LayerwiseLearnedStrategy, number> = {
+const FIT_LEARNING_RATE: Record<LearnedStrategy, number> = {
   'weighted-learned': 3e-4,
   attention: 3e-4,
   lstm: 3e-3,
   gru: 3e-3,
+  // A small model on 32-dimension tokens, like the recurrent cells; not tuned on the bench table,
+  // which holds no tokens.
+  conv1d: 3e-3,
 };
 
 /** The settings the app trains a learned pooling with, on a sweep's pool options. */
 export function learnedConfigFor(
-  strategy: LayerwiseLearnedStrategy,
+  strategy: LearnedStrategy,
   poolOptions: PoolOptions,
 ): Partial<LearnedConfig> & { layerStart: number } {
   return {
@@ -423,12 +421,16 @@ function principalProjection(
   return leadingSubspace(scatter, H, R, 12, makeNormal(cfg.seed + 7919));
 }
 
+/** Directions with less spread than this share of the leading one's are dropped by tokenDirections. */
+const NULL_SPREAD = 1e-4;
+
 /**
  * What Conv1D's token states are reduced to before the app keeps them (3,000 texts' full token
  * states do not fit in a page): the leading principal directions [k, hidden] of the token states
  * (rows of `tokens`), each dimension standardised first so no outlier dimension owns them, folded
- * back into one linear map of raw states (direction / std). Up to PROJECTION_SAMPLE evenly strided
- * rows make the scatter matrix. Unsupervised: no targets are read.
+ * back into one linear map of raw states (direction / std). Directions along which the states barely
+ * vary (under NULL_SPREAD of the leading spread) come back as zero rows. Up to PROJECTION_SAMPLE
+ * evenly strided rows make the scatter matrix. Unsupervised: no targets are read.
  */
 export function tokenDirections(
   tokens: Float32Array,
@@ -462,7 +464,23 @@ export function tokenDirections(
   for (let i = 0; i < hidden; i++)
     for (let j = 0; j < i; j++) scatter[j * hidden + i] = scatter[i * hidden + j];
   const directions = leadingSubspace(scatter, hidden, R, 12, makeNormal(seed + 7919));
-  for (let r = 0; r < R; r++) for (let j = 0; j < hidden; j++) directions[r * hidden + j] /= std[j];
+  // The spread along each direction; one with next to none (a LayerNorm output has such a
+  // direction) would, once standardised, turn rounding noise into signal, so it is zeroed.
+  const spread = Array.from({ length: R }, (_, r) => {
+    const q = directions.subarray(r * hidden, (r + 1) * hidden);
+    let s = 0;
+    for (let i = 0; i < hidden; i++) {
+      let row = 0;
+      for (let j = 0; j < hidden; j++) row += scatter[i * hidden + j] * q[j];
+      s += q[i] * row;
+    }
+    return s;
+  });
+  const top = Math.max(...spread);
+  for (let r = 0; r < R; r++)
+    for (let j = 0; j < hidden; j++)
+      directions[r * hidden + j] =
+        spread[r] > NULL_SPREAD * top ? directions[r * hidden + j] / std[j] : 0;
   return directions;
 }
 

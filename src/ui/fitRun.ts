@@ -2,6 +2,7 @@
  * Features for fitting, without React: every layer's CLS, mean, max and WK vector for each text,
  * extracted once and cached in IndexedDB by model and text hash, then the sweep's cells.
  */
+import { projectTokens, tokenDirections, type RaggedTokenInput } from '../analysis/learned.ts';
 import {
   PARAMETER_FREE_STRATEGIES,
   poolOptionsFor,
@@ -11,7 +12,7 @@ import {
 } from '../analysis/pooling.ts';
 import { hashText } from '../data/hash.ts';
 import { getFeatures, putFeatures, type Store } from '../data/store.ts';
-import type { BatchPooling, EmbeddedBatch, ModelInfo } from '../engine/protocol.ts';
+import type { BatchPooling, EmbeddedBatch, ModelInfo, TokenRequest } from '../engine/protocol.ts';
 import { chunksOf } from './batchRun.ts';
 import type { PooledVectors } from './scoring.ts';
 
@@ -133,4 +134,95 @@ export async function extractFeatures(args: ExtractArgs): Promise<PooledVectors 
     args.onProgress?.({ done, total: count, cached });
   }
   return { count, layers, hidden, pooled };
+}
+
+/** Conv1D's input for the Fit view: every text's last-layer tokens, reduced to a few directions. */
+export interface TokenFeatures {
+  /** The reduced tokens, text after text, on shared memory where the page may share it. */
+  input: RaggedTokenInput;
+  /** The directions [dim, hidden] raw token states were reduced through (a head carries them). */
+  directions: Float64Array;
+  /** Texts longer than the model: their tokens are read up to its length, as the Read view does. */
+  cut: number;
+}
+
+export interface ExtractTokenArgs {
+  texts: readonly string[];
+  info: Pick<ModelInfo, 'hidden' | 'maxTokens'>;
+  /** Directions kept per token (`DEFAULT_LEARNED_CONFIG.projection`). */
+  dim: number;
+  embed: (
+    texts: string[],
+    pooling: BatchPooling[],
+    signal?: AbortSignal,
+    tokens?: TokenRequest,
+  ) => Promise<EmbeddedBatch>;
+  chunkRows?: number;
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * Runs the model over every text once more for its last-layer tokens, which the feature cache does
+ * not keep (3,000 texts × ~250 tokens × 768 floats is over 2 GB). The first chunk comes back raw
+ * and decides the directions (`tokenDirections`, no targets read); every later chunk is reduced by
+ * the engine, so only `dim` floats per token are ever held. Null if cancelled.
+ */
+export async function extractTokenFeatures(args: ExtractTokenArgs): Promise<TokenFeatures | null> {
+  const { texts, info, dim, signal } = args;
+  const { hidden } = info;
+  const pieces: { data: Float32Array; offsets: Int32Array }[] = [];
+  let directions: Float64Array | null = null;
+  let cut = 0;
+  let done = 0;
+  args.onProgress?.(0, texts.length);
+  for (const chunk of chunksOf(texts, args.chunkRows ?? 32)) {
+    if (signal?.aborted) return null;
+    const projection = directions ? Float32Array.from(directions) : null;
+    let batch: EmbeddedBatch;
+    try {
+      batch = await args.embed(chunk, [], signal, {
+        projection,
+        dim: directions ? directions.length / hidden : hidden,
+      });
+    } catch (e) {
+      if (signal?.aborted) return null;
+      throw e;
+    }
+    const tokens = batch.tokens;
+    if (!tokens) throw new Error('the engine returned no token states');
+    let data = tokens.data;
+    if (!directions) {
+      directions = tokenDirections(tokens.data, hidden, dim);
+      data = projectTokens(tokens.data, hidden, directions);
+    }
+    pieces.push({ data, offsets: tokens.offsets });
+    cut += batch.tokenCounts.filter((n) => n > info.maxTokens).length;
+    done += chunk.length;
+    args.onProgress?.(done, texts.length);
+  }
+  if (!directions) throw new Error('there are no texts to read tokens from');
+  const width = directions.length / hidden;
+  const offsets = new Int32Array(texts.length + 1);
+  // Each piece's offsets start at 0; shift them by the tokens before it.
+  let row = 0;
+  let at = 0;
+  for (const piece of pieces) {
+    for (let i = 1; i < piece.offsets.length; i++) offsets[++row] = at + piece.offsets[i];
+    at += piece.offsets[piece.offsets.length - 1];
+  }
+  const data = sharedFloat32(at * width);
+  let from = 0;
+  for (const piece of pieces) {
+    data.set(piece.data, from);
+    from += piece.data.length;
+  }
+  const input: RaggedTokenInput = {
+    kind: 'ragged-tokens',
+    data,
+    offsets,
+    batch: texts.length,
+    hidden: width,
+  };
+  return { input, directions, cut };
 }

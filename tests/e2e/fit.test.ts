@@ -70,6 +70,48 @@ async function fitViewWithTrain(context: BrowserContext): Promise<Page> {
   return page;
 }
 
+/**
+ * The active head scores a small file in the Batch view, the Read view shows its reading of the
+ * first text as the batch scored it, and the command line (CPU) scores the file alike. Closes the
+ * page's context.
+ */
+async function scoresAlikeEverywhere(page: Page, headBytes: Buffer, readingKey: string) {
+  const small = commonLitCsv({ rows: 40, seed: 13 });
+  await page.getByRole('tab', { name: 'Score a file' }).click();
+  await page.getByLabel('Texts to score (CSV)').setInputFiles({
+    name: 'test.csv',
+    mimeType: 'text/csv',
+    buffer: Buffer.from(small.csv),
+  });
+  await page.getByRole('button', { name: `Score ${small.ids.length} rows` }).click();
+  await page.getByTestId('batch-status').filter({ hasText: 'Done' }).waitFor({ timeout: 120_000 });
+  const submission = (
+    await download(page, () =>
+      page.getByRole('button', { name: 'Download submission.csv' }).click(),
+    )
+  ).toString('utf8');
+  const browser = csvRows(submission);
+
+  await page.getByRole('tab', { name: 'Read a text' }).click();
+  await page.getByRole('textbox', { name: /Text/ }).fill(small.texts[0]);
+  const reading = page.getByTestId('head-bars').locator(`tr[data-head="${readingKey}"] td`);
+  // Polled: the row is there before the typed text's reading replaces the default text's.
+  const batchScore = Number(browser[0][1]);
+  await expect
+    .poll(async () => Math.abs(Number(await reading.first().textContent()) - batchScore), {
+      timeout: 60_000,
+    })
+    .toBeLessThan(0.005 + 1e-4); // shown to 2 places
+  await page.context().close();
+
+  const cli = await scoreWithCli(headBytes, small.csv);
+  expect(browser.map((r) => r[0])).toEqual(small.ids);
+  expect(cli.map((r) => r[0])).toEqual(small.ids);
+  const diff = Math.max(...browser.map((r, i) => Math.abs(Number(r[1]) - Number(cli[i][1]))));
+  console.log(`${readingKey} head, browser vs CLI: max |Δtarget| = ${diff.toExponential(2)}`);
+  expect(diff).toBeLessThan(CROSS_BACKEND_TOLERANCE);
+}
+
 it('fits every (strategy, layer) head, exports the best, and scores a file with it', async () => {
   const context = await env.browser.newContext();
   const page = await fitViewWithTrain(context);
@@ -281,40 +323,60 @@ it('cross-validates the learned poolings on the sweep’s features, saves one, a
   );
   await page.screenshot({ path: join(artefactDir(), 'fit-view-learned.png'), fullPage: true });
 
-  // The Batch view scores with the learned head, and so does the command line on the CPU.
-  const small = commonLitCsv({ rows: 40, seed: 13 });
-  await page.getByRole('tab', { name: 'Score a file' }).click();
-  await page.getByLabel('Texts to score (CSV)').setInputFiles({
-    name: 'test.csv',
-    mimeType: 'text/csv',
-    buffer: Buffer.from(small.csv),
-  });
-  await page.getByRole('button', { name: `Score ${small.ids.length} rows` }).click();
-  await page.getByTestId('batch-status').filter({ hasText: 'Done' }).waitFor({ timeout: 120_000 });
-  const submission = (
-    await download(page, () =>
-      page.getByRole('button', { name: 'Download submission.csv' }).click(),
-    )
-  ).toString('utf8');
-  const browser = csvRows(submission);
+  await scoresAlikeEverywhere(page, headBytes, 'weighted-learned@4');
+});
 
-  // The Read view lists the learned head's reading of a text, as the batch scored it.
-  await page.getByRole('tab', { name: 'Read a text' }).click();
-  await page.getByRole('textbox', { name: /Text/ }).fill(small.texts[0]);
-  const reading = page.getByTestId('head-bars').locator('tr[data-head="weighted-learned@4"] td');
-  // Polled: the row is there before the typed text's reading replaces the default text's.
-  const batchScore = Number(browser[0][1]);
-  await expect
-    .poll(async () => Math.abs(Number(await reading.first().textContent()) - batchScore), {
-      timeout: 60_000,
-    })
-    .toBeLessThan(0.005 + 1e-4); // shown to 2 places
-  await context.close();
+it('reads the texts’ tokens for Conv1D, cross-validates and saves it, and scores with it', async () => {
+  const context = await env.browser.newContext();
+  const page = await fitViewWithTrain(context);
+  await page
+    .getByRole('button', { name: `Extract features and sweep ${train.ids.length} rows` })
+    .click();
+  await page.getByTestId('selected-head').waitFor({ timeout: 120_000 });
+  const summary = (await page.getByTestId('sweep-results').locator('p').first().textContent())!;
+  const meanRmse = Number(summary.match(/RMSE of ([\d.]+)/)![1]);
 
-  const cli = await scoreWithCli(headBytes, small.csv);
-  expect(browser.map((r) => r[0])).toEqual(small.ids);
-  expect(cli.map((r) => r[0])).toEqual(small.ids);
-  const diff = Math.max(...browser.map((r, i) => Math.abs(Number(r[1]) - Number(cli[i][1]))));
-  console.log(`learned head, browser vs CLI: max |Δtarget| = ${diff.toExponential(2)}`);
-  expect(diff).toBeLessThan(CROSS_BACKEND_TOLERANCE);
+  // Conv1D alone: the layer-wise poolings are unticked, Conv1D ticked.
+  const section = page.getByTestId('learned-poolings');
+  for (const label of [
+    'Weighted layers (learned)',
+    'Attention over layers',
+    'LSTM over layers',
+    'GRU over layers',
+  ])
+    await section.getByLabel(label, { exact: true }).uncheck();
+  await section.getByLabel('Conv1D', { exact: true }).check();
+  await section.getByRole('button', { name: 'Cross-validate 1 learned pooling' }).click();
+  const extraction = section.getByText(/^Reading tokens for Conv1D: \d+ of 160 texts$/);
+  await extraction.waitFor({ timeout: 60_000 });
+  const row = section.getByTestId('learned-results').locator('tbody tr[data-strategy="conv1d"]');
+  await row.waitFor({ timeout: 120_000 });
+  const [rmse, counterpart] = await row.locator('td').allTextContents();
+  expect(rmse).toMatch(/^\d\.\d{3} ± \d\.\d{3}$/);
+  expect(Number(rmse.split(' ')[0])).toBeLessThan(meanRmse);
+  // Its counterpart is max pooling of the last layer, the grid's own cell.
+  const cell = page
+    .getByTestId('sweep-heatmap')
+    .locator('button.cell[data-strategy="max"][data-layer="4"]');
+  expect(counterpart).toContain((await cell.textContent())!.replace('★ ', ''));
+
+  await row.getByRole('button', { name: 'Fit Conv1D on every row' }).click();
+  const picked = section.getByTestId('learned-selected');
+  await picked.waitFor({ timeout: 60_000 });
+  expect(await picked.textContent()).toContain('Conv1D, tokens of layer 4');
+  await picked.getByRole('button', { name: 'Save and make this head active' }).click();
+  const heads = page.getByTestId('head-list');
+  await heads.getByText('(active)').waitFor();
+  expect(await heads.getByText('Conv1D, tokens of layer 4').count()).toBe(1);
+  const headBytes = await download(page, () =>
+    heads.getByRole('button', { name: /^Export .* as JSON$/ }).click(),
+  );
+  const parsed = parseHead(headBytes.toString('utf8'));
+  if (!parsed.ok) throw new Error(parsed.reason);
+  expect(parsed.head).toMatchObject({ kind: 'learned', strategy: 'conv1d', layer: 4 });
+  if (parsed.head.kind !== 'learned') throw new Error('not a learned head');
+  expect(parsed.head.tokenProjection).toHaveLength(parsed.head.featureMean.length * 32);
+  expect(`${parsed.head.cvRmse.toFixed(3)} ± ${parsed.head.cvRmseStd.toFixed(3)}`).toBe(rmse);
+
+  await scoresAlikeEverywhere(page, headBytes, 'conv1d@4');
 });

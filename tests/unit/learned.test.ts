@@ -445,6 +445,20 @@ describe('tokenDirections', () => {
     expect(kept / total).toBeCloseTo(1, 5);
   });
 
+  it('zeroes directions along which the states do not vary', () => {
+    // Rank 2 in 5 dimensions, 4 directions asked: the last two would only carry rounding noise.
+    const normal = makeNormal(8);
+    const u = [0, 1].map(() => Array.from({ length: 5 }, () => normal()));
+    const tokens = new Float32Array(200 * 5);
+    for (let t = 0; t < 200; t++) {
+      const [a, b] = [normal(), normal()];
+      for (let k = 0; k < 5; k++) tokens[t * 5 + k] = 1 + a * u[0][k] + b * u[1][k];
+    }
+    const p = tokenDirections(tokens, 5, 4);
+    expect(p.subarray(0, 10).some((v) => v !== 0)).toBe(true);
+    expect(Array.from(p.subarray(10))).toEqual(new Array(10).fill(0));
+  });
+
   it('refuses fewer than two token states', () => {
     expect(() => tokenDirections(new Float32Array(3), 3, 2)).toThrow(/two token states/);
   });

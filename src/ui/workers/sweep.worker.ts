@@ -5,7 +5,12 @@
  * columns), and later its share of one cell's exact CV (some of the folds) and that cell's full
  * fit. A whole exact refit takes ~3 s for 768 features, ~2 min on one core for concat-last-4.
  */
-import { fitLearned, learnedCvPredictions } from '../../analysis/learned.ts';
+import {
+  fitLearned,
+  learnedCvPredictions,
+  type LearnedInput,
+  type RaggedTokenInput,
+} from '../../analysis/learned.ts';
 import {
   cvPredictions,
   fitRidge,
@@ -13,7 +18,7 @@ import {
   type Matrix,
   type SweepEntry,
 } from '../../analysis/ridge.ts';
-import type { PoolOptions } from '../../analysis/pooling.ts';
+import type { LearnedStrategy, PoolOptions } from '../../analysis/pooling.ts';
 import type { SweepCellId } from '../fitRun.ts';
 import { featuresFrom, layerInput, type PooledVectors } from '../scoring.ts';
 import type { SweepEvent, SweepRequest } from './sweepProtocol.ts';
@@ -26,6 +31,8 @@ interface Held {
   poolOptions: PoolOptions;
   folds: number;
   seed: number;
+  /** Conv1D's reduced tokens, once the page has sent them. */
+  tokens?: RaggedTokenInput;
 }
 
 function post(event: SweepEvent, transfer: Transferable[] = []) {
@@ -35,6 +42,13 @@ function post(event: SweepEvent, transfer: Transferable[] = []) {
 function matrixOf(held: Held, cell: SweepCellId): Matrix {
   const data = featuresFrom(held.table, cell.strategy, cell.layer, held.poolOptions);
   return { data, rows: held.table.count, cols: data.length / held.table.count };
+}
+
+/** What a learned pooling reads: the layers' CLS vectors, or Conv1D's tokens. */
+function learnedInput(held: Held, strategy: LearnedStrategy): LearnedInput {
+  if (strategy !== 'conv1d') return layerInput(held.table);
+  if (!held.tokens) throw new Error('Conv1D needs the texts’ token states; none were sent');
+  return held.tokens;
 }
 
 function makeHandler() {
@@ -71,11 +85,16 @@ function makeHandler() {
         const model = fitRidge(matrixOf(held, request.cell), held.y, request.alpha);
         return post({ status: 'fitted', requestId, model });
       }
+      case 'tokens': {
+        if (!held) throw new Error('no sweep has run yet');
+        held.tokens = request.tokens;
+        return post({ status: 'tokens-held', requestId });
+      }
       case 'learned-cv-part': {
         if (!held) throw new Error('no sweep has run yet');
         const { predictions } = learnedCvPredictions(
           request.strategy,
-          layerInput(held.table),
+          learnedInput(held, request.strategy),
           held.y,
           { folds: held.folds, seed: held.seed },
           request.config,
@@ -85,7 +104,8 @@ function makeHandler() {
       }
       case 'learned-fit': {
         if (!held) throw new Error('no sweep has run yet');
-        const fitted = fitLearned(request.strategy, layerInput(held.table), held.y, request.config);
+        const input = learnedInput(held, request.strategy);
+        const fitted = fitLearned(request.strategy, input, held.y, request.config);
         return post({ status: 'learned-fitted', requestId, fitted });
       }
     }

@@ -4,8 +4,8 @@
  * the same table; elsewhere the table moves to a single worker. Cancelling ends the workers (each
  * cell is one long synchronous fit); the next call starts fresh ones.
  */
-import type { FittedPooling, LearnedConfig } from '../../analysis/learned.ts';
-import { STRATEGIES, type LayerwiseLearnedStrategy } from '../../analysis/pooling.ts';
+import type { FittedPooling, LearnedConfig, RaggedTokenInput } from '../../analysis/learned.ts';
+import { STRATEGIES, type LearnedStrategy } from '../../analysis/pooling.ts';
 import {
   bestEstimates,
   kFold,
@@ -33,7 +33,7 @@ export interface ExactCv {
 
 /** A learned pooling's CV on the sweep's folds: its score and every row's held-out prediction. */
 export interface LearnedCv {
-  strategy: LayerwiseLearnedStrategy;
+  strategy: LearnedStrategy;
   cv: Omit<AlphaScore, 'alpha'>;
   outOfFold: Float64Array;
 }
@@ -232,8 +232,8 @@ export class SweepClient {
    * finish, and the promise resolves with the strategies that were completed.
    */
   async learnedCv(
-    strategies: readonly LayerwiseLearnedStrategy[],
-    configFor: (strategy: LayerwiseLearnedStrategy) => Partial<LearnedConfig>,
+    strategies: readonly LearnedStrategy[],
+    configFor: (strategy: LearnedStrategy) => Partial<LearnedConfig>,
     onStep?: (done: number, total: number, result?: LearnedCv) => void,
     signal?: AbortSignal,
   ): Promise<LearnedCv[]> {
@@ -287,11 +287,31 @@ export class SweepClient {
     return strategies.flatMap((s) => results.filter((r) => r.strategy === s));
   }
 
+  /**
+   * Hands Conv1D's tokens to every worker that holds the table: read in place where they sit on
+   * shared memory, moved to the one worker otherwise.
+   */
+  async holdTokens(tokens: RaggedTokenInput): Promise<void> {
+    if (!this.swept) throw new Error('no sweep has run yet');
+    const shared =
+      typeof SharedArrayBuffer === 'function' && tokens.data.buffer instanceof SharedArrayBuffer;
+    const holders = shared ? this.swept.holders : 1;
+    await Promise.all(
+      Array.from({ length: holders }, (_, w) =>
+        this.request<void>(
+          { type: 'tokens', tokens },
+          (e, resolve) => {
+            if (e.status === 'tokens-held') resolve();
+          },
+          shared ? [] : [tokens.data.buffer as ArrayBuffer],
+          w,
+        ),
+      ),
+    );
+  }
+
   /** A learned pooling fitted on every row of the sweep's table. */
-  learnedFit(
-    strategy: LayerwiseLearnedStrategy,
-    config: Partial<LearnedConfig>,
-  ): Promise<FittedPooling> {
+  learnedFit(strategy: LearnedStrategy, config: Partial<LearnedConfig>): Promise<FittedPooling> {
     if (!this.swept) return Promise.reject(new Error('no sweep has run yet'));
     return this.request<FittedPooling>({ type: 'learned-fit', strategy, config }, (e, resolve) => {
       if (e.status === 'learned-fitted') resolve(e.fitted);

@@ -1,6 +1,6 @@
 /** Typed messages between the page and the sweep worker. */
-import type { FittedPooling, LearnedConfig } from '../../analysis/learned.ts';
-import type { LayerwiseLearnedStrategy, PoolOptions } from '../../analysis/pooling.ts';
+import type { FittedPooling, LearnedConfig, RaggedTokenInput } from '../../analysis/learned.ts';
+import type { LearnedStrategy, PoolOptions } from '../../analysis/pooling.ts';
 import type { CvPredictions, RidgeModel, SweepEntry } from '../../analysis/ridge.ts';
 import type { SweepCellId } from '../fitRun.ts';
 import type { PooledVectors } from '../scoring.ts';
@@ -29,11 +29,13 @@ export type SweepRequest =
     }
   /** One cell's exact fit on every row at one α. */
   | { type: 'fit'; requestId: number; cell: SweepCellId; alpha: number }
+  /** Every text's reduced last-layer tokens, kept beside the table for Conv1D. */
+  | { type: 'tokens'; requestId: number; tokens: RaggedTokenInput }
   /** A share of a learned pooling's CV on the sweep's folds: these folds held out in turn. */
   | {
       type: 'learned-cv-part';
       requestId: number;
-      strategy: LayerwiseLearnedStrategy;
+      strategy: LearnedStrategy;
       folds: number[];
       config: Partial<LearnedConfig>;
     }
@@ -41,7 +43,7 @@ export type SweepRequest =
   | {
       type: 'learned-fit';
       requestId: number;
-      strategy: LayerwiseLearnedStrategy;
+      strategy: LearnedStrategy;
       config: Partial<LearnedConfig>;
     };
 
@@ -53,4 +55,5 @@ export type SweepEvent =
   /** Held-out predictions for the share's folds; NaN for every other row. */
   | { status: 'learned-cv-part'; requestId: number; predictions: Float64Array }
   | { status: 'learned-fitted'; requestId: number; fitted: FittedPooling }
+  | { status: 'tokens-held'; requestId: number }
   | { status: 'error'; requestId: number; message: string };

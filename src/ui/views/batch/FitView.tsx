@@ -49,6 +49,8 @@ interface Swept {
   run: number;
   entries: SweepEntry[];
   grid: SweepGrid;
+  /** The rows' texts and targets, in the order the features were extracted. */
+  texts: readonly string[];
   y: Float64Array;
   info: ModelInfo;
   poolOptions: PoolOptions;
@@ -231,6 +233,7 @@ export function FitView({ engine }: Props) {
         run: ++runs.current,
         entries,
         grid: sweepGrid(entries, info.layers),
+        texts,
         y,
         info,
         poolOptions,
@@ -492,6 +495,8 @@ export function FitView({ engine }: Props) {
             info={swept.info}
             poolOptions={swept.poolOptions}
             fileName={swept.fileName}
+            texts={swept.texts}
+            embed={(t, p, signal, tokens) => embed(t, p, undefined, signal, tokens)}
             folds={Math.min(DEFAULT_FOLDS, swept.y.length)}
             entries={swept.entries}
             isBlocked={!!swept.confirming || inspected?.phase === 'loading'}

@@ -57,7 +57,9 @@ export function HeadList({ info }: { info: ModelInfo | null }) {
                   <td>
                     {STRATEGIES[r.head.strategy].label},{' '}
                     {r.head.kind === 'learned'
-                      ? `layers ${r.head.poolOptions.layerStart}–${r.head.layer}`
+                      ? r.head.strategy === 'conv1d'
+                        ? `tokens of layer ${r.head.layer}`
+                        : `layers ${r.head.poolOptions.layerStart}–${r.head.layer}`
                       : `layer ${r.head.layer}`}
                   </td>
                   <td className="mono">

@@ -11,11 +11,12 @@ import { meanPredictorRmse, rmse } from '../../../analysis/oof.ts';
 import {
   LAYERWISE_LEARNED_STRATEGIES,
   STRATEGIES,
-  type LayerwiseLearnedStrategy,
+  type LearnedStrategy,
   type PoolOptions,
 } from '../../../analysis/pooling.ts';
 import type { SweepEntry } from '../../../analysis/ridge.ts';
 import type { ModelInfo } from '../../../engine/protocol.ts';
+import { extractTokenFeatures, type ExtractTokenArgs, type TokenFeatures } from '../../fitRun.ts';
 import { loadedModel } from '../../scoring.ts';
 import type { LearnedCv, SweepClient } from '../../workers/sweepClient.ts';
 import { PredictedVsTarget } from './PredictedVsTarget.tsx';
@@ -30,6 +31,9 @@ interface Props {
   folds: number;
   /** The sweep's cells, for each learned pooling's parameter-free counterpart. */
   entries: readonly SweepEntry[];
+  /** The sweep's texts, in row order: Conv1D runs the model over them again for their tokens. */
+  texts: readonly string[];
+  embed: ExtractTokenArgs['embed'];
   /** Something else is running (the sweep or its confirmation): wait for it. */
   isBlocked: boolean;
   onBusy: (busy: boolean) => void;
@@ -38,21 +42,26 @@ interface Props {
 
 type Run =
   | { phase: 'idle' }
+  | { phase: 'tokens'; done: number; total: number; isStopping: boolean }
   | { phase: 'running'; done: number; total: number; results: LearnedCv[]; isStopping: boolean }
   | { phase: 'done'; results: LearnedCv[]; isStopped: boolean }
   | { phase: 'error'; message: string; results: LearnedCv[] };
 
 type Selected =
-  | { strategy: LayerwiseLearnedStrategy; phase: 'fitting' }
-  | { strategy: LayerwiseLearnedStrategy; phase: 'ready'; fitted: FittedPooling }
-  | { strategy: LayerwiseLearnedStrategy; phase: 'error'; message: string };
+  | { strategy: LearnedStrategy; phase: 'fitting' }
+  | { strategy: LearnedStrategy; phase: 'ready'; fitted: FittedPooling }
+  | { strategy: LearnedStrategy; phase: 'error'; message: string };
+
+/** Every learned pooling the view offers, in the order it lists them. */
+const OFFERED: readonly LearnedStrategy[] = [...LAYERWISE_LEARNED_STRATEGIES, 'conv1d'];
 
 /** The parameter-free strategy each learned pooling improves on, at the last layer. */
-const COUNTERPART: Record<LayerwiseLearnedStrategy, 'weighted-uniform' | 'cls'> = {
+const COUNTERPART: Record<LearnedStrategy, 'weighted-uniform' | 'cls' | 'max'> = {
   'weighted-learned': 'weighted-uniform',
   attention: 'weighted-uniform',
   lstm: 'cls',
   gru: 'cls',
+  conv1d: 'max', // both take a maximum over the last layer's tokens
 };
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
@@ -64,16 +73,18 @@ const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
  */
 export function LearnedPoolings(props: Props) {
   const { getClient, y, info, poolOptions, entries, isBlocked, onBusy } = props;
-  const [chosen, setChosen] = useState<readonly LayerwiseLearnedStrategy[]>(
-    LAYERWISE_LEARNED_STRATEGIES,
-  );
+  // Conv1D runs the model over every text again, so it waits to be asked for.
+  const [chosen, setChosen] = useState<readonly LearnedStrategy[]>(LAYERWISE_LEARNED_STRATEGIES);
   const [run, setRun] = useState<Run>({ phase: 'idle' });
   const [selected, setSelected] = useState<Selected | null>(null);
+  /** Conv1D's tokens once read; the sweep's workers hold the reduced tokens themselves. */
+  const [tokens, setTokens] = useState<Omit<TokenFeatures, 'input'> | null>(null);
   const controller = useRef<AbortController | null>(null);
-  const configFor = (s: LayerwiseLearnedStrategy) => learnedConfigFor(s, poolOptions);
+  const configFor = (s: LearnedStrategy) => learnedConfigFor(s, poolOptions);
   const { layerStart } = configFor('weighted-learned');
   const last = info.layers - 1;
-  const isRunning = run.phase === 'running' || selected?.phase === 'fitting';
+  const isRunning =
+    run.phase === 'running' || run.phase === 'tokens' || selected?.phase === 'fitting';
 
   useEffect(() => onBusy(isRunning), [isRunning, onBusy]);
   // Gone (a new sweep, another view): stop starting folds, and leave the parent idle.
@@ -98,8 +109,23 @@ export function LearnedPoolings(props: Props) {
     setSelected(null);
     const results: LearnedCv[] = [];
     const total = chosen.length * props.folds;
-    setRun({ phase: 'running', done: 0, total, results, isStopping: false });
     try {
+      if (chosen.includes('conv1d') && !tokens) {
+        setRun({ phase: 'tokens', done: 0, total: props.texts.length, isStopping: false });
+        const read = await extractTokenFeatures({
+          texts: props.texts,
+          info,
+          dim: DEFAULT_LEARNED_CONFIG.projection,
+          embed: props.embed,
+          signal: c.signal,
+          onProgress: (done, total) =>
+            setRun((r) => (r.phase === 'tokens' ? { ...r, done, total } : r)),
+        });
+        if (!read) return setRun({ phase: 'done', results: [], isStopped: true });
+        await client.holdTokens(read.input);
+        setTokens({ directions: read.directions, cut: read.cut });
+      }
+      setRun({ phase: 'running', done: 0, total, results, isStopping: false });
       await client.learnedCv(
         chosen,
         configFor,
@@ -115,7 +141,7 @@ export function LearnedPoolings(props: Props) {
     }
   };
 
-  const select = (strategy: LayerwiseLearnedStrategy) => {
+  const select = (strategy: LearnedStrategy) => {
     const client = getClient();
     if (!client) return;
     setSelected({ strategy, phase: 'fitting' });
@@ -131,9 +157,9 @@ export function LearnedPoolings(props: Props) {
       );
   };
 
-  const results = run.phase === 'idle' ? [] : run.results;
+  const results = run.phase === 'idle' || run.phase === 'tokens' ? [] : run.results;
   const meanRmse = meanPredictorRmse(y);
-  const counterpart = (strategy: LayerwiseLearnedStrategy) => {
+  const counterpart = (strategy: LearnedStrategy) => {
     const other = COUNTERPART[strategy];
     const entry = entries.find((e) => e.strategy === other && e.layer === last);
     return entry && { label: STRATEGIES[other].label, entry };
@@ -146,6 +172,7 @@ export function LearnedPoolings(props: Props) {
       model: loadedModel(info),
       layers: info.layers,
       fitted: selected.fitted,
+      ...(selected.strategy === 'conv1d' && tokens && { tokenProjection: tokens.directions }),
       cv: pickedCv.cv,
       rows: y.length,
     });
@@ -168,13 +195,20 @@ export function LearnedPoolings(props: Props) {
         instead, so on a few thousand rows they usually trail the best ridge cell; the learned layer
         weights show which layers the model leaned on. The LSTM and GRU read each CLS vector reduced
         to its {DEFAULT_LEARNED_CONFIG.projection} leading principal directions (found on the
-        training rows, targets unused), which keeps them small enough to train here. Conv1D reads
-        every token of the last layer, which the cached features do not keep, so it is not fitted
-        here.
+        training rows, targets unused), which keeps them small enough to train here.
+      </p>
+      <p className="hint">
+        Conv1D slides {DEFAULT_LEARNED_CONFIG.channels} learned filters over pairs of neighbouring
+        tokens of the last layer and keeps each filter’s largest response. The cached features hold
+        no tokens, so choosing it runs the model over all {props.texts.length} texts once more (as
+        long as the extraction took) and keeps each token reduced to its{' '}
+        {DEFAULT_LEARNED_CONFIG.projection} leading principal directions, found on the first texts
+        (targets unused). A text longer than the model is read up to its length, as the Read view
+        reads it.
       </p>
       <fieldset disabled={isRunning || isBlocked}>
         <legend>Poolings to fit</legend>
-        {LAYERWISE_LEARNED_STRATEGIES.map((s) => (
+        {OFFERED.map((s) => (
           <label key={s} title={STRATEGIES[s].description}>
             <input
               type="checkbox"
@@ -182,7 +216,7 @@ export function LearnedPoolings(props: Props) {
               onChange={(e) =>
                 setChosen((c) =>
                   e.target.checked
-                    ? LAYERWISE_LEARNED_STRATEGIES.filter((x) => x === s || c.includes(x))
+                    ? OFFERED.filter((x) => x === s || c.includes(x))
                     : c.filter((x) => x !== s),
                 )
               }
@@ -200,6 +234,32 @@ export function LearnedPoolings(props: Props) {
           Cross-validate {chosen.length} learned {chosen.length === 1 ? 'pooling' : 'poolings'}
         </button>
       </p>
+      {run.phase === 'tokens' && (
+        <div className="run-progress">
+          <progress max={run.total} value={run.done} aria-label="Token extraction progress" />
+          <span role="status">
+            {run.isStopping
+              ? 'Stopping…'
+              : `Reading tokens for Conv1D: ${run.done} of ${run.total} texts`}
+          </span>{' '}
+          <button
+            type="button"
+            disabled={run.isStopping}
+            onClick={() => {
+              controller.current?.abort();
+              setRun((r) => (r.phase === 'tokens' ? { ...r, isStopping: true } : r));
+            }}
+          >
+            Stop
+          </button>
+        </div>
+      )}
+      {tokens && tokens.cut > 0 && (
+        <p className="hint" data-testid="conv1d-cut">
+          Conv1D read {tokens.cut} {tokens.cut === 1 ? 'text' : 'texts'} longer than the model up to
+          its {info.maxTokens} tokens.
+        </p>
+      )}
       {run.phase === 'running' && (
         <div className="run-progress">
           <progress max={run.total} value={run.done} aria-label="Learned pooling progress" />
@@ -302,9 +362,12 @@ export function LearnedPoolings(props: Props) {
               </p>
             )}
             <p>
-              Selected: {STRATEGIES[selected.strategy].label}, layers {layerStart}–{last}, CV RMSE{' '}
-              {pickedCv.cv.rmse.toFixed(3)} ± {pickedCv.cv.rmseStd.toFixed(3)}, fitted on all{' '}
-              {y.length} rows.{' '}
+              Selected: {STRATEGIES[selected.strategy].label},{' '}
+              {selected.strategy === 'conv1d'
+                ? `tokens of layer ${last}`
+                : `layers ${layerStart}–${last}`}
+              , CV RMSE {pickedCv.cv.rmse.toFixed(3)} ± {pickedCv.cv.rmseStd.toFixed(3)}, fitted on
+              all {y.length} rows.{' '}
               <button type="button" onClick={() => void save()}>
                 Save and make this head active
               </button>
