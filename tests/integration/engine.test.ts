@@ -4,11 +4,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { FIXTURE_NAMES } from '../../scripts/fixtures/spec.ts';
+import { projectTokens, tokenDirections } from '../../src/analysis/learned.ts';
 import { pool, poolOptionsFor, validLayers } from '../../src/analysis/pooling.ts';
 import { makeNormal } from '../../src/analysis/rng.ts';
 import type { Engine } from '../../src/engine/engine.ts';
 import { folderSource, loadNodeEngine } from '../../src/engine/node.ts';
 import type { EncodedText, TokenRequest, TokenStates } from '../../src/engine/protocol.ts';
+import { extractTokenFeatures } from '../../src/ui/fitRun.ts';
 import { oracleForward, type OracleResult } from '../oracle/forward.ts';
 
 /** Max abs difference allowed between the engine (float32, ORT kernels) and the float64 oracle. */
@@ -349,6 +351,35 @@ describe('last-layer token states for batch work', () => {
     await expect(run).rejects.toMatchObject({
       code: 'run',
       message: expect.stringMatching(message(hidden)),
+    });
+  });
+
+  it('gives the Fit view every text’s tokens reduced by the first chunk’s directions (1e-5)', async () => {
+    const engine = await engineFor('roberta-tiny');
+    const { hidden } = engine.info;
+    const texts = [...MIXED, LONG, ...TEXTS]; // three chunks of three
+    const progress: number[] = [];
+    const read = await extractTokenFeatures({
+      texts,
+      info: engine.info,
+      dim: 6,
+      chunkRows: 3,
+      embed: (t, p, signal, tokens) => engine.embed(t, p, undefined, signal, undefined, tokens),
+      onProgress: (done) => progress.push(done),
+    });
+    if (!read) throw new Error('not read');
+    expect(progress).toEqual([0, 3, 6, texts.length]);
+    expect(read.cut).toBe(1); // LONG
+    // The directions come from the first chunk's raw tokens, as encode() gives them.
+    const singles = await Promise.all(texts.map((t) => engine.encode(t)));
+    const firstChunk = Float32Array.from(singles.slice(0, 3).flatMap((r) => [...lastLayer(r)]));
+    expect(maxDiff(read.directions, tokenDirections(firstChunk, hidden, 6))).toBeLessThan(1e-4);
+    expect(read.input).toMatchObject({ kind: 'ragged-tokens', batch: texts.length, hidden: 6 });
+    singles.forEach((r, i) => {
+      const [from, to] = [read.input.offsets[i], read.input.offsets[i + 1]];
+      expect(to - from).toBe(r.ids.length);
+      const want = projectTokens(lastLayer(r), hidden, read.directions);
+      expect(maxDiff(read.input.data.subarray(from * 6, to * 6), want)).toBeLessThan(1e-5);
     });
   });
 });
