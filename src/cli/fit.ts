@@ -14,14 +14,20 @@ import {
   type Head,
   type HeadStrategy,
 } from '../analysis/head.ts';
-import { fitLearned, learnedConfigFor, learnedCvPredictions } from '../analysis/learned.ts';
+import {
+  DEFAULT_LEARNED_CONFIG,
+  fitLearned,
+  learnedConfigFor,
+  learnedCvPredictions,
+  type LearnedInput,
+} from '../analysis/learned.ts';
 import { meanPredictorRmse } from '../analysis/oof.ts';
 import {
   LAYERWISE_LEARNED_STRATEGIES,
   STRATEGIES,
   poolOptionsFor,
   validLayers,
-  type LayerwiseLearnedStrategy,
+  type LearnedStrategy,
   type PoolOptions,
 } from '../analysis/pooling.ts';
 import {
@@ -38,6 +44,7 @@ import {
   type SweepGrid,
 } from '../analysis/ridge.ts';
 import type { EmbeddedBatch, ModelInfo } from '../engine/protocol.ts';
+import { extractTokenFeatures, type TokenFeatures } from '../ui/fitRun.ts';
 import { featuresFrom, layerInput, loadedModel } from '../ui/scoring.ts';
 import {
   CliError,
@@ -61,6 +68,9 @@ import { createProgress } from './progress.ts';
 import { readRows } from './rows.ts';
 import { sweepJobs, type CellJob } from './sweepPool.ts';
 
+/** The learned poolings the command fits. */
+const LEARNED: readonly LearnedStrategy[] = [...LAYERWISE_LEARNED_STRATEGIES, 'conv1d'];
+
 export const FIT_HELP = `Usage: readscope fit train.csv --model M --out head.json [options]
 
 Extracts features for every pooling strategy × layer, cross-validates a ridge head on each,
@@ -76,9 +86,11 @@ ${MODEL_HELP}
   --strategy S        fit this strategy instead of the best one (a learned one too)
   --layer L           fit this layer instead of the best one
   --learned LIST      also cross-validate these learned poolings on the same folds: all, or
-                      a comma-separated subset of: ${LAYERWISE_LEARNED_STRATEGIES.join(', ')}.
-                      They read the CLS vector of every layer from layer_start on; the best
-                      of everything cross-validated is written unless --strategy chooses
+                      a comma-separated subset of: ${LEARNED.join(', ')}.
+                      The first four read the CLS vector of every layer from layer_start on;
+                      conv1d reads the last layer's tokens, for which the model runs over the
+                      texts once more. The best of everything cross-validated is written
+                      unless --strategy chooses
   --grid FILE         also write the grid (.json, or .csv: one row per strategy)
   --sketch N          quick sweep: cells wider than N features are cross-validated on an
                       N-column randomized Hadamard sketch (default ${QUICK_SWEEP_SKETCH}); each
@@ -106,12 +118,11 @@ const OPTIONS = {
   learned: { type: 'string' },
 } as const;
 
-const isLearned = (s: string): s is LayerwiseLearnedStrategy =>
-  (LAYERWISE_LEARNED_STRATEGIES as readonly string[]).includes(s);
+const isLearned = (s: string): s is LearnedStrategy => (LEARNED as readonly string[]).includes(s);
 
 /** Learned pooling names from --learned: `all`, or a comma-separated list, each checked. */
-function parseLearned(text: string): LayerwiseLearnedStrategy[] {
-  if (text.trim() === 'all') return [...LAYERWISE_LEARNED_STRATEGIES];
+function parseLearned(text: string): LearnedStrategy[] {
+  if (text.trim() === 'all') return [...LEARNED];
   const names = text
     .split(',')
     .map((s) => s.trim())
@@ -119,10 +130,10 @@ function parseLearned(text: string): LayerwiseLearnedStrategy[] {
   for (const n of names)
     if (!isLearned(n))
       throw new CliError(
-        `Unknown learned pooling "${n}"; choose all or from ${LAYERWISE_LEARNED_STRATEGIES.join(', ')}.`,
+        `Unknown learned pooling "${n}"; choose all or from ${LEARNED.join(', ')}.`,
       );
   if (!names.length) throw new CliError('Name at least one learned pooling, or all.');
-  return names as LayerwiseLearnedStrategy[];
+  return names as LearnedStrategy[];
 }
 
 /** Runs `readscope fit`; returns the exit code. */
@@ -165,9 +176,10 @@ export async function fit(args: string[], io: CliIo): Promise<number> {
   }
   if (pickLearned && pickLayer !== undefined && pickLayer !== info.layers - 1) {
     throw new CliError(
-      `--strategy ${pickLearned} reads every layer up to the last (${info.layers - 1}); leave out --layer.`,
+      `--strategy ${pickLearned} reads ${pickLearned === 'conv1d' ? 'the tokens of the last layer' : 'every layer up to the last'} (${info.layers - 1}); leave out --layer.`,
     );
   }
+  let tokens: TokenFeatures | null = null;
   try {
     const progress = createProgress({
       label: 'embedding',
@@ -182,6 +194,23 @@ export async function fit(args: string[], io: CliIo): Promise<number> {
       (done) => progress.update(done),
     );
     progress.finish();
+    if (learned.includes('conv1d')) {
+      const tokenProgress = createProgress({
+        label: 'reading last-layer tokens for conv1d',
+        total: rows.length,
+        unit: 'rows',
+        stream: io.stderr,
+        now: io.now,
+      });
+      tokens = await extractTokenFeatures({
+        texts: rows.map((r) => r.text),
+        info,
+        dim: DEFAULT_LEARNED_CONFIG.projection,
+        embed: (t, p, signal, request) => engine.embed(t, p, undefined, signal, undefined, request),
+        onProgress: (done) => tokenProgress.update(done),
+      });
+      tokenProgress.finish();
+    }
   } finally {
     await engine.release();
   }
@@ -230,7 +259,8 @@ export async function fit(args: string[], io: CliIo): Promise<number> {
     await writeFile(pathIn(io, values.grid), gridFile(values.grid, grid, baseline, sketch));
 
   // Learned poolings: the same folds, one after another on this thread.
-  const cls = learned.length ? layerInput(batch) : null;
+  const cls = learned.some((s) => s !== 'conv1d') ? layerInput(batch) : null;
+  const inputFor = (s: LearnedStrategy): LearnedInput => (s === 'conv1d' ? tokens!.input : cls!);
   const learnedCvs = learned.map((strategy) => {
     const progress = createProgress({
       label: `cross-validating ${strategy}, ${folds}-fold`,
@@ -241,13 +271,18 @@ export async function fit(args: string[], io: CliIo): Promise<number> {
     });
     const config = learnedConfigFor(strategy, poolOptions);
     let done = 0;
-    const cv = learnedCvPredictions(strategy, cls!, y, { folds, seed }, config, undefined, () =>
+    const input = inputFor(strategy);
+    const cv = learnedCvPredictions(strategy, input, y, { folds, seed }, config, undefined, () =>
       progress.update(++done),
     );
     progress.finish();
     return { strategy, config, cv: scoreFolds(cv.predictions, y, cv.fold, folds) };
   });
   if (learnedCvs.length) io.stdout.write(learnedTable(learnedCvs, info.layers, poolOptions));
+  if (tokens?.cut)
+    io.stderr.write(
+      `conv1d read ${tokens.cut} text(s) longer than the model up to its ${info.maxTokens} tokens\n`,
+    );
   // A learned pooling is written when asked for, or, with no cell asked for, when it did best.
   const bestLearned = learnedCvs.reduce<(typeof learnedCvs)[number] | null>(
     (b, l) => (!b || l.cv.rmse < b.cv.rmse ? l : b),
@@ -266,16 +301,21 @@ export async function fit(args: string[], io: CliIo): Promise<number> {
   let cvRmse: { rmse: number; rmseStd: number };
   let what: string;
   if (writeLearned) {
-    const fitted = fitLearned(writeLearned.strategy, cls!, y, writeLearned.config);
+    const { strategy } = writeLearned;
+    const fitted = fitLearned(strategy, inputFor(strategy), y, writeLearned.config);
     head = createLearnedHead({
       model: loadedModel(info),
       layers: info.layers,
       fitted,
+      ...(strategy === 'conv1d' && { tokenProjection: tokens!.directions }),
       cv: writeLearned.cv,
       rows: rows.length,
     });
     cvRmse = writeLearned.cv;
-    what = `${writeLearned.strategy} over layers ${writeLearned.config.layerStart}–${info.layers - 1}, `;
+    what =
+      strategy === 'conv1d'
+        ? `conv1d over the tokens of layer ${info.layers - 1}, `
+        : `${strategy} over layers ${writeLearned.config.layerStart}–${info.layers - 1}, `;
   } else {
     const job = jobs.find((j) => j.strategy === chosen.strategy && j.layer === chosen.layer)!;
     const features = job.build();
@@ -390,7 +430,10 @@ function learnedTable(
   const lines = results.map(
     (r) => `${r.strategy.padEnd(18)}${r.cv.rmse.toFixed(4)} ± ${r.cv.rmseStd.toFixed(4)}`,
   );
-  return `learned poolings (CLS of ${span}), CV RMSE:\n${lines.join('\n')}\n`;
+  const reads = results.some((r) => r.strategy === 'conv1d')
+    ? `CLS of ${span}; conv1d: tokens of layer ${layers - 1}`
+    : `CLS of ${span}`;
+  return `learned poolings (${reads}), CV RMSE:\n${lines.join('\n')}\n`;
 }
 
 /** The grid as a file: JSON, or CSV with one row per strategy and one column per layer. */

@@ -8,7 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseHead, type Head } from '../../src/analysis/head.ts';
-import { learnedConfigFor, learnedCvPredictions } from '../../src/analysis/learned.ts';
+import {
+  DEFAULT_LEARNED_CONFIG,
+  learnedConfigFor,
+  learnedCvPredictions,
+} from '../../src/analysis/learned.ts';
 import {
   LAYERWISE_LEARNED_STRATEGIES,
   poolOptionsFor,
@@ -20,7 +24,14 @@ import { folderSource, loadNodeEngine } from '../../src/engine/node.ts';
 import { predictLite } from '../../src/readability/lite.ts';
 import { main } from '../../src/cli/main.ts';
 import { HEAD_STRATEGIES } from '../../src/cli/model.ts';
-import { batchPoolingFor, featuresFrom, layerInput, predictBatch } from '../../src/ui/scoring.ts';
+import { extractTokenFeatures } from '../../src/ui/fitRun.ts';
+import {
+  batchPoolingFor,
+  featuresFrom,
+  layerInput,
+  predictBatch,
+  tokenRequestFor,
+} from '../../src/ui/scoring.ts';
 import { HUB_ORG, startHub, type HubServer } from '../support/hub-server.ts';
 import { generateRows, testCsv, trainCsv, type GeneratedRow } from '../support/commonlit.ts';
 
@@ -52,7 +63,9 @@ async function expectedSubmission(
   const engine = await loadNodeEngine(await folderSource(model));
   try {
     const texts = rows.map((r) => r.text);
-    const batch = await engine.embed(texts, head ? batchPoolingFor(head) : []);
+    const tokens = head ? tokenRequestFor([head]) : undefined;
+    const pooling = head ? batchPoolingFor(head) : [];
+    const batch = await engine.embed(texts, pooling, undefined, undefined, undefined, tokens);
     const scores = head ? predictBatch(head, batch) : batch.scores!;
     return submissionCsv(
       rows.map((r) => r.id),
@@ -340,10 +353,12 @@ describe('fit, then score with the head', () => {
     );
     expect(r.code, r.stderr).toBe(0);
     const printed = new Map(
-      [...r.stdout.matchAll(/^([a-z-]+) +(\d\.\d{4}) ± \d\.\d{4}$/gm)].map((m) => [m[1], m[2]]),
+      [...r.stdout.matchAll(/^([a-z0-9-]+) +(\d\.\d{4}) ± \d\.\d{4}$/gm)].map((m) => [m[1], m[2]]),
     );
-    expect(r.stdout).toContain('learned poolings (CLS of layers 2–4), CV RMSE:');
-    expect([...printed.keys()]).toEqual([...LAYERWISE_LEARNED_STRATEGIES]);
+    expect(r.stdout).toContain(
+      'learned poolings (CLS of layers 2–4; conv1d: tokens of layer 4), CV RMSE:',
+    );
+    expect([...printed.keys()]).toEqual([...LAYERWISE_LEARNED_STRATEGIES, 'conv1d']);
     const parsed = parseHead(await readFile(at('head-gru.json'), 'utf8'));
     if (!parsed.ok) throw new Error(parsed.reason);
     const learnedHead = parsed.head;
@@ -389,6 +404,66 @@ describe('fit, then score with the head', () => {
     expect(scored.code).toBe(0);
     expect(await readFile(at('sub-gru.csv'), 'utf8')).toBe(
       await expectedSubmission(TINY, testRows, learnedHead),
+    );
+  });
+
+  it('reads the tokens for conv1d, cross-validates it as called directly, and scores with it', async () => {
+    const r = await cli(
+      'fit',
+      at('train.csv'),
+      '--model',
+      TINY,
+      '--out',
+      at('head-conv.json'),
+      '--strategies',
+      'cls',
+      '--strategy',
+      'conv1d',
+      '--workers',
+      '1',
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('reading last-layer tokens for conv1d');
+    const printed = r.stdout.match(/^conv1d +(\d\.\d{4}) ± \d\.\d{4}$/m);
+    const parsed = parseHead(await readFile(at('head-conv.json'), 'utf8'));
+    if (!parsed.ok) throw new Error(parsed.reason);
+    const head = parsed.head;
+    if (head.kind !== 'learned') throw new Error('not a learned head');
+    expect(head).toMatchObject({ strategy: 'conv1d', layer: 4 });
+    expect(head.cvRmse.toFixed(4)).toBe(printed?.[1]);
+
+    // The same tokens and CV, called directly.
+    const engine = await loadNodeEngine(await folderSource(TINY));
+    let tokens;
+    try {
+      tokens = await extractTokenFeatures({
+        texts: trainRows.map((row) => row.text),
+        info: engine.info,
+        dim: DEFAULT_LEARNED_CONFIG.projection,
+        embed: (t, p, signal, request) => engine.embed(t, p, undefined, signal, undefined, request),
+      });
+    } finally {
+      await engine.release();
+    }
+    expect(head.tokenProjection).toEqual(Array.from(tokens!.directions));
+    const y = Float64Array.from(trainRows, (row) => row.target);
+    const config = learnedConfigFor('conv1d', poolOptionsFor(5));
+    const direct = learnedCvPredictions('conv1d', tokens!.input, y, { folds: 5, seed: 42 }, config);
+    expect(head.cvRmse).toBe(scoreFolds(direct.predictions, y, direct.fold, 5).rmse);
+
+    const scored = await cli(
+      'score',
+      at('test.csv'),
+      '--model',
+      TINY,
+      '--head',
+      at('head-conv.json'),
+      '--out',
+      at('sub-conv.csv'),
+    );
+    expect(scored.code, scored.stderr).toBe(0);
+    expect(await readFile(at('sub-conv.csv'), 'utf8')).toBe(
+      await expectedSubmission(TINY, testRows, head),
     );
   });
 
