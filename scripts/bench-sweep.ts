@@ -15,11 +15,13 @@
 // cross-validates the quick sweep's best estimates exactly as the Fit view does; with
 // `--inspect concat-last4@10,...` it then times selecting those cells (their exact CV and fit), and
 // with `--learned` it cross-validates the learned poolings (layer weights, attention, LSTM, GRU) on
-// the same table and folds as the Fit view does.
+// the same table and folds as the Fit view does; `--conv1d` adds Conv1D on a synthetic token table
+// shaped as the Fit view holds it (see sweepData tokenTable), beside ridge on its max pooling.
 // `--exact-cache FILE` keeps the exact sweep of `--compare` in FILE and reuses it while the data's
 // configuration is the same, so quick settings can be tried against it in a minute each.
 // Usage: npx tsx scripts/bench-sweep.ts [--rows 3000] [--hidden 768] [--workers 2] [--sketch N]
-//        [--exact | --compare] [--exact-cache FILE] [--browser [--inspect CELLS] [--learned]]
+//        [--exact | --compare] [--exact-cache FILE]
+//        [--browser [--inspect CELLS] [--learned] [--conv1d]]
 //        [--only-hidden-size]
 //        [--strategies cls,mean,...]
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -35,13 +37,28 @@ import {
 import {
   DEFAULT_SEED,
   QUICK_SWEEP_SKETCH,
+  ridgeCV,
   sweepCell,
   sweepGrid,
   type SweepEntry,
 } from '../src/analysis/ridge.ts';
 import { featuresFrom, type PooledVectors } from '../src/ui/scoring.ts';
 import { launchBrowser, openPage, startApp } from '../tests/support/browser.ts';
-import { pooledTable, targets, type Config } from './bench/sweepData.ts';
+import { pooledTable, targets, tokenTable, type Config } from './bench/sweepData.ts';
+
+/** Conv1D's parameter-free counterpart on the bench's token table: ridge on each text's max. */
+function maxPoolRidge(cfg: Config): number {
+  const { latent, y } = targets(cfg);
+  const tokens = tokenTable(cfg, latent);
+  const dim = tokens.hidden;
+  const max = new Float32Array(cfg.rows * dim).fill(-Infinity);
+  for (let i = 0; i < cfg.rows; i++)
+    for (let t = tokens.offsets[i]; t < tokens.offsets[i + 1]; t++)
+      for (let k = 0; k < dim; k++)
+        max[i * dim + k] = Math.max(max[i * dim + k], tokens.data[t * dim + k]);
+  return ridgeCV({ data: max, rows: cfg.rows, cols: dim }, y, { folds: 5, seed: DEFAULT_SEED })
+    .rmse;
+}
 
 interface Job {
   strategy: ParameterFreeStrategy;
@@ -205,6 +222,7 @@ async function browserSweep(
   const at = process.argv.indexOf('--inspect');
   const inspect = at >= 0 ? process.argv[at + 1].split(',') : [];
   const learned = process.argv.includes('--learned');
+  const conv1d = process.argv.includes('--conv1d');
   const app = await startApp();
   const browser = await launchBrowser({ webgpu: false });
   try {
@@ -215,6 +233,7 @@ async function browserSweep(
       inspected: { cell: string; seconds: number; rmse: number }[];
       learned: { strategy: string; seconds: number; rmse: number; std: number }[];
       learnedSeconds: number;
+      conv1d: { seconds: number; rmse: number; std: number } | null;
       confirmation: {
         seconds: number;
         cells: string[];
@@ -268,17 +287,28 @@ async function browserSweep(
               rmse: r.cv.rmse, std: r.cv.rmseStd });
           });
       }
+      // Conv1D, on tokens held beside the table as the Fit view holds them.
+      let conv1d = null;
+      if (o.conv1d) {
+        const { tokenTable } = await import('/scripts/bench/sweepData.ts');
+        const { learnedConfigFor } = await import('/src/analysis/learned.ts');
+        await client.holdTokens(tokenTable(o.cfg, latent));
+        const t2 = performance.now();
+        const [r] = await client.learnedCv(['conv1d'], (s) => learnedConfigFor(s, plan.poolOptions));
+        conv1d = { seconds: (performance.now() - t2) / 1000, rmse: r.cv.rmse, std: r.cv.rmseStd };
+      }
       return {
         entries,
         seconds,
         confirmation,
         inspected,
+        conv1d,
         learned,
         learnedSeconds: (performance.now() - t1) / 1000,
         pool: Math.min(navigator.hardwareConcurrency, 4),
         isolated: crossOriginIsolated,
       };
-    })(${JSON.stringify({ cfg, cells: jobs.map((j) => `${j.strategy}@${j.layer}`), seed: DEFAULT_SEED, sketch, inspect, learned })})`);
+    })(${JSON.stringify({ cfg, cells: jobs.map((j) => `${j.strategy}@${j.layer}`), seed: DEFAULT_SEED, sketch, inspect, learned, conv1d })})`);
     const { confirmation: c } = out;
     if (c.cells.length)
       console.log(
@@ -297,6 +327,14 @@ async function browserSweep(
         console.log(
           `  ${l.strategy.padEnd(17)} CV RMSE ${l.rmse.toFixed(4)} ± ${l.std.toFixed(4)} (done at ${l.seconds.toFixed(1)} s)`,
         );
+    }
+    if (out.conv1d) {
+      const c = out.conv1d;
+      console.log(
+        `conv1d on the token table, 5-fold CV (5 fits dealt to the workers): ${c.seconds.toFixed(1)} s, ` +
+          `CV RMSE ${c.rmse.toFixed(4)} ± ${c.std.toFixed(4)}; ridge on its max pooling: ` +
+          `${maxPoolRidge(cfg).toFixed(4)}`,
+      );
     }
     if (!out.isolated) console.log('warning: the page is not cross-origin isolated: one worker');
     const run = {

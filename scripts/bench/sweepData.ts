@@ -2,7 +2,8 @@
  * The pooling sweep benchmark's synthetic data: targets and a pooled table shaped like the engine's
  * output, on shared memory. No Node imports, so the browser run builds the same table in the page.
  */
-import { makeNormal } from '../../src/analysis/rng.ts';
+import type { RaggedTokenInput } from '../../src/analysis/learned.ts';
+import { makeNormal, makeRng } from '../../src/analysis/rng.ts';
 import type { PooledVectors } from '../../src/ui/scoring.ts';
 
 export interface Config {
@@ -62,4 +63,30 @@ export function pooledTable(cfg: Config, latent: Float64Array): PooledVectors {
     }
   }
   return { count: rows, layers, hidden: h, pooled: { cls, mean, max, wk } };
+}
+
+/**
+ * Conv1D's input as the Fit view holds it: each text's tokens already reduced to `dim` directions,
+ * ragged, on shared memory. Texts of 150–350 tokens of noise; in each, a few neighbouring pairs of
+ * tokens lean along a direction by an amount that follows the readability factor, the kind of
+ * local pattern a filter over token pairs, then a max over the text, can find.
+ */
+export function tokenTable(cfg: Config, latent: Float64Array, dim = 32): RaggedTokenInput {
+  const normal = makeNormal(11);
+  const uniform = makeRng(12);
+  const lengths = Array.from({ length: cfg.rows }, () => 150 + Math.floor(200 * uniform()));
+  const offsets = new Int32Array(cfg.rows + 1);
+  lengths.forEach((n, i) => (offsets[i + 1] = offsets[i] + n));
+  const data = new Float32Array(new SharedArrayBuffer(offsets[cfg.rows] * dim * 4));
+  for (let i = 0; i < data.length; i++) data[i] = normal();
+  const u = Array.from({ length: dim }, () => normal() / Math.sqrt(dim));
+  for (let i = 0; i < cfg.rows; i++) {
+    const strength = 1.5 * latent[i * cfg.rank];
+    for (let p = 0; p < 4; p++) {
+      const at = offsets[i] + ((p * 37 + i) % (lengths[i] - 1));
+      for (const t of [at, at + 1])
+        for (let k = 0; k < dim; k++) data[t * dim + k] += strength * u[k] * Math.sqrt(dim);
+    }
+  }
+  return { kind: 'ragged-tokens', data, offsets, batch: cfg.rows, hidden: dim };
 }
