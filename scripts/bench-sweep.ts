@@ -287,6 +287,7 @@ async function browserSweep(
               rmse: r.cv.rmse, std: r.cv.rmseStd });
           });
       }
+      const learnedSeconds = (performance.now() - t1) / 1000;
       // Conv1D, on tokens held beside the table as the Fit view holds them.
       let conv1d = null;
       if (o.conv1d) {
@@ -304,7 +305,7 @@ async function browserSweep(
         inspected,
         conv1d,
         learned,
-        learnedSeconds: (performance.now() - t1) / 1000,
+        learnedSeconds,
         pool: Math.min(navigator.hardwareConcurrency, 4),
         isolated: crossOriginIsolated,
       };

@@ -68,8 +68,8 @@ const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /**
  * Learned poolings (weighted layers, attention, LSTM, GRU over the layers' CLS vectors) fitted on
- * the sweep's cached features and folds, in its workers; a row is fitted on every row when selected
- * and can be saved as a head.
+ * the sweep's cached features and folds, in its workers, and Conv1D on the last layer's tokens,
+ * read again for it; a row is fitted on every row when selected and can be saved as a head.
  */
 export function LearnedPoolings(props: Props) {
   const { getClient, y, info, poolOptions, entries, isBlocked, onBusy } = props;
@@ -204,7 +204,7 @@ export function LearnedPoolings(props: Props) {
         long as the extraction took) and keeps each token reduced to its{' '}
         {DEFAULT_LEARNED_CONFIG.projection} leading principal directions, found on the first texts
         (targets unused). A text longer than the model is read up to its length, as the Read view
-        reads it.
+        reads it. Cross-validating it then takes about 10 s for 3,000 texts on two cores.
       </p>
       <fieldset disabled={isRunning || isBlocked}>
         <legend>Poolings to fit</legend>
