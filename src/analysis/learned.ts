@@ -229,7 +229,9 @@ function prepareTokens(
   return { rows: rows.length, steps: 0, dim: h, x, offsets, real };
 }
 
-/** Token rows [from, to) of text `b` in the input's data; padded texts end at their last real token. */
+/**
+ * Token rows [from, to) of text `b` in the input's data; a padded text ends at its last real token.
+ */
 function tokenSpan(input: TokenInput | RaggedTokenInput, b: number): [number, number] {
   if (input.kind === 'ragged-tokens') return [input.offsets[b], input.offsets[b + 1]];
   const from = b * input.tokens;
@@ -420,7 +422,7 @@ function principalProjection(
   return leadingSubspace(scatter, H, R, 12, makeNormal(cfg.seed + 7919));
 }
 
-/** Directions with less spread than this share of the leading one's are dropped by tokenDirections. */
+/** tokenDirections drops directions with less spread than this share of the leading one's. */
 const NULL_SPREAD = 1e-4;
 
 /**

@@ -74,7 +74,7 @@ export interface EncodedText {
 
 /** Last-layer token states asked of a batch run (Conv1D pooling reads them). */
 export interface TokenRequest {
-  /** [dim, hidden] row-major: each token state x comes back as P·x; null: the raw states (dim = hidden). */
+  /** [dim, hidden] row-major: each token state x comes back as P·x; null: raw (dim = hidden). */
   projection: Float32Array | null;
   dim: number;
 }

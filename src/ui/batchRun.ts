@@ -99,7 +99,7 @@ const headsOf = (scorer: Scorer, extras: readonly ExtraHead[]) => [
 export function poolingFor(scorer: Scorer, extras: readonly ExtraHead[]): BatchPooling[] {
   const heads = headsOf(scorer, extras);
   const wanted = new Set(heads.flatMap(batchPoolingFor));
-  // A regression export or a Conv1D head needs no pooling, but the engine call must ask for something.
+  // A regression export or a Conv1D head needs no pooling, but the engine call must ask for one.
   if (!wanted.size) wanted.add('cls');
   return [...wanted];
 }

@@ -201,7 +201,7 @@ export function LearnedPoolings(props: Props) {
         Conv1D slides {DEFAULT_LEARNED_CONFIG.channels} learned filters over pairs of neighbouring
         tokens of the last layer and keeps each filter’s largest response. The cached features hold
         no tokens, so choosing it runs the model over all {props.texts.length} texts once more (as
-        long as the extraction took) and keeps each token reduced to its{' '}
+        long as extracting their features took the first time) and keeps each token reduced to its{' '}
         {DEFAULT_LEARNED_CONFIG.projection} leading principal directions, found on the first texts
         (targets unused). A text longer than the model is read up to its length, as the Read view
         reads it. Cross-validating it then takes about 10 s for 3,000 texts on two cores.
