@@ -173,6 +173,17 @@ export function fullResultsCsv(ids: readonly string[], results: ReadonlyMap<stri
   return resultsCsv(ids, columns);
 }
 
+/**
+ * The engine's batch call as runs use it; rejects when `signal` aborts it (the engine stops between
+ * its own batches). `tokens` also asks for each text's last-layer token states.
+ */
+export type EmbedFn = (
+  texts: string[],
+  pooling: BatchPooling[],
+  signal?: AbortSignal,
+  tokens?: TokenRequest,
+) => Promise<EmbeddedBatch>;
+
 export interface RunBatchArgs {
   rows: readonly TextRow[];
   key: BatchKey;
@@ -181,13 +192,7 @@ export interface RunBatchArgs {
   db: Store | null;
   scorer: Scorer;
   extras: readonly ExtraHead[];
-  /** Rejects when `signal` aborts it: the engine stops between its own batches. */
-  embed: (
-    texts: string[],
-    pooling: BatchPooling[],
-    signal?: AbortSignal,
-    tokens?: TokenRequest,
-  ) => Promise<EmbeddedBatch>;
+  embed: EmbedFn;
   /** Lite and formula columns of a chunk's texts (the readability worker, on the page). */
   textColumns: TextColumnsFn;
   chunkRows?: number;

@@ -12,8 +12,8 @@ import {
 } from '../analysis/pooling.ts';
 import { hashText } from '../data/hash.ts';
 import { getFeatures, putFeatures, type Store } from '../data/store.ts';
-import type { BatchPooling, EmbeddedBatch, ModelInfo, TokenRequest } from '../engine/protocol.ts';
-import { chunksOf } from './batchRun.ts';
+import type { BatchPooling, EmbeddedBatch, ModelInfo } from '../engine/protocol.ts';
+import { chunksOf, type EmbedFn } from './batchRun.ts';
 import type { PooledVectors } from './scoring.ts';
 
 /** The poolings cached per text; every parameter-free strategy is built from these. */
@@ -58,8 +58,7 @@ export interface ExtractArgs {
   texts: readonly string[];
   info: ModelInfo;
   db: Store | null;
-  /** Rejects when `signal` aborts it: the engine stops between its own batches. */
-  embed: (texts: string[], pooling: BatchPooling[], signal?: AbortSignal) => Promise<EmbeddedBatch>;
+  embed: EmbedFn;
   chunkRows?: number;
   /** Stops extraction within one engine batch; what was extracted before stays cached. */
   signal?: AbortSignal;
@@ -151,12 +150,7 @@ export interface ExtractTokenArgs {
   info: Pick<ModelInfo, 'hidden' | 'maxTokens'>;
   /** Directions kept per token (`DEFAULT_LEARNED_CONFIG.projection`). */
   dim: number;
-  embed: (
-    texts: string[],
-    pooling: BatchPooling[],
-    signal?: AbortSignal,
-    tokens?: TokenRequest,
-  ) => Promise<EmbeddedBatch>;
+  embed: EmbedFn;
   chunkRows?: number;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;

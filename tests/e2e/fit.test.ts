@@ -70,6 +70,17 @@ async function fitViewWithTrain(context: BrowserContext): Promise<Page> {
   return page;
 }
 
+/** The Fit view swept on the labelled file; `meanRmse` is what predicting the mean scores. */
+async function sweptFitView(): Promise<{ page: Page; meanRmse: number }> {
+  const page = await fitViewWithTrain(await env.browser.newContext());
+  await page
+    .getByRole('button', { name: `Extract features and sweep ${train.ids.length} rows` })
+    .click();
+  await page.getByTestId('selected-head').waitFor({ timeout: 120_000 });
+  const summary = (await page.getByTestId('sweep-results').locator('p').first().textContent())!;
+  return { page, meanRmse: Number(summary.match(/RMSE of ([\d.]+)/)![1]) };
+}
+
 /**
  * The active head scores a small file in the Batch view, the Read view shows its reading of the
  * first text as the batch scored it, and the command line (CPU) scores the file alike. Closes the
@@ -263,14 +274,7 @@ it('fits every (strategy, layer) head, exports the best, and scores a file with 
 });
 
 it('cross-validates the learned poolings on the sweep’s features, saves one, and scores with it', async () => {
-  const context = await env.browser.newContext();
-  const page = await fitViewWithTrain(context);
-  await page
-    .getByRole('button', { name: `Extract features and sweep ${train.ids.length} rows` })
-    .click();
-  await page.getByTestId('selected-head').waitFor({ timeout: 120_000 });
-  const summary = (await page.getByTestId('sweep-results').locator('p').first().textContent())!;
-  const meanRmse = Number(summary.match(/RMSE of ([\d.]+)/)![1]);
+  const { page, meanRmse } = await sweptFitView();
 
   const section = page.getByTestId('learned-poolings');
   const start = Date.now();
@@ -327,14 +331,7 @@ it('cross-validates the learned poolings on the sweep’s features, saves one, a
 });
 
 it('reads the texts’ tokens for Conv1D, cross-validates and saves it, and scores with it', async () => {
-  const context = await env.browser.newContext();
-  const page = await fitViewWithTrain(context);
-  await page
-    .getByRole('button', { name: `Extract features and sweep ${train.ids.length} rows` })
-    .click();
-  await page.getByTestId('selected-head').waitFor({ timeout: 120_000 });
-  const summary = (await page.getByTestId('sweep-results').locator('p').first().textContent())!;
-  const meanRmse = Number(summary.match(/RMSE of ([\d.]+)/)![1]);
+  const { page, meanRmse } = await sweptFitView();
 
   // Conv1D alone: the layer-wise poolings are unticked, Conv1D ticked.
   const section = page.getByTestId('learned-poolings');

@@ -76,6 +76,25 @@ async function expectedSubmission(
   }
 }
 
+/** `readscope score` with the head file writes exactly what predictBatch gives; returns the CSV. */
+async function scoresLikePredictBatch(headFile: string, head: Head): Promise<string> {
+  const out = headFile.replace(/\.json$/, '.csv');
+  const r = await cli(
+    'score',
+    at('test.csv'),
+    '--model',
+    TINY,
+    '--head',
+    at(headFile),
+    '--out',
+    at(out),
+  );
+  expect(r.code, r.stderr).toBe(0);
+  const csv = await readFile(at(out), 'utf8');
+  expect(csv).toBe(await expectedSubmission(TINY, testRows, head));
+  return csv;
+}
+
 function checkSubmissionShape(csv: string, rows: readonly GeneratedRow[]): void {
   expect(csv.charCodeAt(0)).not.toBe(0xfeff);
   expect(csv).not.toContain('\r');
@@ -391,20 +410,7 @@ describe('fit, then score with the head', () => {
     expect(learnedHead.cvRmse).toBe(scoreFolds(direct.predictions, y, direct.fold, 5).rmse);
 
     // Scored like any head, through predictBatch.
-    const scored = await cli(
-      'score',
-      at('test.csv'),
-      '--model',
-      TINY,
-      '--head',
-      at('head-gru.json'),
-      '--out',
-      at('sub-gru.csv'),
-    );
-    expect(scored.code).toBe(0);
-    expect(await readFile(at('sub-gru.csv'), 'utf8')).toBe(
-      await expectedSubmission(TINY, testRows, learnedHead),
-    );
+    await scoresLikePredictBatch('head-gru.json', learnedHead);
   });
 
   it('reads the tokens for conv1d, cross-validates it as called directly, and scores with it', async () => {
@@ -451,20 +457,7 @@ describe('fit, then score with the head', () => {
     const direct = learnedCvPredictions('conv1d', tokens!.input, y, { folds: 5, seed: 42 }, config);
     expect(head.cvRmse).toBe(scoreFolds(direct.predictions, y, direct.fold, 5).rmse);
 
-    const scored = await cli(
-      'score',
-      at('test.csv'),
-      '--model',
-      TINY,
-      '--head',
-      at('head-conv.json'),
-      '--out',
-      at('sub-conv.csv'),
-    );
-    expect(scored.code, scored.stderr).toBe(0);
-    expect(await readFile(at('sub-conv.csv'), 'utf8')).toBe(
-      await expectedSubmission(TINY, testRows, head),
-    );
+    await scoresLikePredictBatch('head-conv.json', head);
   });
 
   it('writes the best of everything cross-validated when no cell is asked for', async () => {
@@ -512,20 +505,7 @@ describe('fit, then score with the head', () => {
   });
 
   it('scores with the fitted head exactly as predictBatch does', async () => {
-    const r = await cli(
-      'score',
-      at('test.csv'),
-      '--model',
-      TINY,
-      '--head',
-      at('head.json'),
-      '--out',
-      at('sub-head.csv'),
-    );
-    expect(r.code).toBe(0);
-    const csv = await readFile(at('sub-head.csv'), 'utf8');
-    checkSubmissionShape(csv, testRows);
-    expect(csv).toBe(await expectedSubmission(TINY, testRows, head));
+    checkSubmissionShape(await scoresLikePredictBatch('head.json', head), testRows);
   });
 
   it('refuses a head fitted for another model, with the reason', async () => {

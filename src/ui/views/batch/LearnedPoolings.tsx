@@ -66,6 +66,17 @@ const COUNTERPART: Record<LearnedStrategy, 'weighted-uniform' | 'cls' | 'max'> =
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
+/** What a run in progress is doing, in words. */
+function progressText(run: Extract<Run, { phase: 'tokens' | 'running' }>): string {
+  if (run.phase === 'tokens')
+    return run.isStopping
+      ? 'Stopping…'
+      : `Reading tokens for Conv1D: ${run.done} of ${run.total} texts`;
+  return run.isStopping
+    ? 'Stopping after the folds in progress…'
+    : `${run.done} of ${run.total} fold fits done`;
+}
+
 /**
  * Learned poolings (weighted layers, attention, LSTM, GRU over the layers' CLS vectors) fitted on
  * the sweep's cached features and folds, in its workers, and Conv1D on the last layer's tokens,
@@ -234,20 +245,24 @@ export function LearnedPoolings(props: Props) {
           Cross-validate {chosen.length} learned {chosen.length === 1 ? 'pooling' : 'poolings'}
         </button>
       </p>
-      {run.phase === 'tokens' && (
+      {(run.phase === 'tokens' || run.phase === 'running') && (
         <div className="run-progress">
-          <progress max={run.total} value={run.done} aria-label="Token extraction progress" />
-          <span role="status">
-            {run.isStopping
-              ? 'Stopping…'
-              : `Reading tokens for Conv1D: ${run.done} of ${run.total} texts`}
-          </span>{' '}
+          <progress
+            max={run.total}
+            value={run.done}
+            aria-label={
+              run.phase === 'tokens' ? 'Token extraction progress' : 'Learned pooling progress'
+            }
+          />
+          <span role="status">{progressText(run)}</span>{' '}
           <button
             type="button"
             disabled={run.isStopping}
             onClick={() => {
               controller.current?.abort();
-              setRun((r) => (r.phase === 'tokens' ? { ...r, isStopping: true } : r));
+              setRun((r) =>
+                r.phase === 'tokens' || r.phase === 'running' ? { ...r, isStopping: true } : r,
+              );
             }}
           >
             Stop
@@ -259,26 +274,6 @@ export function LearnedPoolings(props: Props) {
           Conv1D read {tokens.cut} {tokens.cut === 1 ? 'text' : 'texts'} longer than the model up to
           its {info.maxTokens} tokens.
         </p>
-      )}
-      {run.phase === 'running' && (
-        <div className="run-progress">
-          <progress max={run.total} value={run.done} aria-label="Learned pooling progress" />
-          <span role="status">
-            {run.isStopping
-              ? 'Stopping after the folds in progress…'
-              : `${run.done} of ${run.total} fold fits done`}
-          </span>{' '}
-          <button
-            type="button"
-            disabled={run.isStopping}
-            onClick={() => {
-              controller.current?.abort();
-              setRun((r) => (r.phase === 'running' ? { ...r, isStopping: true } : r));
-            }}
-          >
-            Stop
-          </button>
-        </div>
       )}
       {run.phase === 'done' && run.isStopped && (
         <p role="status">
