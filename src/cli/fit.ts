@@ -18,7 +18,7 @@ import {
   DEFAULT_LEARNED_CONFIG,
   fitLearned,
   learnedConfigFor,
-  learnedCvPredictions,
+  type LearnedConfig,
   type LearnedInput,
 } from '../analysis/learned.ts';
 import { meanPredictorRmse } from '../analysis/oof.ts';
@@ -36,10 +36,12 @@ import {
   DEFAULT_SEED,
   QUICK_SWEEP_SKETCH,
   fitRidge,
+  kFold,
   ridgeCV,
   scoreFolds,
   sweepGrid,
   withExactCv,
+  type AlphaScore,
   type SweepEntry,
   type SweepGrid,
 } from '../analysis/ridge.ts';
@@ -66,6 +68,7 @@ import {
 } from './model.ts';
 import { createProgress } from './progress.ts';
 import { readRows } from './rows.ts';
+import { learnedCvJobs } from './learnedPool.ts';
 import { sweepJobs, type CellJob } from './sweepPool.ts';
 
 /** The learned poolings the command fits. */
@@ -258,26 +261,39 @@ export async function fit(args: string[], io: CliIo): Promise<number> {
   if (values.grid)
     await writeFile(pathIn(io, values.grid), gridFile(values.grid, grid, baseline, sketch));
 
-  // Learned poolings: the same folds, one after another on this thread.
+  // Learned poolings: the same folds, one (pooling, fold) fit per worker at a time.
   const cls = learned.some((s) => s !== 'conv1d') ? layerInput(batch) : null;
   const inputFor = (s: LearnedStrategy): LearnedInput => (s === 'conv1d' ? tokens!.input : cls!);
-  const learnedCvs = learned.map((strategy) => {
+  const learnedJobs = learned.map((strategy) => ({
+    strategy,
+    input: inputFor(strategy),
+    config: learnedConfigFor(strategy, poolOptions),
+  }));
+  let learnedCvs: {
+    strategy: LearnedStrategy;
+    config: Partial<LearnedConfig>;
+    cv: Omit<AlphaScore, 'alpha'>;
+  }[] = [];
+  if (learnedJobs.length) {
     const progress = createProgress({
-      label: `cross-validating ${strategy}, ${folds}-fold`,
-      total: folds,
+      label: `cross-validating ${learned.join(', ')}, ${folds}-fold`,
+      total: learnedJobs.length * folds,
       unit: 'folds',
       stream: io.stderr,
       now: io.now,
     });
-    const config = learnedConfigFor(strategy, poolOptions);
     let done = 0;
-    const input = inputFor(strategy);
-    const cv = learnedCvPredictions(strategy, input, y, { folds, seed }, config, undefined, () =>
+    const predictions = await learnedCvJobs(learnedJobs, y, { folds, seed }, workers, () =>
       progress.update(++done),
     );
     progress.finish();
-    return { strategy, config, cv: scoreFolds(cv.predictions, y, cv.fold, folds) };
-  });
+    const fold = kFold(y.length, folds, seed);
+    learnedCvs = learnedJobs.map((j, k) => ({
+      strategy: j.strategy,
+      config: j.config,
+      cv: scoreFolds(predictions[k], y, fold, folds),
+    }));
+  }
   if (learnedCvs.length) io.stdout.write(learnedTable(learnedCvs, info.layers, poolOptions));
   if (tokens?.cut)
     io.stderr.write(

@@ -15,7 +15,7 @@ export interface CellJob {
 }
 
 // Worker threads do not inherit tsx's loader, so each one registers it before importing the worker.
-const WORKER_BOOT = `import('tsx/esm/api').then((m) => { m.register(); return import(require('node:worker_threads').workerData.url); });`;
+export const WORKER_BOOT = `import('tsx/esm/api').then((m) => { m.register(); return import(require('node:worker_threads').workerData.url); });`;
 const WORKER_URL = new URL('./sweepWorker.ts', import.meta.url).href;
 
 /** Cross-validates every job's cell; entries come back in job order. */

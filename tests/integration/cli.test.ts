@@ -426,7 +426,7 @@ describe('fit, then score with the head', () => {
       '--strategy',
       'conv1d',
       '--workers',
-      '1',
+      '2', // the (pooling, fold) fits on worker threads
     );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('reading last-layer tokens for conv1d');
