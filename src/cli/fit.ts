@@ -2,8 +2,9 @@
  * `readscope fit`: a labelled train.csv in, a ridge head out. Features for every parameter-free
  * strategy × valid layer come from one batch run; the sweep cross-validates each cell (a quick
  * sweep's best cell of each strategy again exactly), the grid is printed, and the best cell (or
- * the one asked for) is fitted on every row. With --learned, learned poolings over the layers' CLS
- * vectors are cross-validated on the same folds too, and can be the head written.
+ * the one asked for) is fitted on every row. With --learned, learned poolings (over the layers' CLS
+ * vectors, or Conv1D over the last layer's tokens) are cross-validated on the same folds too, and
+ * can be the head written.
  */
 import { availableParallelism } from 'node:os';
 import { writeFile } from 'node:fs/promises';
@@ -100,7 +101,7 @@ ${MODEL_HELP}
                       strategy's best cell is then cross-validated exactly, and the chosen cell
                       is always fitted exactly on all its features
   --exact             cross-validate every cell on all its features (slower)
-  --workers N         worker threads for the sweep (default: all cores)
+  --workers N         worker threads for the sweep and the learned poolings (default: all cores)
   --skip-bad-rows     leave out rows that cannot be used instead of stopping
   -h, --help          this help
 
