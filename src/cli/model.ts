@@ -41,6 +41,8 @@ export const MODEL_HELP = `  --model M       a model folder (config.json, tokeni
 
 /** Texts embedded per engine call: bounds memory (~40 kB per text and pooling for roberta-base). */
 export const CHUNK_TEXTS = 512;
+/** Texts per engine call when raw token states come back too (~0.8 MB per text for roberta-base). */
+export const TOKEN_CHUNK_TEXTS = 32;
 
 const DTYPES: readonly Dtype[] = ['fp32', 'fp16', 'q8'];
 
@@ -165,8 +167,8 @@ export function poolingsFor(strategies: readonly HeadStrategy[], withCls = false
 }
 
 /**
- * Embeds texts `CHUNK_TEXTS` at a time and hands each chunk's batch (rows `start…`) to `onChunk`,
- * with one progress line for the whole run.
+ * Embeds texts `CHUNK_TEXTS` at a time (`TOKEN_CHUNK_TEXTS` when token states are asked for) and
+ * hands each chunk's batch (rows `start…`) to `onChunk`, with one progress line for the whole run.
  */
 export async function embedInChunks(
   io: CliIo,
@@ -185,8 +187,9 @@ export async function embedInChunks(
     stream: io.stderr,
     now: io.now,
   });
-  for (let start = 0; start < texts.length; start += chunkTexts) {
-    const chunk = texts.slice(start, start + chunkTexts);
+  const size = tokens ? Math.min(chunkTexts, TOKEN_CHUNK_TEXTS) : chunkTexts;
+  for (let start = 0; start < texts.length; start += size) {
+    const chunk = texts.slice(start, start + size);
     const batch = await engine.embed(
       chunk,
       pooling,
