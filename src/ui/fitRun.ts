@@ -11,7 +11,13 @@ import {
   type PoolOptions,
 } from '../analysis/pooling.ts';
 import { hashText } from '../data/hash.ts';
-import { getFeatures, putFeatures, type Store } from '../data/store.ts';
+import {
+  getFeatures,
+  putFeatures,
+  type FeatureKey,
+  type FeatureRecord,
+  type Store,
+} from '../data/store.ts';
 import type { BatchPooling, EmbeddedBatch, ModelInfo } from '../engine/protocol.ts';
 import { chunksOf, type EmbedFn } from './batchRun.ts';
 import type { PooledVectors } from './scoring.ts';
@@ -143,42 +149,84 @@ export interface TokenFeatures {
   directions: Float64Array;
   /** Texts longer than the model: their tokens are read up to its length, as the Read view does. */
   cut: number;
+  /** Texts whose reduced tokens came from the store. */
+  cached: number;
 }
 
 export interface ExtractTokenArgs {
   texts: readonly string[];
-  info: Pick<ModelInfo, 'hidden' | 'maxTokens'>;
+  info: Pick<ModelInfo, 'modelId' | 'dtype' | 'hidden' | 'maxTokens'>;
   /** Directions kept per token (`DEFAULT_LEARNED_CONFIG.projection`). */
   dim: number;
+  /** Where reduced tokens are cached between runs; null keeps nothing. */
+  db: Store | null;
   embed: EmbedFn;
   chunkRows?: number;
   signal?: AbortSignal;
-  onProgress?: (done: number, total: number) => void;
+  /** `cached` texts came from the store without running the model. */
+  onProgress?: (done: number, total: number, cached: number) => void;
 }
 
 /**
  * Runs the model over every text once more for its last-layer tokens, which the feature cache does
  * not keep (3,000 texts × ~250 tokens × 768 floats is over 2 GB). The first chunk comes back raw
  * and decides the directions (`tokenDirections`, no targets read); every later chunk is reduced by
- * the engine, so only `dim` floats per token are ever held. Null if cancelled.
+ * the engine, so only `dim` floats per token are ever held. The directions are cached under the
+ * first chunk's texts, and each text's reduced tokens under those directions, so a second run on
+ * the same file (after a reload too) reads the store instead of the model. Null if cancelled.
  */
 export async function extractTokenFeatures(args: ExtractTokenArgs): Promise<TokenFeatures | null> {
-  const { texts, info, dim, signal } = args;
+  const { texts, info, dim, signal, db } = args;
   const { hidden } = info;
-  const pieces: { data: Float32Array; offsets: Int32Array }[] = [];
-  let directions: Float64Array | null = null;
-  let cut = 0;
-  let done = 0;
-  args.onProgress?.(0, texts.length);
-  for (const chunk of chunksOf(texts, args.chunkRows ?? 32)) {
+  const size = args.chunkRows ?? 32;
+  const hashes = await Promise.all(texts.map(hashText));
+  const first = await hashText(`${dim}:${hashes.slice(0, size).join(',')}`);
+  const directionsKey = {
+    modelId: `${info.modelId}#conv1d-directions`,
+    dtype: info.dtype,
+    textHash: first,
+  };
+  const tokensKey = (textHash: string) => ({
+    modelId: `${info.modelId}#conv1d-tokens:${first}`,
+    dtype: info.dtype,
+    textHash,
+  });
+  const read = (key: FeatureKey) => (db ? getFeatures(db, key).catch(() => undefined) : undefined);
+  // A cache that will not store (quota, private window) costs speed next time, not results.
+  const keep = (record: Omit<FeatureRecord, 'savedAt'>) =>
+    db ? putFeatures(db, record).catch(() => undefined) : undefined;
+
+  const stored = await read(directionsKey);
+  let directions: Float64Array | null =
+    stored?.shape[1] === hidden ? Float64Array.from(stored.data) : null;
+  const pieces = new Array<Float32Array | null>(texts.length).fill(null);
+  const longer = new Uint8Array(texts.length); // read up to the model's length
+  if (directions) {
+    const width = directions.length / hidden;
+    await Promise.all(
+      hashes.map(async (h, i) => {
+        const record = await read(tokensKey(h));
+        if (record?.shape.length !== 3 || record.shape[1] !== width) return;
+        pieces[i] = record.data;
+        longer[i] = record.shape[2] > info.maxTokens ? 1 : 0;
+      }),
+    );
+  }
+  const missing = pieces.flatMap((p, i) => (p ? [] : [i]));
+  const cached = texts.length - missing.length;
+  let done = cached;
+  args.onProgress?.(done, texts.length, cached);
+  for (const chunk of chunksOf(missing, size)) {
     if (signal?.aborted) return null;
     const projection = directions ? Float32Array.from(directions) : null;
     let batch: EmbeddedBatch;
     try {
-      batch = await args.embed(chunk, [], signal, {
-        projection,
-        dim: directions ? directions.length / hidden : hidden,
-      });
+      batch = await args.embed(
+        chunk.map((i) => texts[i]),
+        [],
+        signal,
+        { projection, dim: directions ? directions.length / hidden : hidden },
+      );
     } catch (e) {
       if (signal?.aborted) return null;
       throw e;
@@ -187,30 +235,38 @@ export async function extractTokenFeatures(args: ExtractTokenArgs): Promise<Toke
     if (!tokens) throw new Error('the engine returned no token states');
     let data = tokens.data;
     if (!directions) {
-      directions = tokenDirections(tokens.data, hidden, dim);
+      // Rounded to float32 as stored, so a run from the cache reduces exactly as this one.
+      directions = Float64Array.from(Float32Array.from(tokenDirections(tokens.data, hidden, dim)));
       data = projectTokens(tokens.data, hidden, directions);
+      await keep({
+        ...directionsKey,
+        shape: [directions.length / hidden, hidden],
+        data: Float32Array.from(directions),
+      });
     }
-    pieces.push({ data, offsets: tokens.offsets });
-    cut += batch.tokenCounts.filter((n) => n > info.maxTokens).length;
+    const width = directions.length / hidden;
+    await Promise.all(
+      chunk.map((i, b) => {
+        const piece = data.slice(tokens.offsets[b] * width, tokens.offsets[b + 1] * width);
+        pieces[i] = piece;
+        longer[i] = batch.tokenCounts[b] > info.maxTokens ? 1 : 0;
+        const n = tokens.offsets[b + 1] - tokens.offsets[b];
+        return keep({
+          ...tokensKey(hashes[i]),
+          shape: [n, width, batch.tokenCounts[b]],
+          data: piece,
+        });
+      }),
+    );
     done += chunk.length;
-    args.onProgress?.(done, texts.length);
+    args.onProgress?.(done, texts.length, cached);
   }
   if (!directions) throw new Error('there are no texts to read tokens from');
   const width = directions.length / hidden;
   const offsets = new Int32Array(texts.length + 1);
-  // Each piece's offsets start at 0; shift them by the tokens before it.
-  let row = 0;
-  let at = 0;
-  for (const piece of pieces) {
-    for (let i = 1; i < piece.offsets.length; i++) offsets[++row] = at + piece.offsets[i];
-    at += piece.offsets[piece.offsets.length - 1];
-  }
-  const data = sharedFloat32(at * width);
-  let from = 0;
-  for (const piece of pieces) {
-    data.set(piece.data, from);
-    from += piece.data.length;
-  }
+  pieces.forEach((p, i) => (offsets[i + 1] = offsets[i] + p!.length / width));
+  const data = sharedFloat32(offsets[texts.length] * width);
+  pieces.forEach((p, i) => data.set(p!, offsets[i] * width));
   const input: RaggedTokenInput = {
     kind: 'ragged-tokens',
     data,
@@ -218,5 +274,5 @@ export async function extractTokenFeatures(args: ExtractTokenArgs): Promise<Toke
     batch: texts.length,
     hidden: width,
   };
-  return { input, directions, cut };
+  return { input, directions, cut: longer.reduce((a, b) => a + b, 0), cached };
 }

@@ -71,8 +71,8 @@ async function fitViewWithTrain(context: BrowserContext): Promise<Page> {
 }
 
 /** The Fit view swept on the labelled file; `meanRmse` is what predicting the mean scores. */
-async function sweptFitView(): Promise<{ page: Page; meanRmse: number }> {
-  const page = await fitViewWithTrain(await env.browser.newContext());
+async function sweptFitView(context?: BrowserContext): Promise<{ page: Page; meanRmse: number }> {
+  const page = await fitViewWithTrain(context ?? (await env.browser.newContext()));
   await page
     .getByRole('button', { name: `Extract features and sweep ${train.ids.length} rows` })
     .click();
@@ -330,10 +330,8 @@ it('cross-validates the learned poolings on the sweep’s features, saves one, a
   await scoresAlikeEverywhere(page, headBytes, 'weighted-learned@4');
 });
 
-it('reads the texts’ tokens for Conv1D, cross-validates and saves it, and scores with it', async () => {
-  const { page, meanRmse } = await sweptFitView();
-
-  // Conv1D alone: the layer-wise poolings are unticked, Conv1D ticked.
+/** Conv1D alone cross-validated in the swept Fit view; its results row and its tokens line. */
+async function crossValidateConv1d(page: Page) {
   const section = page.getByTestId('learned-poolings');
   for (const label of [
     'Weighted layers (learned)',
@@ -344,11 +342,25 @@ it('reads the texts’ tokens for Conv1D, cross-validates and saves it, and scor
     await section.getByLabel(label, { exact: true }).uncheck();
   await section.getByLabel('Conv1D', { exact: true }).check();
   await section.getByRole('button', { name: 'Cross-validate 1 learned pooling' }).click();
-  const extraction = section.getByText(/^Reading tokens for Conv1D: \d+ of 160 texts$/);
-  await extraction.waitFor({ timeout: 60_000 });
   const row = section.getByTestId('learned-results').locator('tbody tr[data-strategy="conv1d"]');
   await row.waitFor({ timeout: 120_000 });
+  const tokens = (await section.getByTestId('conv1d-tokens').textContent())!;
+  return { section, row, tokens };
+}
+
+it('reads the texts’ tokens for Conv1D, cross-validates and saves it, and scores with it', async () => {
+  const first = await sweptFitView();
+  const firstRun = await crossValidateConv1d(first.page);
+  expect(firstRun.tokens).toContain('read the tokens of 160 texts, 0 of them from the cache');
+  const [firstRmse] = await firstRun.row.locator('td').allTextContents();
+
+  // Another page of the same browser profile reads the tokens from the cache, to the same CV.
+  const { page, meanRmse } = await sweptFitView(first.page.context());
+  await first.page.close();
+  const { section, row, tokens } = await crossValidateConv1d(page);
+  expect(tokens).toContain('read the tokens of 160 texts, 160 of them from the cache');
   const [rmse, counterpart] = await row.locator('td').allTextContents();
+  expect(rmse).toBe(firstRmse);
   expect(rmse).toMatch(/^\d\.\d{3} ± \d\.\d{3}$/);
   expect(Number(rmse.split(' ')[0])).toBeLessThan(meanRmse);
   // Its counterpart is max pooling of the last layer, the grid's own cell.

@@ -446,6 +446,7 @@ describe('fit, then score with the head', () => {
         texts: trainRows.map((row) => row.text),
         info: engine.info,
         dim: DEFAULT_LEARNED_CONFIG.projection,
+        db: null,
         embed: (t, p, signal, request) => engine.embed(t, p, undefined, signal, undefined, request),
       });
     } finally {

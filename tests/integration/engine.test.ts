@@ -363,6 +363,7 @@ describe('last-layer token states for batch work', () => {
       texts,
       info: engine.info,
       dim: 6,
+      db: null,
       chunkRows: 3,
       embed: (t, p, signal, tokens) => engine.embed(t, p, undefined, signal, undefined, tokens),
       onProgress: (done) => progress.push(done),

@@ -496,6 +496,7 @@ export function FitView({ engine }: Props) {
             poolOptions={swept.poolOptions}
             fileName={swept.fileName}
             texts={swept.texts}
+            db={db}
             embed={(t, p, signal, tokens) => embed(t, p, undefined, signal, tokens)}
             folds={Math.min(DEFAULT_FOLDS, swept.y.length)}
             entries={swept.entries}

@@ -15,6 +15,7 @@ import {
   type PoolOptions,
 } from '../../../analysis/pooling.ts';
 import type { SweepEntry } from '../../../analysis/ridge.ts';
+import type { Store } from '../../../data/store.ts';
 import type { ModelInfo } from '../../../engine/protocol.ts';
 import { extractTokenFeatures, type ExtractTokenArgs, type TokenFeatures } from '../../fitRun.ts';
 import { loadedModel } from '../../scoring.ts';
@@ -34,6 +35,8 @@ interface Props {
   /** The sweep's texts, in row order: Conv1D runs the model over them again for their tokens. */
   texts: readonly string[];
   embed: ExtractTokenArgs['embed'];
+  /** Where Conv1D's reduced tokens are cached between runs. */
+  db: Store | null;
   /** Something else is running (the sweep or its confirmation): wait for it. */
   isBlocked: boolean;
   onBusy: (busy: boolean) => void;
@@ -42,7 +45,7 @@ interface Props {
 
 type Run =
   | { phase: 'idle' }
-  | { phase: 'tokens'; done: number; total: number; isStopping: boolean }
+  | { phase: 'tokens'; done: number; total: number; cached: number; isStopping: boolean }
   | { phase: 'running'; done: number; total: number; results: LearnedCv[]; isStopping: boolean }
   | { phase: 'done'; results: LearnedCv[]; isStopped: boolean }
   | { phase: 'error'; message: string; results: LearnedCv[] };
@@ -71,7 +74,8 @@ function progressText(run: Extract<Run, { phase: 'tokens' | 'running' }>): strin
   if (run.phase === 'tokens')
     return run.isStopping
       ? 'Stopping…'
-      : `Reading tokens for Conv1D: ${run.done} of ${run.total} texts`;
+      : `Reading tokens for Conv1D: ${run.done} of ${run.total} texts` +
+          (run.cached ? ` (${run.cached} from the cache)` : '');
   return run.isStopping
     ? 'Stopping after the folds in progress…'
     : `${run.done} of ${run.total} fold fits done`;
@@ -122,19 +126,26 @@ export function LearnedPoolings(props: Props) {
     const total = chosen.length * props.folds;
     try {
       if (chosen.includes('conv1d') && !tokens) {
-        setRun({ phase: 'tokens', done: 0, total: props.texts.length, isStopping: false });
+        setRun({
+          phase: 'tokens',
+          done: 0,
+          total: props.texts.length,
+          cached: 0,
+          isStopping: false,
+        });
         const read = await extractTokenFeatures({
           texts: props.texts,
           info,
           dim: DEFAULT_LEARNED_CONFIG.projection,
+          db: props.db,
           embed: props.embed,
           signal: c.signal,
-          onProgress: (done, total) =>
-            setRun((r) => (r.phase === 'tokens' ? { ...r, done, total } : r)),
+          onProgress: (done, total, cached) =>
+            setRun((r) => (r.phase === 'tokens' ? { ...r, done, total, cached } : r)),
         });
         if (!read) return setRun({ phase: 'done', results: [], isStopped: true });
         await client.holdTokens(read.input);
-        setTokens({ directions: read.directions, cut: read.cut });
+        setTokens({ directions: read.directions, cut: read.cut, cached: read.cached });
       }
       setRun({ phase: 'running', done: 0, total, results, isStopping: false });
       await client.learnedCv(
@@ -214,8 +225,9 @@ export function LearnedPoolings(props: Props) {
         no tokens, so choosing it runs the model over all {props.texts.length} texts once more (as
         long as extracting their features took the first time) and keeps each token reduced to its{' '}
         {DEFAULT_LEARNED_CONFIG.projection} leading principal directions, found on the first texts
-        (targets unused). A text longer than the model is read up to its length, as the Read view
-        reads it. Cross-validating it then takes about 10 s for 3,000 texts on two cores.
+        (targets unused), cached in this browser so the next run on the file reads them from there.
+        A text longer than the model is read up to its length, as the Read view reads it.
+        Cross-validating it then takes about 10 s for 3,000 texts on two cores.
       </p>
       <fieldset disabled={isRunning || isBlocked}>
         <legend>Poolings to fit</legend>
@@ -269,10 +281,12 @@ export function LearnedPoolings(props: Props) {
           </button>
         </div>
       )}
-      {tokens && tokens.cut > 0 && (
-        <p className="hint" data-testid="conv1d-cut">
-          Conv1D read {tokens.cut} {tokens.cut === 1 ? 'text' : 'texts'} longer than the model up to
-          its {info.maxTokens} tokens.
+      {tokens && (
+        <p className="hint" data-testid="conv1d-tokens">
+          Conv1D read the tokens of {props.texts.length} texts, {tokens.cached} of them from the
+          cache.
+          {tokens.cut > 0 &&
+            ` ${tokens.cut} ${tokens.cut === 1 ? 'was' : 'were'} longer than the model and read up to its ${info.maxTokens} tokens.`}
         </p>
       )}
       {run.phase === 'done' && run.isStopped && (
