@@ -356,9 +356,24 @@ it('reads the texts’ tokens for Conv1D, cross-validates and saves it, and scor
 
   // Another page of the same browser profile reads the tokens from the cache, to the same CV.
   const { page, meanRmse } = await sweptFitView(first.page.context());
-  await first.page.close();
   const { section, row, tokens } = await crossValidateConv1d(page);
   expect(tokens).toContain('read the tokens of 160 texts, 160 of them from the cache');
+  expect(await page.getByTestId('sweep-results').locator('p').first().textContent()).toContain(
+    'features of 160 texts read from the cache',
+  );
+  // The first page sweeps again from the cache; once it is cleared, from the model.
+  const sweepFirst = async (expected: string) => {
+    await first.page
+      .getByRole('button', { name: `Extract features and sweep ${train.ids.length} rows` })
+      .click();
+    const summary = first.page.getByTestId('sweep-results').locator('p').first();
+    await expect.poll(() => summary.textContent(), { timeout: 60_000 }).toContain(expected);
+  };
+  await sweepFirst('features of 160 texts read from the cache, 0 computed');
+  await first.page.getByRole('button', { name: 'Clear cached features' }).click();
+  await first.page.getByText(/^Cached features cleared/).waitFor();
+  await sweepFirst('features of 0 texts read from the cache, 160 computed');
+  await first.page.close();
   const [rmse, counterpart] = await row.locator('td').allTextContents();
   expect(rmse).toBe(firstRmse);
   expect(rmse).toMatch(/^\d\.\d{3} ± \d\.\d{3}$/);

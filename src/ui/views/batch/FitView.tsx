@@ -14,6 +14,7 @@ import {
   type SweepGrid,
 } from '../../../analysis/ridge.ts';
 import { goodRows, rowProblems } from '../../../data/csv.ts';
+import { clearFeatures } from '../../../data/store.ts';
 import type { ModelInfo } from '../../../engine/protocol.ts';
 import {
   extractFeatures,
@@ -104,6 +105,7 @@ export function FitView({ engine }: Props) {
   const [state, setState] = useState<FitState>({ phase: 'idle' });
   const [inspected, setInspected] = useState<Inspected | null>(null);
   const [note, setNote] = useState<string | null>(null);
+  const [cacheNote, setCacheNote] = useState<string | null>(null);
   const [isExact, setExact] = useState(false);
   const [sketchSize, setSketchSize] = useState(QUICK_SWEEP_SKETCH);
   const [isLearnedBusy, setLearnedBusy] = useState(false);
@@ -198,6 +200,7 @@ export function FitView({ engine }: Props) {
     const y = Float64Array.from(rows, (r) => r.target);
     setInspected(null);
     setNote(null);
+    setCacheNote(null);
     setState({ phase: 'extracting', progress: null, isStopping: false });
     let cached = 0;
     try {
@@ -253,6 +256,17 @@ export function FitView({ engine }: Props) {
       if (c.signal.aborted)
         return setState((s) => (s.phase === 'idle' ? s : { phase: 'cancelled' }));
       setState({ phase: 'error', message: message(e) });
+    }
+  };
+
+  /** Frees the store's cached features (and Conv1D's tokens); saved heads and batches stay. */
+  const clearCache = async () => {
+    if (!db) return;
+    try {
+      await clearFeatures(db);
+      setCacheNote('Cached features cleared: the next sweep runs the model over every text again.');
+    } catch (e) {
+      setCacheNote(`The cached features could not be cleared: ${message(e)}`);
     }
   };
 
@@ -382,9 +396,13 @@ export function FitView({ engine }: Props) {
           )}
           <button type="button" onClick={() => void fit()} disabled={!canFit}>
             Extract features and sweep {rows.length} rows
+          </button>{' '}
+          <button type="button" onClick={() => void clearCache()} disabled={!db || isBusy}>
+            Clear cached features
           </button>
         </p>
       )}
+      {cacheNote && <p role="status">{cacheNote}</p>}
       {state.phase === 'extracting' && (
         <RunProgress
           label="Feature extraction"
