@@ -323,6 +323,25 @@ export function cvPredictions(
   return { alphas, folds, fold, predictions, mode };
 }
 
+/**
+ * How one cell's exact CV is best shared out among workers, and roughly what each share costs
+ * (multiply-adds). Primal (as `cvPredictions` picks it: `dim` no more than the largest training
+ * fold) solves every fold from one Gram of all rows, so its folds stay together in one share; dual
+ * solves each fold from its own kernel, so each fold is a share of its own.
+ */
+export function cvShares(
+  dim: number,
+  rows: number,
+  folds: number,
+): { folds: number[]; cost: number }[] {
+  const all = Array.from({ length: folds }, (_, f) => f);
+  const train = rows - Math.floor(rows / folds); // the largest training fold
+  if (dim <= train)
+    return [{ folds: all, cost: (rows * dim * dim) / 2 + (folds * 4 * dim ** 3) / 3 }];
+  const cost = (train * train * dim) / 2 + (4 * train ** 3) / 3;
+  return all.map((f) => ({ folds: [f], cost }));
+}
+
 /** Joins shares of one CV (each with some folds predicted) into the whole; every row must be covered. */
 export function mergeCvPredictions(parts: readonly CvPredictions[]): CvPredictions {
   const [first] = parts;

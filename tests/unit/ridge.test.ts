@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   cvPredictions,
+  cvShares,
   fitRidge,
   kFold,
   mergeCvPredictions,
@@ -143,6 +144,28 @@ describe('ridgeCV', () => {
     expect(shares[1].predictions[0].some(Number.isNaN)).toBe(true); // folds 0, 2, 4 left out
     expect(mergeCvPredictions(shares)).toEqual(whole);
     expect(() => mergeCvPredictions([shares[0]])).toThrow(/was predicted by no share of the CV/);
+  });
+
+  it.each([
+    [40, 6, 5],
+    [40, 32, 5], // the largest training fold holds exactly 32 rows: still primal
+    [40, 33, 5],
+    [21, 17, 5], // folds of 5 and 4 rows: the largest training fold holds 17
+    [21, 18, 5],
+  ])('shares %i rows × %i columns (%i folds) as cvPredictions solves them', (n, d, folds) => {
+    const { x, y } = synthetic(n, d, 3);
+    const { mode } = cvPredictions(x, y, { folds, seed: 1 });
+    const shares = cvShares(d, n, folds);
+    // Primal keeps its folds in one share (one Gram serves them); dual has a share per fold.
+    expect(shares.map((s) => s.folds)).toEqual(
+      mode === 'primal' ? [[0, 1, 2, 3, 4]] : [[0], [1], [2], [3], [4]],
+    );
+    const whole = cvPredictions(x, y, { folds, seed: 1 });
+    const joined = mergeCvPredictions(
+      shares.map((s) => cvPredictions(x, y, { folds, seed: 1 }, s.folds)),
+    );
+    expect(joined).toEqual(whole);
+    expect(shares.every((s) => s.cost > 0)).toBe(true);
   });
 
   it('is deterministic for a seed and changes with it', () => {

@@ -8,6 +8,7 @@ import type { FittedPooling, LearnedConfig, RaggedTokenInput } from '../../analy
 import { STRATEGIES, type LearnedStrategy } from '../../analysis/pooling.ts';
 import {
   bestEstimates,
+  cvShares,
   kFold,
   mergeCvPredictions,
   scoreCv,
@@ -183,25 +184,56 @@ export class SweepClient {
   }
 
   /**
-   * After a quick sweep: each strategy's best estimate cross-validated exactly, one after another
-   * (see `bestEstimates`). `onStep` hears the entries before each cell and once all are done; the
-   * exact CVs come back by cell (`strategy@layer`) so selecting one of them only fits it.
+   * After a quick sweep: each strategy's best estimate cross-validated exactly (see
+   * `bestEstimates`). Their shares (`cvShares`: a primal cell whole, a dual cell fold by fold) are
+   * dealt, costliest first, to whichever worker that holds the table is free. `onStep` hears the
+   * entries at the start and as each cell is confirmed; the exact CVs come back by cell
+   * (`strategy@layer`) so selecting one of them only fits it.
    */
   async confirmBest(
     entries: readonly SweepEntry[],
     onStep?: (entries: readonly SweepEntry[], done: number, total: number) => void,
   ): Promise<{ entries: SweepEntry[]; exact: Map<string, ExactCv> }> {
+    if (!this.swept) throw new Error('no sweep has run yet');
+    const { y, folds, holders } = this.swept;
     const picks = bestEstimates(entries);
     const exact = new Map<string, ExactCv>();
     let current = [...entries];
-    for (const [done, pick] of picks.entries()) {
-      onStep?.(current, done, picks.length);
-      const cell = { strategy: pick.strategy, layer: pick.layer } as SweepCellId;
-      const cv = await this.exactCv(cell, pick);
-      exact.set(`${cell.strategy}@${cell.layer}`, cv);
-      current = withExactCv(current, cell, cv.cv);
+    const parts = picks.map(() => [] as CvPredictions[]);
+    const queue = picks
+      .flatMap((pick, p) => cvShares(pick.dim, y.length, folds).map((share) => ({ p, ...share })))
+      .sort((a, b) => b.cost - a.cost);
+    const left = picks.map((pick) => cvShares(pick.dim, y.length, folds).length);
+    let done = 0;
+    onStep?.(current, 0, picks.length);
+    const work = async (index: number) => {
+      for (let job = queue.shift(); job; job = queue.shift()) {
+        const pick = picks[job.p];
+        const cell = { strategy: pick.strategy, layer: pick.layer } as SweepCellId;
+        const part = await this.request<CvPredictions>(
+          { type: 'cv-part', cell, folds: job.folds },
+          (e, resolve) => {
+            if (e.status === 'cv-part') resolve(e.predictions);
+          },
+          [],
+          index,
+        );
+        parts[job.p].push(part);
+        if (--left[job.p] > 0) continue;
+        const predictions = mergeCvPredictions(parts[job.p]);
+        const cv = { cv: scoreCv(predictions, y), predictions };
+        exact.set(`${cell.strategy}@${cell.layer}`, cv);
+        current = withExactCv(current, cell, cv.cv);
+        onStep?.(current, ++done, picks.length);
+      }
+    };
+    try {
+      await Promise.all(
+        Array.from({ length: Math.min(holders, queue.length) }, (_, index) => work(index)),
+      );
+    } finally {
+      queue.length = 0;
     }
-    onStep?.(current, picks.length, picks.length);
     return { entries: current, exact };
   }
 
