@@ -200,10 +200,11 @@ export class SweepClient {
     const exact = new Map<string, ExactCv>();
     let current = [...entries];
     const parts = picks.map(() => [] as CvPredictions[]);
-    const queue = picks
-      .flatMap((pick, p) => cvShares(pick.dim, y.length, folds).map((share) => ({ p, ...share })))
+    const shares = picks.map((pick) => cvShares(pick.dim, y.length, folds));
+    const queue = shares
+      .flatMap((list, p) => list.map((share) => ({ p, ...share })))
       .sort((a, b) => b.cost - a.cost);
-    const left = picks.map((pick) => cvShares(pick.dim, y.length, folds).length);
+    const left = shares.map((list) => list.length);
     let done = 0;
     onStep?.(current, 0, picks.length);
     const work = async (index: number) => {
