@@ -75,7 +75,7 @@ export interface LearnedHead {
   projection?: number[];
   /**
    * Conv1D only: the directions [min(config.projection, hidden), hidden] each raw token state is
-   * reduced to before anything else (see ui/tokenFeatures).
+   * reduced to before anything else (see `tokenDirections`).
    */
   tokenProjection?: number[];
   cvRmse: number;

@@ -77,11 +77,11 @@ export const DEFAULT_LEARNED_CONFIG: LearnedConfig = {
 /**
  * How the app (the Fit view and `readscope fit`) trains learned poolings on frozen features: at
  * most 20 epochs, stopping once 4 pass without improving on a tenth of the training rows held
- * back, whose best epoch is kept. The
- * learning rates were chosen on the sweep bench's synthetic 3,000-row table (held-out RMSE, one
- * 2,400/600 split): weighted layers and attention end in a linear head on 768 features, where
- * Adam's default 0.01 overfits within an epoch (0.90 against 0.64 at 3e-4); the small recurrent
- * cells learn best at 3e-3. Without early stopping, 60 epochs let the LSTM fit noise.
+ * back, whose best epoch is kept. The learning rates were chosen on the sweep bench's synthetic
+ * 3,000-row tables (held-out RMSE, one 2,400/600 split): weighted layers and attention end in a
+ * linear head on 768 features, where Adam's default 0.01 overfits within an epoch (0.90 against
+ * 0.64 at 3e-4); the small recurrent cells and Conv1D learn best at 3e-3. Without early stopping,
+ * 60 epochs let the LSTM fit noise.
  */
 export const FIT_LEARNED_CONFIG = {
   epochs: 20,
@@ -416,10 +416,26 @@ function principalProjection(
     const base = (rows[Math.floor(v / L)] * L + (v % L)) * H;
     for (let k = 0; k < H; k++) cols[k * count + s] = d.x[base + k];
   }
-  const scatter = new Float64Array(H * H);
-  addGramLower(cols, H, count, scatter);
-  for (let i = 0; i < H; i++) for (let j = 0; j < i; j++) scatter[j * H + i] = scatter[i * H + j];
-  return leadingSubspace(scatter, H, R, 12, makeNormal(cfg.seed + 7919));
+  return leadingDirections(cols, H, count, R, cfg.seed).directions;
+}
+
+/**
+ * The scatter matrix [dim, dim] of `count` vectors (columns of `cols`, feature-major [dim, count])
+ * and its k leading directions [k, dim], by subspace iteration (12 rounds) from a seeded start.
+ */
+function leadingDirections(
+  cols: Float64Array,
+  dim: number,
+  count: number,
+  k: number,
+  seed: number,
+): { directions: Float64Array; scatter: Float64Array } {
+  const scatter = new Float64Array(dim * dim);
+  addGramLower(cols, dim, count, scatter);
+  for (let i = 0; i < dim; i++)
+    for (let j = 0; j < i; j++) scatter[j * dim + i] = scatter[i * dim + j];
+  const directions = leadingSubspace(scatter, dim, k, 12, makeNormal(seed + 7919));
+  return { directions, scatter };
 }
 
 /** tokenDirections drops directions with less spread than this share of the leading one's. */
@@ -460,11 +476,7 @@ export function tokenDirections(
   const cols = new Float64Array(hidden * count); // [hidden, count] feature-major
   for (let s = 0; s < count; s++)
     for (let j = 0; j < hidden; j++) cols[j * count + s] = (tokens[pick(s) + j] - mean[j]) / std[j];
-  const scatter = new Float64Array(hidden * hidden);
-  addGramLower(cols, hidden, count, scatter);
-  for (let i = 0; i < hidden; i++)
-    for (let j = 0; j < i; j++) scatter[j * hidden + i] = scatter[i * hidden + j];
-  const directions = leadingSubspace(scatter, hidden, R, 12, makeNormal(seed + 7919));
+  const { directions, scatter } = leadingDirections(cols, hidden, count, R, seed);
   // The spread along each direction; one with next to none (a LayerNorm output has such a
   // direction) would, once standardised, turn rounding noise into signal, so it is zeroed.
   const spread = Array.from({ length: R }, (_, r) => {
@@ -825,6 +837,11 @@ export function learnedCvPredictions(
     onFold?.(f);
   }
   return { fold, predictions };
+}
+
+/** Copies a share's held-out predictions (NaN where it predicted nothing) into the whole CV's. */
+export function joinFolds(into: Float64Array, part: ArrayLike<number>): void {
+  for (let r = 0; r < into.length; r++) if (!Number.isNaN(part[r])) into[r] = part[r];
 }
 
 /** Learned per-layer weights (softmax) of a fitted weighted layer pooling, from layerStart on. */

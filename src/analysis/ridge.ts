@@ -286,8 +286,7 @@ export function cvPredictions(
     for (let i = 0; i < x.rows; i++) if (fold[i] === f) rows.push(i);
     blocks.push(blockStats(x, y, Int32Array.from(rows), shift));
   }
-  const maxTrain = x.rows - Math.min(...blocks.map((b) => b.n));
-  const mode = d <= maxTrain ? 'primal' : 'dual';
+  const mode = cvMode(d, x.rows, folds);
   const predictions = alphas.map(() => new Float64Array(x.rows).fill(onlyFolds ? NaN : 0));
   const heldOut = onlyFolds ? blocks.filter((_, f) => onlyFolds.includes(f)) : blocks;
 
@@ -323,11 +322,21 @@ export function cvPredictions(
   return { alphas, folds, fold, predictions, mode };
 }
 
+/** Rows in the largest training fold of `kFold`: all but the smallest fold. */
+const largestTrainingFold = (rows: number, folds: number) => rows - Math.floor(rows / folds);
+
+/**
+ * How k-fold CV solves a cell: primal (a `dim` × `dim` system from one Gram of all rows) while the
+ * features are no more than the largest training fold's rows, dual (a kernel per fold) beyond.
+ */
+export function cvMode(dim: number, rows: number, folds: number): 'primal' | 'dual' {
+  return dim <= largestTrainingFold(rows, folds) ? 'primal' : 'dual';
+}
+
 /**
  * How one cell's exact CV is best shared out among workers, and roughly what each share costs
- * (multiply-adds). Primal (as `cvPredictions` picks it: `dim` no more than the largest training
- * fold) solves every fold from one Gram of all rows, so its folds stay together in one share; dual
- * solves each fold from its own kernel, so each fold is a share of its own.
+ * (multiply-adds). Primal (see `cvMode`) solves every fold from one Gram of all rows, so its folds
+ * stay together in one share; dual solves each fold from its own kernel, so each is a share.
  */
 export function cvShares(
   dim: number,
@@ -335,8 +344,8 @@ export function cvShares(
   folds: number,
 ): { folds: number[]; cost: number }[] {
   const all = Array.from({ length: folds }, (_, f) => f);
-  const train = rows - Math.floor(rows / folds); // the largest training fold
-  if (dim <= train)
+  const train = largestTrainingFold(rows, folds);
+  if (cvMode(dim, rows, folds) === 'primal')
     return [{ folds: all, cost: (rows * dim * dim) / 2 + (folds * 4 * dim ** 3) / 3 }];
   const cost = (train * train * dim) / 2 + (4 * train ** 3) / 3;
   return all.map((f) => ({ folds: [f], cost }));

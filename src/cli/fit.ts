@@ -67,7 +67,7 @@ import {
   parseStrategies,
   poolingsFor,
 } from './model.ts';
-import { createProgress } from './progress.ts';
+import { progressOn } from './progress.ts';
 import { readRows } from './rows.ts';
 import { learnedCvJobs } from './learnedPool.ts';
 import { sweepJobs, type CellJob } from './sweepPool.ts';
@@ -185,13 +185,7 @@ export async function fit(args: string[], io: CliIo): Promise<number> {
   }
   let tokens: TokenFeatures | null = null;
   try {
-    const progress = createProgress({
-      label: 'embedding',
-      total: rows.length,
-      unit: 'rows',
-      stream: io.stderr,
-      now: io.now,
-    });
+    const progress = progressOn(io, 'embedding', rows.length, 'rows');
     batch = await engine.embed(
       rows.map((r) => r.text),
       poolingsFor(strategies, learned.length > 0),
@@ -199,13 +193,12 @@ export async function fit(args: string[], io: CliIo): Promise<number> {
     );
     progress.finish();
     if (learned.includes('conv1d')) {
-      const tokenProgress = createProgress({
-        label: 'reading last-layer tokens for conv1d',
-        total: rows.length,
-        unit: 'rows',
-        stream: io.stderr,
-        now: io.now,
-      });
+      const tokenProgress = progressOn(
+        io,
+        'reading last-layer tokens for conv1d',
+        rows.length,
+        'rows',
+      );
       tokens = await extractTokenFeatures({
         texts: rows.map((r) => r.text),
         info,
@@ -223,13 +216,12 @@ export async function fit(args: string[], io: CliIo): Promise<number> {
   const poolOptions = poolOptionsFor(info.layers);
   const jobs = cellJobs(strategies, batch, info, poolOptions);
   const y = Float64Array.from(rows, (r) => r.target);
-  const sweepProgress = createProgress({
-    label: `sweeping ${jobs.length} cells, ${folds}-fold CV${sketch ? `, sketch ${sketch}` : ''}`,
-    total: jobs.length,
-    unit: 'cells',
-    stream: io.stderr,
-    now: io.now,
-  });
+  const sweepProgress = progressOn(
+    io,
+    `sweeping ${jobs.length} cells, ${folds}-fold CV${sketch ? `, sketch ${sketch}` : ''}`,
+    jobs.length,
+    'cells',
+  );
   let cellsDone = 0;
   let entries = await sweepJobs(jobs, y, { folds, seed, sketch }, workers, () =>
     sweepProgress.update(++cellsDone),
@@ -242,13 +234,12 @@ export async function fit(args: string[], io: CliIo): Promise<number> {
   );
   // Not when the cell is given: the grid is then only printed, and the chosen cell fitted exactly.
   if (confirmJobs.length && !(pickStrategy && pickLayer !== undefined)) {
-    const confirmProgress = createProgress({
-      label: `cross-validating each strategy's best estimate exactly`,
-      total: confirmJobs.length,
-      unit: 'cells',
-      stream: io.stderr,
-      now: io.now,
-    });
+    const confirmProgress = progressOn(
+      io,
+      `cross-validating each strategy's best estimate exactly`,
+      confirmJobs.length,
+      'cells',
+    );
     let confirmed = 0;
     const exact = await sweepJobs(confirmJobs, y, { folds, seed }, workers, () =>
       confirmProgress.update(++confirmed),
@@ -277,13 +268,12 @@ export async function fit(args: string[], io: CliIo): Promise<number> {
     cv: Omit<AlphaScore, 'alpha'>;
   }[] = [];
   if (learnedJobs.length) {
-    const progress = createProgress({
-      label: `cross-validating ${learned.join(', ')}, ${folds}-fold`,
-      total: learnedJobs.length * folds,
-      unit: 'folds',
-      stream: io.stderr,
-      now: io.now,
-    });
+    const progress = progressOn(
+      io,
+      `cross-validating ${learned.join(', ')}, ${folds}-fold`,
+      learnedJobs.length * folds,
+      'folds',
+    );
     let done = 0;
     const predictions = await learnedCvJobs(learnedJobs, y, { folds, seed }, workers, () =>
       progress.update(++done),

@@ -5,6 +5,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import {
+  joinFolds,
   learnedCvPredictions,
   type LearnedConfig,
   type LearnedInput,
@@ -27,14 +28,12 @@ export interface FoldTask {
 
 const WORKER_URL = new URL('./learnedWorker.ts', import.meta.url).href;
 
-/** A copy of the input whose typed arrays sit on shared memory. */
+/** The input with its data on shared memory (copied there unless it already is). */
 function shared(input: LearnedInput): LearnedInput {
-  const copy = <T extends Float32Array>(a: T) => {
-    const out = new Float32Array(new SharedArrayBuffer(a.byteLength));
-    out.set(a);
-    return out;
-  };
-  return { ...input, data: copy(input.data) };
+  if (input.data.buffer instanceof SharedArrayBuffer) return input;
+  const data = new Float32Array(new SharedArrayBuffer(input.data.byteLength));
+  data.set(input.data);
+  return { ...input, data };
 }
 
 /**
@@ -56,7 +55,12 @@ export async function learnedCvJobs(
         ).predictions,
     );
   }
-  const sharedJobs = jobs.map((j) => ({ ...j, input: shared(j.input) }));
+  // The layer-wise poolings all read one table: it goes to shared memory once.
+  const inputs = new Map<LearnedInput, LearnedInput>();
+  const sharedJobs = jobs.map((j) => {
+    if (!inputs.has(j.input)) inputs.set(j.input, shared(j.input));
+    return { ...j, input: inputs.get(j.input)! };
+  });
   const out = jobs.map(() => new Float64Array(y.length).fill(NaN));
   const queue: FoldTask[] = jobs.flatMap((_, job) =>
     Array.from({ length: split.folds }, (_, fold) => ({ job, fold })),
@@ -78,9 +82,7 @@ export async function learnedCvJobs(
         };
         worker.on('message', (predictions: Float64Array) => {
           const { job, fold } = current!;
-          predictions.forEach((v, r) => {
-            if (!Number.isNaN(v)) out[job][r] = v;
-          });
+          joinFolds(out[job], predictions);
           onFold(job, fold);
           next();
         });

@@ -20,7 +20,7 @@ import type {
   TokenRequest,
 } from '../engine/protocol.ts';
 import { CliError, EXIT_BAD_INPUT, EXIT_UNEXPECTED, intOption, pathIn, type CliIo } from './io.ts';
-import { createProgress, type Progress } from './progress.ts';
+import { progressOn, type Progress } from './progress.ts';
 
 /** Options every command that reads a CSV and loads a model takes. */
 export const COMMAND_OPTIONS = {
@@ -118,13 +118,7 @@ export async function loadModel(
         if (source.kind !== 'hub') return; // local files arrive at once; only downloads need a bar
         let bar = downloads.get(file);
         if (!bar) {
-          bar = createProgress({
-            label: file,
-            total,
-            unit: 'bytes',
-            stream: io.stderr,
-            now: io.now,
-          });
+          bar = progressOn(io, file, total, 'bytes');
           downloads.set(file, bar);
         }
         bar.update(loaded, total);
@@ -180,13 +174,7 @@ export async function embedInChunks(
   chunkTexts = CHUNK_TEXTS,
   tokens?: TokenRequest,
 ): Promise<void> {
-  const progress = createProgress({
-    label,
-    total: texts.length,
-    unit: 'rows',
-    stream: io.stderr,
-    now: io.now,
-  });
+  const progress = progressOn(io, label, texts.length, 'rows');
   const size = tokens ? Math.min(chunkTexts, TOKEN_CHUNK_TEXTS) : chunkTexts;
   for (let start = 0; start < texts.length; start += size) {
     const chunk = texts.slice(start, start + size);

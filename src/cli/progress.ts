@@ -35,6 +35,16 @@ export interface ProgressOptions {
 const TTY_INTERVAL_MS = 100;
 const PLAIN_INTERVAL_MS = 2000;
 
+/** Starts a progress line on a command's stderr, timed by its clock (see `CliIo`). */
+export function progressOn(
+  io: { stderr: OutStream; now?: () => number },
+  label: string,
+  total: number,
+  unit: ProgressUnit,
+): Progress {
+  return createProgress({ label, total, unit, stream: io.stderr, now: io.now });
+}
+
 /** Starts a progress line. */
 export function createProgress(options: ProgressOptions): Progress {
   const { label, unit, stream } = options;

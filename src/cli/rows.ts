@@ -18,7 +18,7 @@ import {
 } from '../data/csv.ts';
 import { isDataError } from '../data/errors.ts';
 import { CliError, pathIn, type CliIo } from './io.ts';
-import { createProgress } from './progress.ts';
+import { progressOn } from './progress.ts';
 
 /** The usable rows of a file and the ones that were skipped. */
 export interface ReadRows<R> {
@@ -48,13 +48,7 @@ export async function readRows(
   const path = pathIn(io, file);
   const info = await stat(path).catch(() => null);
   if (!info?.isFile()) throw new CliError(`${file}: no such file.`);
-  const progress = createProgress({
-    label: `reading ${file}`,
-    total: info.size,
-    unit: 'bytes',
-    stream: io.stderr,
-    now: io.now,
-  });
+  const progress = progressOn(io, `reading ${file}`, info.size, 'bytes');
   // No size cap: the browser's exists for a tab's memory, and the CLI is for files past it.
   const options: ParseOptions = {
     maxBytes: Number.MAX_SAFE_INTEGER,

@@ -24,7 +24,7 @@ import {
   type CliIo,
 } from './io.ts';
 import { COMMAND_OPTIONS, MODEL_HELP, embedInChunks, loadModel } from './model.ts';
-import { createProgress } from './progress.ts';
+import { progressOn } from './progress.ts';
 import { absentIdsNote, readRows } from './rows.ts';
 
 export const SCORE_HELP = `Usage: readscope score test.csv --out submission.csv (--model M [--head head.json] | --lite)
@@ -128,13 +128,7 @@ function checkHeadFits(head: Head, info: ModelInfo): void {
 }
 
 function scoreLite(io: CliIo, texts: readonly string[]): Float64Array {
-  const progress = createProgress({
-    label: 'scoring (lite)',
-    total: texts.length,
-    unit: 'rows',
-    stream: io.stderr,
-    now: io.now,
-  });
+  const progress = progressOn(io, 'scoring (lite)', texts.length, 'rows');
   const out = new Float64Array(texts.length);
   texts.forEach((t, i) => {
     out[i] = predictLite(t).target;

@@ -18,7 +18,7 @@ import {
   type FeatureRecord,
   type Store,
 } from '../data/store.ts';
-import type { BatchPooling, EmbeddedBatch, ModelInfo } from '../engine/protocol.ts';
+import type { BatchPooling, EmbeddedBatch, ModelInfo, TokenRequest } from '../engine/protocol.ts';
 import { chunksOf, type EmbedFn } from './batchRun.ts';
 import type { PooledVectors } from './scoring.ts';
 
@@ -60,6 +60,31 @@ export interface ExtractProgress {
   cached: number;
 }
 
+/** A cached record, or nothing where there is no store or it cannot be read: speed, not results. */
+const readCache = (db: Store | null, key: FeatureKey) =>
+  db ? getFeatures(db, key).catch(() => undefined) : Promise.resolve(undefined);
+
+/** Caches a record; a cache that will not store (quota, private window) costs speed, not results. */
+const writeCache = (db: Store | null, record: Omit<FeatureRecord, 'savedAt'>) =>
+  db ? putFeatures(db, record).catch(() => undefined) : Promise.resolve();
+
+/** One chunk through the engine; null once `signal` has stopped it. */
+async function embedUnlessStopped(
+  embed: EmbedFn,
+  texts: string[],
+  pooling: BatchPooling[],
+  signal: AbortSignal | undefined,
+  tokens?: TokenRequest,
+): Promise<EmbeddedBatch | null> {
+  if (signal?.aborted) return null;
+  try {
+    return await embed(texts, pooling, signal, tokens);
+  } catch (e) {
+    if (signal?.aborted) return null;
+    throw e;
+  }
+}
+
 export interface ExtractArgs {
   texts: readonly string[];
   info: ModelInfo;
@@ -85,7 +110,7 @@ export async function extractFeatures(args: ExtractArgs): Promise<PooledVectors 
   const missing: number[] = [];
   let cached = 0;
   for (let i = 0; i < count; i++) {
-    const record = db ? await getFeatures(db, keyOf(hashes[i])).catch(() => undefined) : undefined;
+    const record = await readCache(db, keyOf(hashes[i]));
     const shapeOk =
       record?.shape.length === 3 &&
       record.shape[0] === FIT_POOLINGS.length &&
@@ -103,18 +128,9 @@ export async function extractFeatures(args: ExtractArgs): Promise<PooledVectors 
   let done = cached;
   args.onProgress?.({ done, total: count, cached });
   for (const chunk of chunksOf(missing, args.chunkRows ?? 32)) {
-    if (signal?.aborted) return null;
-    let batch: EmbeddedBatch;
-    try {
-      batch = await args.embed(
-        chunk.map((i) => texts[i]),
-        [...FIT_POOLINGS],
-        signal,
-      );
-    } catch (e) {
-      if (signal?.aborted) return null;
-      throw e;
-    }
+    const chunkTexts = chunk.map((i) => texts[i]);
+    const batch = await embedUnlessStopped(args.embed, chunkTexts, [...FIT_POOLINGS], signal);
+    if (!batch) return null;
     await Promise.all(
       chunk.map((i, b) => {
         const data = new Float32Array(FIT_POOLINGS.length * row); // [poolings, layers, hidden]
@@ -125,14 +141,11 @@ export async function extractFeatures(args: ExtractArgs): Promise<PooledVectors 
           data.set(vec, k * row);
           pooled[p].set(vec, i * row);
         });
-        // A cache that will not store (quota, private window) costs speed next time, not results.
-        return db
-          ? putFeatures(db, {
-              ...keyOf(hashes[i]),
-              shape: [FIT_POOLINGS.length, layers, hidden],
-              data,
-            }).catch(() => undefined)
-          : undefined;
+        return writeCache(db, {
+          ...keyOf(hashes[i]),
+          shape: [FIT_POOLINGS.length, layers, hidden],
+          data,
+        });
       }),
     );
     done += chunk.length;
@@ -191,12 +204,8 @@ export async function extractTokenFeatures(args: ExtractTokenArgs): Promise<Toke
     dtype: info.dtype,
     textHash,
   });
-  const read = (key: FeatureKey) => (db ? getFeatures(db, key).catch(() => undefined) : undefined);
-  // A cache that will not store (quota, private window) costs speed next time, not results.
-  const keep = (record: Omit<FeatureRecord, 'savedAt'>) =>
-    db ? putFeatures(db, record).catch(() => undefined) : undefined;
 
-  const stored = await read(directionsKey);
+  const stored = await readCache(db, directionsKey);
   let directions: Float64Array | null =
     stored?.shape[1] === hidden ? Float64Array.from(stored.data) : null;
   const pieces = new Array<Float32Array | null>(texts.length).fill(null);
@@ -205,7 +214,7 @@ export async function extractTokenFeatures(args: ExtractTokenArgs): Promise<Toke
     const width = directions.length / hidden;
     await Promise.all(
       hashes.map(async (h, i) => {
-        const record = await read(tokensKey(h));
+        const record = await readCache(db, tokensKey(h));
         if (record?.shape.length !== 3 || record.shape[1] !== width) return;
         pieces[i] = record.data;
         longer[i] = record.shape[2] > info.maxTokens ? 1 : 0;
@@ -217,20 +226,12 @@ export async function extractTokenFeatures(args: ExtractTokenArgs): Promise<Toke
   let done = cached;
   args.onProgress?.(done, texts.length, cached);
   for (const chunk of chunksOf(missing, size)) {
-    if (signal?.aborted) return null;
-    const projection = directions ? Float32Array.from(directions) : null;
-    let batch: EmbeddedBatch;
-    try {
-      batch = await args.embed(
-        chunk.map((i) => texts[i]),
-        [],
-        signal,
-        { projection, dim: directions ? directions.length / hidden : hidden },
-      );
-    } catch (e) {
-      if (signal?.aborted) return null;
-      throw e;
-    }
+    const request = directions
+      ? { projection: Float32Array.from(directions), dim: directions.length / hidden }
+      : { projection: null, dim: hidden };
+    const chunkTexts = chunk.map((i) => texts[i]);
+    const batch = await embedUnlessStopped(args.embed, chunkTexts, [], signal, request);
+    if (!batch) return null;
     const tokens = batch.tokens;
     if (!tokens) throw new Error('the engine returned no token states');
     let data = tokens.data;
@@ -238,7 +239,7 @@ export async function extractTokenFeatures(args: ExtractTokenArgs): Promise<Toke
       // Rounded to float32 as stored, so a run from the cache reduces exactly as this one.
       directions = Float64Array.from(Float32Array.from(tokenDirections(tokens.data, hidden, dim)));
       data = projectTokens(tokens.data, hidden, directions);
-      await keep({
+      await writeCache(db, {
         ...directionsKey,
         shape: [directions.length / hidden, hidden],
         data: Float32Array.from(directions),
@@ -251,7 +252,7 @@ export async function extractTokenFeatures(args: ExtractTokenArgs): Promise<Toke
         pieces[i] = piece;
         longer[i] = batch.tokenCounts[b] > info.maxTokens ? 1 : 0;
         const n = tokens.offsets[b + 1] - tokens.offsets[b];
-        return keep({
+        return writeCache(db, {
           ...tokensKey(hashes[i]),
           shape: [n, width, batch.tokenCounts[b]],
           data: piece,

@@ -4,7 +4,12 @@
  * the same table; elsewhere the table moves to a single worker. Cancelling ends the workers (each
  * cell is one long synchronous fit); the next call starts fresh ones.
  */
-import type { FittedPooling, LearnedConfig, RaggedTokenInput } from '../../analysis/learned.ts';
+import {
+  joinFolds,
+  type FittedPooling,
+  type LearnedConfig,
+  type RaggedTokenInput,
+} from '../../analysis/learned.ts';
 import { STRATEGIES, type LearnedStrategy } from '../../analysis/pooling.ts';
 import {
   bestEstimates,
@@ -37,6 +42,30 @@ export interface LearnedCv {
   strategy: LearnedStrategy;
   cv: Omit<AlphaScore, 'alpha'>;
   outOfFold: Float64Array;
+}
+
+/**
+ * Runs `jobs` in order on `workers` workers at once: each takes the next job as soon as its last
+ * one is done, so a slow job holds up only its own worker. Once `stop` says so, or a job fails, no
+ * further job starts.
+ */
+async function deal<J>(
+  jobs: readonly J[],
+  workers: number,
+  run: (job: J, worker: number) => Promise<void>,
+  stop: () => boolean = () => false,
+): Promise<void> {
+  const queue = [...jobs];
+  try {
+    await Promise.all(
+      Array.from({ length: Math.min(workers, queue.length) }, async (_, worker) => {
+        for (let job = queue.shift(); job !== undefined && !stop(); job = queue.shift())
+          await run(job, worker);
+      }),
+    );
+  } finally {
+    queue.length = 0;
+  }
 }
 
 const createWorker = () =>
@@ -124,11 +153,11 @@ export class SweepClient {
       );
     }
     const width = (i: number) => STRATEGIES[body.cells[i].strategy].outputSize(body.table.hidden);
-    const queue = body.cells.map((_, i) => i).sort((a, b) => width(b) - width(a));
+    const order = body.cells.map((_, i) => i).sort((a, b) => width(b) - width(a));
     const entries = new Array<SweepEntry>(total);
     let done = 0;
-    const work = async (index: number) => {
-      for (let i = queue.shift(); i !== undefined; i = queue.shift()) {
+    try {
+      await deal(order, size, async (i, index) => {
         const [entry] = await this.request<SweepEntry[]>(
           { ...body, cells: [body.cells[i]] },
           (e, resolve) => {
@@ -139,12 +168,8 @@ export class SweepClient {
         );
         entries[i] = entry;
         onEntry?.(entry, ++done, total);
-      }
-    };
-    try {
-      await Promise.all(Array.from({ length: size }, (_, index) => work(index)));
+      });
     } catch (e) {
-      queue.length = 0;
       this.reset(e instanceof Error ? e.message : String(e));
       throw e;
     }
@@ -201,40 +226,31 @@ export class SweepClient {
     let current = [...entries];
     const parts = picks.map(() => [] as CvPredictions[]);
     const shares = picks.map((pick) => cvShares(pick.dim, y.length, folds));
-    const queue = shares
+    const jobs = shares
       .flatMap((list, p) => list.map((share) => ({ p, ...share })))
       .sort((a, b) => b.cost - a.cost);
     const left = shares.map((list) => list.length);
     let done = 0;
     onStep?.(current, 0, picks.length);
-    const work = async (index: number) => {
-      for (let job = queue.shift(); job; job = queue.shift()) {
-        const pick = picks[job.p];
-        const cell = { strategy: pick.strategy, layer: pick.layer } as SweepCellId;
-        const part = await this.request<CvPredictions>(
-          { type: 'cv-part', cell, folds: job.folds },
-          (e, resolve) => {
-            if (e.status === 'cv-part') resolve(e.predictions);
-          },
-          [],
-          index,
-        );
-        parts[job.p].push(part);
-        if (--left[job.p] > 0) continue;
-        const predictions = mergeCvPredictions(parts[job.p]);
-        const cv = { cv: scoreCv(predictions, y), predictions };
-        exact.set(`${cell.strategy}@${cell.layer}`, cv);
-        current = withExactCv(current, cell, cv.cv);
-        onStep?.(current, ++done, picks.length);
-      }
-    };
-    try {
-      await Promise.all(
-        Array.from({ length: Math.min(holders, queue.length) }, (_, index) => work(index)),
+    await deal(jobs, holders, async (job, index) => {
+      const pick = picks[job.p];
+      const cell = { strategy: pick.strategy, layer: pick.layer } as SweepCellId;
+      const part = await this.request<CvPredictions>(
+        { type: 'cv-part', cell, folds: job.folds },
+        (e, resolve) => {
+          if (e.status === 'cv-part') resolve(e.predictions);
+        },
+        [],
+        index,
       );
-    } finally {
-      queue.length = 0;
-    }
+      parts[job.p].push(part);
+      if (--left[job.p] > 0) return;
+      const predictions = mergeCvPredictions(parts[job.p]);
+      const cv = { cv: scoreCv(predictions, y), predictions };
+      exact.set(`${cell.strategy}@${cell.layer}`, cv);
+      current = withExactCv(current, cell, cv.cv);
+      onStep?.(current, ++done, picks.length);
+    });
     return { entries: current, exact };
   }
 
@@ -281,8 +297,11 @@ export class SweepClient {
     const left = new Map(strategies.map((s) => [s, folds]));
     const results: LearnedCv[] = [];
     let done = 0;
-    const work = async (index: number) => {
-      for (let job = jobs.shift(); job && !signal?.aborted; job = jobs.shift()) {
+    const stop = () => !!signal?.aborted;
+    await deal(
+      jobs,
+      holders,
+      async (job, index) => {
         const part = await this.request<Float64Array>(
           {
             type: 'learned-cv-part',
@@ -297,9 +316,7 @@ export class SweepClient {
           index,
         );
         const out = outOfFold.get(job.strategy)!;
-        part.forEach((v, r) => {
-          if (!Number.isNaN(v)) out[r] = v;
-        });
+        joinFolds(out, part);
         const remaining = left.get(job.strategy)! - 1;
         left.set(job.strategy, remaining);
         let result: LearnedCv | undefined;
@@ -308,15 +325,9 @@ export class SweepClient {
           results.push(result);
         }
         onStep?.(++done, total, result);
-      }
-    };
-    try {
-      await Promise.all(
-        Array.from({ length: Math.min(holders, total) }, (_, index) => work(index)),
-      );
-    } finally {
-      jobs.length = 0;
-    }
+      },
+      stop,
+    );
     return strategies.flatMap((s) => results.filter((r) => r.strategy === s));
   }
 
