@@ -11,6 +11,11 @@ import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { expect, it } from 'vitest';
 import { parseHead } from '../../src/analysis/head.ts';
+import {
+  LAYERWISE_LEARNED_STRATEGIES,
+  STRATEGIES,
+  type LearnedStrategy,
+} from '../../src/analysis/pooling.ts';
 import type { CliIo } from '../../src/cli/io.ts';
 import { main } from '../../src/cli/main.ts';
 import { sweepPlan } from '../../src/ui/fitRun.ts';
@@ -79,6 +84,29 @@ async function sweptFitView(context?: BrowserContext): Promise<{ page: Page; mea
   await page.getByTestId('selected-head').waitFor({ timeout: 120_000 });
   const summary = (await page.getByTestId('sweep-results').locator('p').first().textContent())!;
   return { page, meanRmse: Number(summary.match(/RMSE of ([\d.]+)/)![1]) };
+}
+
+/**
+ * Saves the selected learned pooling as the active head, checks the head list names it, and
+ * exports it: its bytes and the parsed head, whose CV is the one the table showed.
+ */
+async function saveLearnedHead(page: Page, strategy: LearnedStrategy, shownRmse: string) {
+  const picked = page.getByTestId('learned-selected');
+  await picked.getByRole('button', { name: 'Save and make this head active' }).click();
+  const heads = page.getByTestId('head-list');
+  await heads.getByText('(active)').waitFor();
+  const reads = strategy === 'conv1d' ? 'tokens of layer 4' : 'layers 2–4';
+  expect(await heads.getByText(`${STRATEGIES[strategy].label}, ${reads}`).count()).toBe(1);
+  const headBytes = await download(page, () =>
+    heads.getByRole('button', { name: /^Export .* as JSON$/ }).click(),
+  );
+  const parsed = parseHead(headBytes.toString('utf8'));
+  if (!parsed.ok) throw new Error(parsed.reason);
+  const head = parsed.head;
+  if (head.kind !== 'learned') throw new Error('not a learned head');
+  expect(head).toMatchObject({ strategy, layer: 4 });
+  expect(`${head.cvRmse.toFixed(3)} ± ${head.cvRmseStd.toFixed(3)}`).toBe(shownRmse);
+  return { headBytes, head };
 }
 
 /**
@@ -312,19 +340,7 @@ it('cross-validates the learned poolings on the sweep’s features, saves one, a
   expect(values.map((m) => m[1])).toEqual(['2', '3', '4']);
   expect(values.reduce((s, m) => s + Number(m[2]), 0)).toBeCloseTo(1, 2);
   expect(await picked.locator('canvas').count()).toBe(1);
-  await picked.getByRole('button', { name: 'Save and make this head active' }).click();
-  const heads = page.getByTestId('head-list');
-  await heads.getByText('(active)').waitFor();
-  expect(await heads.getByText('Weighted layers (learned), layers 2–4').count()).toBe(1);
-  const headBytes = await download(page, () =>
-    heads.getByRole('button', { name: /^Export .* as JSON$/ }).click(),
-  );
-  const parsed = parseHead(headBytes.toString('utf8'));
-  if (!parsed.ok) throw new Error(parsed.reason);
-  expect(parsed.head).toMatchObject({ kind: 'learned', strategy: 'weighted-learned', layer: 4 });
-  expect(`${parsed.head.cvRmse.toFixed(3)} ± ${parsed.head.cvRmseStd.toFixed(3)}`).toBe(
-    weightedRmse,
-  );
+  const { headBytes } = await saveLearnedHead(page, 'weighted-learned', weightedRmse);
   await page.screenshot({ path: join(artefactDir(), 'fit-view-learned.png'), fullPage: true });
 
   await scoresAlikeEverywhere(page, headBytes, 'weighted-learned@4');
@@ -333,13 +349,8 @@ it('cross-validates the learned poolings on the sweep’s features, saves one, a
 /** Conv1D alone cross-validated in the swept Fit view; its results row and its tokens line. */
 async function crossValidateConv1d(page: Page) {
   const section = page.getByTestId('learned-poolings');
-  for (const label of [
-    'Weighted layers (learned)',
-    'Attention over layers',
-    'LSTM over layers',
-    'GRU over layers',
-  ])
-    await section.getByLabel(label, { exact: true }).uncheck();
+  for (const s of LAYERWISE_LEARNED_STRATEGIES)
+    await section.getByLabel(STRATEGIES[s].label, { exact: true }).uncheck();
   await section.getByLabel('Conv1D', { exact: true }).check();
   await section.getByRole('button', { name: 'Cross-validate 1 learned pooling' }).click();
   const row = section.getByTestId('learned-results').locator('tbody tr[data-strategy="conv1d"]');
@@ -388,19 +399,8 @@ it('reads the texts’ tokens for Conv1D, cross-validates and saves it, and scor
   const picked = section.getByTestId('learned-selected');
   await picked.waitFor({ timeout: 60_000 });
   expect(await picked.textContent()).toContain('Conv1D, tokens of layer 4');
-  await picked.getByRole('button', { name: 'Save and make this head active' }).click();
-  const heads = page.getByTestId('head-list');
-  await heads.getByText('(active)').waitFor();
-  expect(await heads.getByText('Conv1D, tokens of layer 4').count()).toBe(1);
-  const headBytes = await download(page, () =>
-    heads.getByRole('button', { name: /^Export .* as JSON$/ }).click(),
-  );
-  const parsed = parseHead(headBytes.toString('utf8'));
-  if (!parsed.ok) throw new Error(parsed.reason);
-  expect(parsed.head).toMatchObject({ kind: 'learned', strategy: 'conv1d', layer: 4 });
-  if (parsed.head.kind !== 'learned') throw new Error('not a learned head');
-  expect(parsed.head.tokenProjection).toHaveLength(parsed.head.featureMean.length * 32);
-  expect(`${parsed.head.cvRmse.toFixed(3)} ± ${parsed.head.cvRmseStd.toFixed(3)}`).toBe(rmse);
+  const { headBytes, head } = await saveLearnedHead(page, 'conv1d', rmse);
+  expect(head.tokenProjection).toHaveLength(head.featureMean.length * 32);
 
   await scoresAlikeEverywhere(page, headBytes, 'conv1d@4');
 });

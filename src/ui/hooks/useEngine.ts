@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { EmbedFn } from '../batchRun.ts';
 import { EngineCallError, EngineClient } from '../../engine/client.ts';
 import type {
   EngineErrorInfo,
@@ -88,6 +89,15 @@ export function useEngine() {
     return client.embed(...args);
   }, []);
 
-  const actions = useMemo(() => ({ load, retry, encode, embed }), [load, retry, encode, embed]);
+  /** `embed` as runs of chunks call it (see batchRun `EmbedFn`): no per-batch progress. */
+  const embedChunk: EmbedFn = useCallback(
+    (texts, pooling, signal, tokens) => embed(texts, pooling, undefined, signal, tokens),
+    [embed],
+  );
+
+  const actions = useMemo(
+    () => ({ load, retry, encode, embed, embedChunk }),
+    [load, retry, encode, embed, embedChunk],
+  );
   return { ...state, actions };
 }

@@ -67,7 +67,7 @@ function message(e: unknown): string {
 /** Score a test.csv: validate, pick the scorer, run with resume, download submission and results. */
 export function BatchView({ engine }: Props) {
   const { info } = engine;
-  const { embed, retry } = engine.actions;
+  const { embedChunk, retry } = engine.actions;
   const [recoveries, setRecoveries] = useState<string[]>([]);
   const { db, error: storeError } = useStore();
   const heads = useHeads();
@@ -182,7 +182,7 @@ export function BatchView({ engine }: Props) {
         db,
         scorer,
         extras: scorer.kind === 'lite' ? [] : extras,
-        embed: (texts, pooling, signal, tokens) => embed(texts, pooling, undefined, signal, tokens),
+        embed: embedChunk,
         // The lite score and formulas of each chunk, off the page.
         textColumns: (texts) => readability.columns(texts),
         // A crashed engine comes back without its model: reload it and carry on from what is saved.

@@ -97,7 +97,7 @@ const cellKey = (c: CellLike) => `${c.strategy}@${c.layer}`;
 /** Fit heads from a labelled train.csv: cached features, the strategy × layer sweep, its charts. */
 export function FitView({ engine }: Props) {
   const { info } = engine;
-  const { embed } = engine.actions;
+  const { embedChunk } = engine.actions;
   const { db } = useStore();
   const heads = useHeads();
   const csv = useCsvFile('train');
@@ -208,7 +208,7 @@ export function FitView({ engine }: Props) {
         texts,
         info,
         db,
-        embed: (t, p, signal) => embed(t, p, undefined, signal),
+        embed: embedChunk,
         signal: c.signal,
         onProgress: (progress) => {
           cached = progress.cached;
@@ -320,8 +320,8 @@ export function FitView({ engine }: Props) {
         Every layer’s CLS, mean, max and WK vectors are extracted once per text and cached in this
         browser; then a ridge head is cross-validated ({DEFAULT_FOLDS}-fold) for every pooling
         strategy at every layer, in a background thread. Select a cell to fit it exactly and save it
-        as a head. The learned poolings (layer weights, attention, LSTM, GRU) can then be
-        cross-validated on the same features.
+        as a head. The learned poolings (layer weights, attention, LSTM, GRU, and Conv1D over the
+        last layer's tokens) can then be cross-validated on the same folds.
       </p>
       {engine.status !== 'ready' && (
         <p className="warning" role="note">
@@ -515,7 +515,7 @@ export function FitView({ engine }: Props) {
             fileName={swept.fileName}
             texts={swept.texts}
             db={db}
-            embed={(t, p, signal, tokens) => embed(t, p, undefined, signal, tokens)}
+            embed={embedChunk}
             folds={Math.min(DEFAULT_FOLDS, swept.y.length)}
             entries={swept.entries}
             isBlocked={!!swept.confirming || inspected?.phase === 'loading'}
