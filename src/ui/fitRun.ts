@@ -181,19 +181,37 @@ export interface ExtractTokenArgs {
 }
 
 /**
+ * The order texts are read in for Conv1D: first `size` texts spread evenly over the file (indices
+ * ⌊k·n/size⌋), then the rest in file order. The first chunk decides the directions, and a file
+ * sorted by length, date or target would otherwise give them from one end of it only.
+ */
+export function spreadFirst(n: number, size: number): number[] {
+  const first = size >= n ? [] : Array.from({ length: size }, (_, k) => Math.floor((k * n) / size));
+  const taken = new Set(first);
+  return [...first, ...Array.from({ length: n }, (_, i) => i).filter((i) => !taken.has(i))];
+}
+
+/**
  * Runs the model over every text once more for its last-layer tokens, which the feature cache does
- * not keep (3,000 texts × ~250 tokens × 768 floats is over 2 GB). The first chunk comes back raw
- * and decides the directions (`tokenDirections`, no targets read); every later chunk is reduced by
- * the engine, so only `dim` floats per token are ever held. The directions are cached under the
- * first chunk's texts, and each text's reduced tokens under those directions, so a second run on
- * the same file (after a reload too) reads the store instead of the model. Null if cancelled.
+ * not keep (3,000 texts × ~250 tokens × 768 floats is over 2 GB). The first chunk, texts spread
+ * over the file (`spreadFirst`), comes back raw and decides the directions (`tokenDirections`, no
+ * targets read); every later chunk is reduced by the engine, so only `dim` floats per token are
+ * ever held. The directions are cached under the first chunk's texts, and each text's reduced
+ * tokens under those directions, so a second run on the same file (after a reload too) reads the
+ * store instead of the model. Null if cancelled.
  */
 export async function extractTokenFeatures(args: ExtractTokenArgs): Promise<TokenFeatures | null> {
   const { texts, info, dim, signal, db } = args;
   const { hidden } = info;
   const size = args.chunkRows ?? 32;
   const hashes = await Promise.all(texts.map(hashText));
-  const first = await hashText(`${dim}:${hashes.slice(0, size).join(',')}`);
+  const order = spreadFirst(texts.length, size);
+  const first = await hashText(
+    `${dim}:${order
+      .slice(0, size)
+      .map((i) => hashes[i])
+      .join(',')}`,
+  );
   const directionsKey = {
     modelId: `${info.modelId}#conv1d-directions`,
     dtype: info.dtype,
@@ -221,7 +239,7 @@ export async function extractTokenFeatures(args: ExtractTokenArgs): Promise<Toke
       }),
     );
   }
-  const missing = pieces.flatMap((p, i) => (p ? [] : [i]));
+  const missing = order.filter((i) => !pieces[i]);
   const cached = texts.length - missing.length;
   let done = cached;
   args.onProgress?.(done, texts.length, cached);

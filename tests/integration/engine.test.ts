@@ -10,7 +10,7 @@ import { makeNormal } from '../../src/analysis/rng.ts';
 import type { Engine } from '../../src/engine/engine.ts';
 import { folderSource, loadNodeEngine } from '../../src/engine/node.ts';
 import type { EncodedText, TokenRequest, TokenStates } from '../../src/engine/protocol.ts';
-import { extractTokenFeatures } from '../../src/ui/fitRun.ts';
+import { extractTokenFeatures, spreadFirst } from '../../src/ui/fitRun.ts';
 import { oracleForward, type OracleResult } from '../oracle/forward.ts';
 
 /** Max abs difference allowed between the engine (float32, ORT kernels) and the float64 oracle. */
@@ -354,10 +354,10 @@ describe('last-layer token states for batch work', () => {
     });
   });
 
-  it('gives the Fit view every text’s tokens reduced by the first chunk’s directions (1e-5)', async () => {
+  it('gives the Fit view every text’s tokens reduced by the directions of a spread first chunk (1e-5)', async () => {
     const engine = await engineFor('roberta-tiny');
     const { hidden } = engine.info;
-    const texts = [...MIXED, LONG, ...TEXTS]; // three chunks of three
+    const texts = [...MIXED, LONG, ...TEXTS]; // chunks of three, three and two
     const progress: number[] = [];
     const read = await extractTokenFeatures({
       texts,
@@ -371,10 +371,15 @@ describe('last-layer token states for batch work', () => {
     if (!read) throw new Error('not read');
     expect(progress).toEqual([0, 3, 6, texts.length]);
     expect(read.cut).toBe(1); // LONG
-    // The directions come from the first chunk's raw tokens, as encode() gives them.
+    // The directions come from the raw tokens of texts 0, 2 and 5, spread over the file, as
+    // encode() gives them; the first three texts would give others.
     const singles = await Promise.all(texts.map((t) => engine.encode(t)));
-    const firstChunk = Float32Array.from(singles.slice(0, 3).flatMap((r) => [...lastLayer(r)]));
-    expect(maxDiff(read.directions, tokenDirections(firstChunk, hidden, 6))).toBeLessThan(1e-4);
+    const tokensOf = (rows: number[]) =>
+      Float32Array.from(rows.flatMap((i) => [...lastLayer(singles[i])]));
+    expect(spreadFirst(texts.length, 3).slice(0, 3)).toEqual([0, 2, 5]);
+    const spread = tokenDirections(tokensOf([0, 2, 5]), hidden, 6);
+    expect(maxDiff(read.directions, spread)).toBeLessThan(1e-4);
+    expect(maxDiff(tokenDirections(tokensOf([0, 1, 2]), hidden, 6), spread)).toBeGreaterThan(1e-2);
     expect(read.input).toMatchObject({ kind: 'ragged-tokens', batch: texts.length, hidden: 6 });
     singles.forEach((r, i) => {
       const [from, to] = [read.input.offsets[i], read.input.offsets[i + 1]];

@@ -21,7 +21,7 @@ import {
   type RunBatchArgs,
   type ScoredRow,
 } from '../../src/ui/batchRun.ts';
-import { sweepPlan } from '../../src/ui/fitRun.ts';
+import { spreadFirst, sweepPlan } from '../../src/ui/fitRun.ts';
 import { histogram } from '../../src/ui/views/batch/Histogram.tsx';
 import { viridis } from '../../src/ui/views/batch/SweepHeatmap.tsx';
 
@@ -162,6 +162,17 @@ describe('batch helpers', () => {
     expect(viridis(0)).toBe('rgb(68,1,84)');
     expect(viridis(1)).toBe('rgb(253,231,37)');
     expect(viridis(2)).toBe('rgb(253,231,37)');
+  });
+
+  it('reads Conv1D’s first chunk spread over the file, then every other text once', () => {
+    const order = spreadFirst(100, 32);
+    expect(order.slice(0, 4)).toEqual([0, 3, 6, 9]);
+    expect(order[31]).toBe(96);
+    expect([...order].sort((a, b) => a - b)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    expect(order.slice(32, 35)).toEqual([1, 2, 4]);
+    // At most a chunk of texts: the file's own order.
+    expect(spreadFirst(20, 32)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect(spreadFirst(33, 32).slice(0, 32)).toEqual(Array.from({ length: 32 }, (_, i) => i));
   });
 
   it('plans every parameter-free strategy where it can sit', () => {

@@ -224,10 +224,10 @@ export function LearnedPoolings(props: Props) {
         tokens of the last layer and keeps each filter’s largest response. The cached features hold
         no tokens, so choosing it runs the model over all {props.texts.length} texts once more (as
         long as extracting their features took the first time) and keeps each token reduced to its{' '}
-        {DEFAULT_LEARNED_CONFIG.projection} leading principal directions, found on the first texts
-        (targets unused), cached in this browser so the next run on the file reads them from there.
-        A text longer than the model is read up to its length, as the Read view reads it.
-        Cross-validating it then takes about 10 s for 3,000 texts on two cores.
+        {DEFAULT_LEARNED_CONFIG.projection} leading principal directions, found on 32 texts spread
+        over the file (targets unused), cached in this browser so the next run on the file reads
+        them from there. A text longer than the model is read up to its length, as the Read view
+        reads it. Cross-validating it then takes about 10 s for 3,000 texts on two cores.
       </p>
       <fieldset disabled={isRunning || isBlocked}>
         <legend>Poolings to fit</legend>
