@@ -11,7 +11,7 @@ import { STRATEGIES } from '../analysis/pooling.ts';
 import type { Engine } from '../engine/engine.ts';
 import { EngineError } from '../engine/errors.ts';
 import { sourceLabel } from '../engine/load.ts';
-import { folderSource, loadNodeEngine } from '../engine/node.ts';
+import { diskStore, folderSource, loadNodeEngine } from '../engine/node.ts';
 import type {
   BatchPooling,
   Dtype,
@@ -34,7 +34,8 @@ export const COMMAND_OPTIONS = {
 } as const;
 
 /** Help text for the shared model options. */
-export const MODEL_HELP = `  --model M       a model folder (config.json, tokenizer files, onnx/) or a Hub id
+export const MODEL_HELP = `  --model M       a model folder (config.json, tokenizer files, onnx/) or a Hub id; a Hub
+                  model's files are kept for later runs in ~/.cache/readscope (or READSCOPE_CACHE)
   --host URL      Hub host for a Hub id (default: https://huggingface.co/)
   --dtype D       fp32 (default), fp16 or q8: which onnx/ file to load
   --threads N     CPU threads for onnxruntime (default: all cores)`;
@@ -72,6 +73,14 @@ export function parseStrategies(text: string): HeadStrategy[] {
   return names as HeadStrategy[];
 }
 
+/** Where Hub files are kept between runs: READSCOPE_CACHE, else the user's cache folder. */
+export function hubCacheDir(): string {
+  return (
+    process.env.READSCOPE_CACHE ??
+    join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'readscope')
+  );
+}
+
 /** Where `--model` points: an existing folder is read from disk; anything else is a Hub id. */
 export async function modelSource(io: CliIo, model: string, host?: string): Promise<ModelSource> {
   const path = pathIn(io, model);
@@ -82,10 +91,8 @@ export async function modelSource(io: CliIo, model: string, host?: string): Prom
     throw new CliError(`--model ${model}: no such folder.`);
   }
   // transformers.js caches the Hub tokenizer files it fetches beside its own install by default;
-  // a CLI keeps them in the user's cache instead (READSCOPE_CACHE overrides).
-  env.cacheDir =
-    process.env.READSCOPE_CACHE ??
-    join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'readscope');
+  // a CLI keeps them, and the model files (`loadModel`), in the user's cache instead.
+  env.cacheDir = hubCacheDir();
   return { kind: 'hub', id: model, ...(host ? { host } : {}) };
 }
 
@@ -107,6 +114,10 @@ export async function loadModel(
     const engine = await loadNodeEngine(source, {
       dtype,
       threads,
+      store:
+        source.kind === 'hub'
+          ? diskStore(hubCacheDir(), (why) => io.stderr.write(`model: ${why}\n`))
+          : null,
       onStage: (stage) => {
         for (const p of downloads.values()) p.finish();
         downloads.clear();

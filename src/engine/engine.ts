@@ -7,7 +7,13 @@ import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import { EngineError } from './errors.ts';
 import { planBatches, runBatch, toFloat32, tokenize, windowIds, type Tokenized } from './encode.ts';
 import { HIDDEN_STATES, POOLED_OUTPUTS, rewriteForHiddenStates } from './graph.ts';
-import { loadModelFiles, sourceLabel, type ModelConfig, type ProgressFn } from './load.ts';
+import {
+  loadModelFiles,
+  sourceLabel,
+  type FileStore,
+  type ModelConfig,
+  type ProgressFn,
+} from './load.ts';
 import { isDirectRegression } from '../analysis/head.ts';
 import { projectTokens } from '../analysis/learned.ts';
 import { pool, poolOptionsFor, validLayers } from '../analysis/pooling.ts';
@@ -32,6 +38,8 @@ export interface EngineRuntime {
   backend: Backend;
   threads: number;
   adapter?: AdapterInfo;
+  /** Where Hub files are kept between loads; the browser's Cache API store when left out. */
+  store?: FileStore | null;
 }
 
 export type LoadStage = 'download' | 'rewrite' | 'session' | 'warmup';
@@ -118,7 +126,7 @@ export class Engine {
   ): Promise<Engine> {
     const started = performance.now();
     onStage('download');
-    const files = await loadModelFiles(options.source, options.dtype, onProgress);
+    const files = await loadModelFiles(options.source, options.dtype, onProgress, runtime.store);
 
     onStage('rewrite');
     let rewrite;

@@ -107,8 +107,17 @@ async function readWithProgress(
   return out;
 }
 
+/**
+ * Where downloaded Hub files are kept, keyed by URL: the two methods of the Web Cache API that
+ * the loader uses, so a browser `Cache` is one and Node passes one on disk (`diskStore`).
+ */
+export interface FileStore {
+  match(url: string): Promise<Response | undefined>;
+  put(url: string, response: Response): Promise<void>;
+}
+
 /** Cache API store shared with transformers.js (same name), so Hub files download once. */
-async function openCache(): Promise<Cache | null> {
+async function openCache(): Promise<FileStore | null> {
   if (typeof caches === 'undefined') return null;
   try {
     return await caches.open(env.cacheKey);
@@ -118,7 +127,12 @@ async function openCache(): Promise<Cache | null> {
 }
 
 /** Downloads one file with byte progress; `cache` keeps Hub files across visits. */
-async function fetchFile(url: string, file: string, onProgress: ProgressFn, cache: Cache | null) {
+async function fetchFile(
+  url: string,
+  file: string,
+  onProgress: ProgressFn,
+  cache: FileStore | null,
+) {
   const cached = await cache?.match(url);
   if (cached) return readWithProgress(cached, file, onProgress);
   let response: Response;
@@ -164,10 +178,13 @@ async function fetchFile(url: string, file: string, onProgress: ProgressFn, cach
   return bytes;
 }
 
-/** Reads one file of the chosen source, whatever its kind. */
-function fileReader(source: ModelSource, onProgress: ProgressFn) {
+/**
+ * Reads one file of the chosen source, whatever its kind. Hub files go through `store`, or the
+ * browser's Cache API store when it is left out.
+ */
+function fileReader(source: ModelSource, onProgress: ProgressFn, store?: FileStore | null) {
   // One cache handle for the whole load, opened on the first Hub file.
-  let cache: Promise<Cache | null> | null = null;
+  let cache: Promise<FileStore | null> | null = store === undefined ? null : Promise.resolve(store);
   return async (file: string): Promise<Uint8Array> => {
     switch (source.kind) {
       case 'hub':
@@ -293,13 +310,14 @@ function tokenizerError(e: unknown): EngineError {
   );
 }
 
-/** Loads config, tokenizer and the ONNX file of a model. */
+/** Loads config, tokenizer and the ONNX file of a model; `store` as for `fileReader`. */
 export async function loadModelFiles(
   source: ModelSource,
   dtype: Dtype,
   onProgress: ProgressFn,
+  store?: FileStore | null,
 ): Promise<ModelFiles> {
-  const read = fileReader(source, onProgress);
+  const read = fileReader(source, onProgress, store);
   const config = checkConfig(parseJsonFile<ModelConfig>(await read('config.json'), 'config.json'));
   const tokenizer = await loadTokenizer(source, read, onProgress);
   const onnxFile = onnxFileFor(dtype);

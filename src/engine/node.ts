@@ -3,12 +3,12 @@
  * integration tests, the CLI and the benchmark; the pipeline itself is the browser's.
  */
 import { openAsBlob } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { mkdir, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { basename, join, relative, sep } from 'node:path';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { Engine, type LoadStage } from './engine.ts';
-import type { ProgressFn } from './load.ts';
+import type { FileStore, ProgressFn } from './load.ts';
 import type { Dtype, ModelSource } from './protocol.ts';
 import type { OrtModule } from './session.ts';
 
@@ -23,6 +23,43 @@ export async function folderSource(dir: string): Promise<ModelSource> {
   return { kind: 'files', name: basename(dir), files };
 }
 
+/**
+ * Hub files kept on disk, one file per URL at `<dir>/<host>/<path>`, so a second run reads the
+ * model from there instead of downloading it again (as the browser's Cache API store does). A file
+ * is written whole under a temporary name and then renamed, so a run stopped half-way never leaves
+ * a partial model behind. A file that cannot be written is reported to `onError` and the run goes
+ * on with the downloaded bytes.
+ */
+export function diskStore(dir: string, onError: (message: string) => void = () => {}): FileStore {
+  const pathOf = (url: string) => {
+    const { host, pathname } = new URL(url); // the parser has already resolved any `..`
+    return join(dir, host.replace(/[^\w.-]/g, '_'), ...pathname.split('/').filter(Boolean));
+  };
+  return {
+    async match(url) {
+      const path = pathOf(url);
+      const info = await stat(path).catch(() => null);
+      if (!info?.isFile()) return undefined;
+      return new Response(await openAsBlob(path), {
+        headers: { 'content-length': String(info.size) },
+      });
+    },
+    async put(url, response) {
+      const path = pathOf(url);
+      const part = `${path}.${process.pid}.part`;
+      try {
+        await mkdir(dirname(path), { recursive: true });
+        await writeFile(part, new Uint8Array(await response.arrayBuffer()));
+        await rename(part, path);
+      } catch (e) {
+        await unlink(part).catch(() => undefined);
+        const why = e instanceof Error ? e.message : String(e);
+        onError(`could not keep ${url} in ${dir} (${why}); the next run downloads it again`);
+      }
+    },
+  };
+}
+
 /** Loads a model in Node on onnxruntime-node's CPU backend. */
 export async function loadNodeEngine(
   source: ModelSource,
@@ -31,6 +68,8 @@ export async function loadNodeEngine(
     threads?: number;
     onProgress?: ProgressFn;
     onStage?: (s: LoadStage) => void;
+    /** Where Hub files are kept between runs (`diskStore`); none by default. */
+    store?: FileStore | null;
   } = {},
 ): Promise<Engine> {
   return Engine.load(
@@ -39,6 +78,7 @@ export async function loadNodeEngine(
       ort: ort as unknown as OrtModule,
       backend: 'cpu',
       threads: options.threads ?? availableParallelism(),
+      store: options.store ?? null,
     },
     options.onProgress ?? (() => {}),
     options.onStage,

@@ -612,6 +612,54 @@ describe('a Hub id', () => {
     );
   });
 
+  it('keeps the Hub model on disk, so a second run reads it from there without a request', async () => {
+    const args = ['score', at('test.csv'), '--model', `${HUB_ORG}/roberta-tiny-cls`];
+    const first = await cli(...args, '--host', hub.url, '--out', at('sub-hub-1.csv'));
+    expect(first.code).toBe(0);
+    const onnx = join(
+      at('hub-cache'),
+      new URL(hub.url).host.replace(':', '_'),
+      HUB_ORG,
+      'roberta-tiny-cls/resolve/main/onnx/model.onnx',
+    );
+    expect(await readFile(onnx)).toEqual(
+      await readFile('public/models/roberta-tiny-cls/onnx/model.onnx'),
+    );
+    const asked = hub.requests.length;
+    const second = await cli(...args, '--host', hub.url, '--out', at('sub-hub-2.csv'));
+    expect(second.code).toBe(0);
+    expect(hub.requests.slice(asked)).toEqual([]);
+    expect(await readFile(at('sub-hub-2.csv'), 'utf8')).toBe(
+      await readFile(at('sub-cls.csv'), 'utf8'),
+    );
+  });
+
+  it('says why a model file could not be kept, and scores all the same', async () => {
+    process.env.READSCOPE_CACHE = at('test.csv'); // a file: no folder can be made under it
+    try {
+      const r = await cli(
+        'score',
+        at('test.csv'),
+        '--model',
+        `${HUB_ORG}/roberta-tiny-cls`,
+        '--host',
+        hub.url,
+        '--out',
+        at('sub-hub-3.csv'),
+      );
+      expect(r.code).toBe(0);
+      expect(r.stderr).toMatch(
+        /model: could not keep http:\/\/.*\/onnx\/model\.onnx in .*test\.csv/,
+      );
+      expect(r.stderr).toContain('the next run downloads it again');
+      expect(await readFile(at('sub-hub-3.csv'), 'utf8')).toBe(
+        await readFile(at('sub-cls.csv'), 'utf8'),
+      );
+    } finally {
+      process.env.READSCOPE_CACHE = at('hub-cache');
+    }
+  });
+
   it('says why a broken Hub model did not load, with exit code 2', async () => {
     const r = await cli(
       'score',
