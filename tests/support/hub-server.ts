@@ -1,8 +1,10 @@
 /**
  * A local stand-in for the Hugging Face Hub on 127.0.0.1: serves the committed fixtures in the
- * Hub's `<org>/<name>/resolve/<revision>/<file>` layout, plus broken models for fault tests.
- * Every request is recorded so tests can check what the app asked for.
+ * Hub's `<org>/<name>/resolve/<revision>/<file>` layout, with an ETag and `bytes=N-` range
+ * requests as the Hub answers them, plus broken models for fault tests. Every request is recorded
+ * so tests can check what the app asked for.
  */
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,8 +20,15 @@ export const BROKEN_MODELS = {
   'html-config': 'config.json is an HTML page',
   truncated: 'onnx/model.onnx is cut to 60% (a complete response of a truncated file)',
   'not-encoder': 'onnx/model.onnx is a one-layer MLP',
-  'drop-connection': 'onnx/model.onnx closes the connection half-way through',
+  'drop-connection':
+    'onnx/model.onnx closes the connection half-way through every answer, ranged ones too',
   flaky: 'onnx/model.onnx closes the connection half-way the first time, then serves normally',
+  outage:
+    'onnx/model.onnx closes the connection half-way through its first four answers (a load and its three resumes), then serves normally',
+  'no-range':
+    'onnx/model.onnx closes the connection half-way the first time, then ignores ranges (200, whole)',
+  changed:
+    'onnx/model.onnx closes the connection half-way the first time, then serves another file of the same length (the bytes reversed, another ETag)',
 } as const;
 
 export interface HubServer {
@@ -30,7 +39,7 @@ export interface HubServer {
 
 const CORS = {
   'Access-Control-Allow-Origin': '*',
-  'Access-Control-Expose-Headers': 'Content-Length, ETag',
+  'Access-Control-Expose-Headers': 'Content-Length, Content-Range, Accept-Ranges, ETag',
   'Cross-Origin-Resource-Policy': 'cross-origin',
 };
 
@@ -55,6 +64,7 @@ function mlpModel(): Uint8Array {
 }
 
 async function serveBroken(
+  req: IncomingMessage,
   name: string,
   file: string,
   res: ServerResponse,
@@ -95,18 +105,51 @@ async function serveBroken(
   }
   const times = (served.get(model) ?? 0) + 1;
   served.set(model, times);
-  if (model === 'drop-connection' || (model === 'flaky' && times === 1)) {
-    res.writeHead(200, {
-      ...CORS,
-      'Content-Type': 'application/octet-stream',
-      'Content-Length': full.length,
-    });
-    res.write(full.subarray(0, Math.floor(full.length / 2)), () =>
-      setTimeout(() => res.socket?.destroy(), 50),
-    );
+  const later = times > 1;
+  if (
+    model === 'drop-connection' ||
+    (model === 'outage' && times <= 4) ||
+    (!later && model in DROPS_FIRST)
+  ) {
+    sendFile(req, res, full, { drop: true });
     return true;
   }
-  return false;
+  if (model === 'no-range') sendFile({ headers: {} }, res, full);
+  else if (model === 'changed') sendFile(req, res, full.slice().reverse());
+  else return false;
+  return true;
+}
+
+/** The models whose first answer for their ONNX file drops half-way. */
+const DROPS_FIRST = { flaky: 1, 'no-range': 1, changed: 1 };
+
+/**
+ * Answers with a file as the Hub does: its ETag, and a 206 for a `bytes=N-` range. `drop` closes
+ * the connection after half of what the answer promised.
+ */
+function sendFile(
+  req: Pick<IncomingMessage, 'headers'>,
+  res: ServerResponse,
+  body: Uint8Array,
+  options: { type?: string; head?: boolean; drop?: boolean } = {},
+) {
+  const from = Number(/^bytes=(\d+)-$/.exec(req.headers.range ?? '')?.[1] ?? 0);
+  const ranged = from > 0 && from < body.length;
+  const part = ranged ? body.subarray(from) : body;
+  res.writeHead(ranged ? 206 : 200, {
+    ...CORS,
+    'Content-Type': options.type ?? 'application/octet-stream',
+    'Content-Length': part.length,
+    'Accept-Ranges': 'bytes',
+    ETag: `"${createHash('sha1').update(body).digest('hex')}"`,
+    ...(ranged ? { 'Content-Range': `bytes ${from}-${body.length - 1}/${body.length}` } : {}),
+  });
+  if (options.head) res.end();
+  else if (options.drop)
+    res.write(part.subarray(0, Math.floor(part.length / 2)), () =>
+      setTimeout(() => res.socket?.destroy(), 50),
+    );
+  else res.end(part);
 }
 
 /** Starts the fake Hub on a free loopback port. */
@@ -129,13 +172,12 @@ export async function startHub(): Promise<HubServer> {
     if (!m || (m[1] !== HUB_ORG && m[1] !== BROKEN_ORG) || m[4].includes('..')) return notFound();
     const [, org, name, , file] = m;
     void (async () => {
-      if (org === BROKEN_ORG && (await serveBroken(name, file, res, served))) return;
+      if (org === BROKEN_ORG && (await serveBroken(req, name, file, res, served))) return;
       const folder = org === BROKEN_ORG ? 'roberta-tiny' : name;
       try {
         const body = await readFile(join('public/models', folder, file));
         const type = file.endsWith('.json') ? 'application/json' : 'application/octet-stream';
-        res.writeHead(200, { ...CORS, 'Content-Type': type, 'Content-Length': body.length });
-        res.end(req.method === 'HEAD' ? undefined : body);
+        sendFile(req, res, body, { type, head: req.method === 'HEAD' });
       } catch {
         notFound();
       }
