@@ -591,8 +591,9 @@ describe('a Hub id', () => {
     await hub.close();
   });
 
-  it('loads from the host over HTTP and scores as the same model read from a folder', async () => {
-    const r = await cli(
+  /** `readscope score` of test.csv with the tiny regression export from the Hub, into `out`. */
+  const scoreFromHub = (out: string) =>
+    cli(
       'score',
       at('test.csv'),
       '--model',
@@ -600,22 +601,24 @@ describe('a Hub id', () => {
       '--host',
       hub.url,
       '--out',
-      at('sub-hub.csv'),
+      at(out),
     );
+  /** Expects `out` to hold what the same model read from its folder wrote. */
+  const expectFolderScores = async (out: string) =>
+    expect(await readFile(at(out), 'utf8')).toBe(await readFile(at('sub-cls.csv'), 'utf8'));
+
+  it('loads from the host over HTTP and scores as the same model read from a folder', async () => {
+    const r = await scoreFromHub('sub-hub.csv');
     expect(r.code).toBe(0);
     expect(r.stderr).toContain(`model: ${HUB_ORG}/roberta-tiny-cls (roberta`);
     expect(hub.requests.map((q) => q.path)).toContain(
       `/${HUB_ORG}/roberta-tiny-cls/resolve/main/onnx/model.onnx`,
     );
-    expect(await readFile(at('sub-hub.csv'), 'utf8')).toBe(
-      await readFile(at('sub-cls.csv'), 'utf8'),
-    );
+    await expectFolderScores('sub-hub.csv');
   });
 
   it('keeps the Hub model on disk, so a second run reads it from there without a request', async () => {
-    const args = ['score', at('test.csv'), '--model', `${HUB_ORG}/roberta-tiny-cls`];
-    const first = await cli(...args, '--host', hub.url, '--out', at('sub-hub-1.csv'));
-    expect(first.code).toBe(0);
+    expect((await scoreFromHub('sub-hub-1.csv')).code).toBe(0);
     const onnx = join(
       at('hub-cache'),
       new URL(hub.url).host.replace(':', '_'),
@@ -626,35 +629,21 @@ describe('a Hub id', () => {
       await readFile('public/models/roberta-tiny-cls/onnx/model.onnx'),
     );
     const asked = hub.requests.length;
-    const second = await cli(...args, '--host', hub.url, '--out', at('sub-hub-2.csv'));
-    expect(second.code).toBe(0);
+    expect((await scoreFromHub('sub-hub-2.csv')).code).toBe(0);
     expect(hub.requests.slice(asked)).toEqual([]);
-    expect(await readFile(at('sub-hub-2.csv'), 'utf8')).toBe(
-      await readFile(at('sub-cls.csv'), 'utf8'),
-    );
+    await expectFolderScores('sub-hub-2.csv');
   });
 
   it('says why a model file could not be kept, and scores all the same', async () => {
     process.env.READSCOPE_CACHE = at('test.csv'); // a file: no folder can be made under it
     try {
-      const r = await cli(
-        'score',
-        at('test.csv'),
-        '--model',
-        `${HUB_ORG}/roberta-tiny-cls`,
-        '--host',
-        hub.url,
-        '--out',
-        at('sub-hub-3.csv'),
-      );
+      const r = await scoreFromHub('sub-hub-3.csv');
       expect(r.code).toBe(0);
       expect(r.stderr).toMatch(
         /model: could not keep http:\/\/.*\/onnx\/model\.onnx in .*test\.csv/,
       );
       expect(r.stderr).toContain('the next run downloads it again');
-      expect(await readFile(at('sub-hub-3.csv'), 'utf8')).toBe(
-        await readFile(at('sub-cls.csv'), 'utf8'),
-      );
+      await expectFolderScores('sub-hub-3.csv');
     } finally {
       process.env.READSCOPE_CACHE = at('hub-cache');
     }
