@@ -110,7 +110,7 @@ describe('ScorePanel', () => {
 
   it.each<[EncoderScore, RegExp]>([
     [{ kind: 'waiting', loading: true }, /The encoder is loading/],
-    [{ kind: 'error', message: 'no such file' }, /not available \(no such file\)/],
+    [{ kind: 'error', message: 'No such file.' }, /not available \(No such file\)\. The lite/],
     [{ kind: 'no-head', reason: null }, /No readability head for this model yet/],
     [{ kind: 'computing' }, /Scoring with the encoder/],
   ])('designs the %o state', (encoder, text) => {

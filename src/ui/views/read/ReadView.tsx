@@ -36,7 +36,8 @@ function waitingMessage(engine: Props['engine'], hasText: boolean): string | nul
     case 'loading':
       return 'The encoder is loading (progress above); its layers appear here when it is ready.';
     case 'error':
-      return `The encoder is not available: ${engine.error?.message ?? 'unknown error'}. The lite score above still works.`;
+      // The reason and Retry sit in the Model section; repeating it in every panel buried the text.
+      return 'The encoder is not available: the Model section at the top says why, with a Retry button. The lite score above still works.';
     case 'ready':
       return hasText ? null : 'Enter some text to see how the encoder reads it.';
   }

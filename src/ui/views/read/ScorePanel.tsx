@@ -49,7 +49,8 @@ function EncoderBody({ encoder }: { encoder: EncoderScore }) {
     case 'error':
       return (
         <p className="placeholder error" role="status">
-          The encoder is not available ({encoder.message}). The lite score still works.
+          The encoder is not available ({encoder.message.replace(/\.$/, '')}). The lite score still
+          works.
         </p>
       );
     case 'computing':
