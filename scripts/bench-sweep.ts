@@ -42,7 +42,7 @@ import {
   sweepGrid,
   type SweepEntry,
 } from '../src/analysis/ridge.ts';
-import { featuresFrom, type PooledVectors } from '../src/ui/scoring.ts';
+import { featuresFrom, type PooledVectors } from '../src/pipeline/scoring.ts';
 import { launchBrowser, openPage, startApp } from '../tests/support/browser.ts';
 import { pooledTable, targets, tokenTable, type Config } from './bench/sweepData.ts';
 
@@ -243,7 +243,7 @@ async function browserSweep(
       isolated: boolean;
     }>(`(async (o) => {
       const { SweepClient } = await import('/src/ui/workers/sweepClient.ts');
-      const { sweepPlan } = await import('/src/ui/fitRun.ts');
+      const { sweepPlan } = await import('/src/pipeline/fitRun.ts');
       const { pooledTable, targets } = await import('/scripts/bench/sweepData.ts');
       const { latent, y } = targets(o.cfg);
       const table = pooledTable(o.cfg, latent);

@@ -4,7 +4,7 @@
  */
 import type { RaggedTokenInput } from '../../src/analysis/learned.ts';
 import { makeNormal, makeRng } from '../../src/analysis/rng.ts';
-import type { PooledVectors } from '../../src/ui/scoring.ts';
+import type { PooledVectors } from '../../src/pipeline/scoring.ts';
 
 export interface Config {
   rows: number;

@@ -6,7 +6,7 @@ import { open } from 'node:fs/promises';
 import type { HeadStrategy } from '../analysis/head.ts';
 import { STRATEGIES, layerSpan, poolOptionsFor, validLayers } from '../analysis/pooling.ts';
 import { resultsCsv, type ResultColumn } from '../data/submission.ts';
-import { featuresFrom } from '../ui/scoring.ts';
+import { featuresFrom } from '../pipeline/scoring.ts';
 import {
   CliError,
   EXIT_OK,

@@ -47,8 +47,8 @@ import {
   type SweepGrid,
 } from '../analysis/ridge.ts';
 import type { EmbeddedBatch, ModelInfo } from '../engine/protocol.ts';
-import { extractTokenFeatures, type TokenFeatures } from '../ui/fitRun.ts';
-import { featuresFrom, layerInput, loadedModel } from '../ui/scoring.ts';
+import { extractTokenFeatures, type TokenFeatures } from '../pipeline/fitRun.ts';
+import { featuresFrom, layerInput, loadedModel } from '../pipeline/scoring.ts';
 import {
   CliError,
   EXIT_OK,

@@ -154,7 +154,7 @@ export async function loadModel(
 }
 
 /**
- * The batch poolings that cover a set of strategies (see ui/scoring batchPoolingFor), and the
+ * The batch poolings that cover a set of strategies (see pipeline/scoring batchPoolingFor), and the
  * layers' CLS vectors when learned poolings are fitted too.
  */
 export function poolingsFor(strategies: readonly HeadStrategy[], withCls = false): BatchPooling[] {

@@ -12,7 +12,12 @@ import type { Engine } from '../engine/engine.ts';
 import type { ModelInfo } from '../engine/protocol.ts';
 import { FORMULA_IDS, formulas } from '../readability/formulas.ts';
 import { predictLite } from '../readability/lite.ts';
-import { batchPoolingFor, loadedModel, predictBatch, tokenRequestFor } from '../ui/scoring.ts';
+import {
+  batchPoolingFor,
+  loadedModel,
+  predictBatch,
+  tokenRequestFor,
+} from '../pipeline/scoring.ts';
 import {
   CliError,
   EXIT_OK,

@@ -18,7 +18,7 @@ import {
 } from '../../src/analysis/pooling.ts';
 import type { CliIo } from '../../src/cli/io.ts';
 import { main } from '../../src/cli/main.ts';
-import { sweepPlan } from '../../src/ui/fitRun.ts';
+import { sweepPlan } from '../../src/pipeline/fitRun.ts';
 import { artefactDir, openPage, serveAppInChromium } from '../support/browser.ts';
 import { commonLitCsv } from '../support/commonlit-csv.ts';
 

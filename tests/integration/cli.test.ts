@@ -24,14 +24,14 @@ import { folderSource, loadNodeEngine } from '../../src/engine/node.ts';
 import { predictLite } from '../../src/readability/lite.ts';
 import { main } from '../../src/cli/main.ts';
 import { HEAD_STRATEGIES } from '../../src/cli/model.ts';
-import { extractTokenFeatures } from '../../src/ui/fitRun.ts';
+import { extractTokenFeatures } from '../../src/pipeline/fitRun.ts';
 import {
   batchPoolingFor,
   featuresFrom,
   layerInput,
   predictBatch,
   tokenRequestFor,
-} from '../../src/ui/scoring.ts';
+} from '../../src/pipeline/scoring.ts';
 import { HUB_ORG, startHub, type HubServer } from '../support/hub-server.ts';
 import { generateRows, testCsv, trainCsv, type GeneratedRow } from '../support/commonlit.ts';
 

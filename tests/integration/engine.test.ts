@@ -10,7 +10,7 @@ import { makeNormal } from '../../src/analysis/rng.ts';
 import type { Engine } from '../../src/engine/engine.ts';
 import { folderSource, loadNodeEngine } from '../../src/engine/node.ts';
 import type { EncodedText, TokenRequest, TokenStates } from '../../src/engine/protocol.ts';
-import { extractTokenFeatures, spreadFirst } from '../../src/ui/fitRun.ts';
+import { extractTokenFeatures, spreadFirst } from '../../src/pipeline/fitRun.ts';
 import { oracleForward, type OracleResult } from '../oracle/forward.ts';
 
 /** Max abs difference allowed between the engine (float32, ORT kernels) and the float64 oracle. */

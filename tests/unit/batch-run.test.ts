@@ -20,8 +20,8 @@ import {
   scorerId,
   type RunBatchArgs,
   type ScoredRow,
-} from '../../src/ui/batchRun.ts';
-import { spreadFirst, sweepPlan } from '../../src/ui/fitRun.ts';
+} from '../../src/pipeline/batchRun.ts';
+import { spreadFirst, sweepPlan } from '../../src/pipeline/fitRun.ts';
 import { histogram } from '../../src/ui/views/batch/Histogram.tsx';
 import { viridis } from '../../src/ui/views/batch/SweepHeatmap.tsx';
 

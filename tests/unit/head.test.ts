@@ -22,7 +22,7 @@ import {
 } from '../../src/analysis/learned.ts';
 import type { LayerwiseLearnedStrategy } from '../../src/analysis/pooling.ts';
 import { fitRidge, predictRidge, ridgeCV, scoreFolds } from '../../src/analysis/ridge.ts';
-import { layerInput, predictBatch } from '../../src/ui/scoring.ts';
+import { layerInput, predictBatch } from '../../src/pipeline/scoring.ts';
 import { makeNormal } from '../../src/analysis/rng.ts';
 
 const MODEL = { modelId: 'Xenova/roberta-base', dtype: 'fp32' as const, hidden: 4 };

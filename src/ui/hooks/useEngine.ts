@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { EmbedFn } from '../batchRun.ts';
+import type { EmbedFn } from '../../pipeline/batchRun.ts';
 import { EngineCallError, EngineClient } from '../../engine/client.ts';
 import type {
   EngineErrorInfo,

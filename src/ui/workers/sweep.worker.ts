@@ -19,8 +19,8 @@ import {
   type SweepEntry,
 } from '../../analysis/ridge.ts';
 import type { LearnedStrategy, PoolOptions } from '../../analysis/pooling.ts';
-import type { SweepCellId } from '../fitRun.ts';
-import { featuresFrom, layerInput, type PooledVectors } from '../scoring.ts';
+import type { SweepCellId } from '../../pipeline/fitRun.ts';
+import { featuresFrom, layerInput, type PooledVectors } from '../../pipeline/scoring.ts';
 import type { SweepEvent, SweepRequest } from './sweepProtocol.ts';
 
 declare const self: DedicatedWorkerGlobalScope;

@@ -25,7 +25,7 @@ import {
   type RidgeModel,
   type SweepEntry,
 } from '../../analysis/ridge.ts';
-import type { SweepCellId } from '../fitRun.ts';
+import type { SweepCellId } from '../../pipeline/fitRun.ts';
 import type { SweepEvent, SweepRequest } from './sweepProtocol.ts';
 
 type Body<T extends SweepRequest['type']> = Omit<Extract<SweepRequest, { type: T }>, 'requestId'>;

@@ -2,8 +2,8 @@
 import type { FittedPooling, LearnedConfig, RaggedTokenInput } from '../../analysis/learned.ts';
 import type { LearnedStrategy, PoolOptions } from '../../analysis/pooling.ts';
 import type { CvPredictions, RidgeModel, SweepEntry } from '../../analysis/ridge.ts';
-import type { SweepCellId } from '../fitRun.ts';
-import type { PooledVectors } from '../scoring.ts';
+import type { SweepCellId } from '../../pipeline/fitRun.ts';
+import type { PooledVectors } from '../../pipeline/scoring.ts';
 
 export type SweepRequest =
   | {

@@ -21,11 +21,11 @@ import {
   type ExtraHead,
   type Scorer,
   type ScoredRow,
-} from '../../batchRun.ts';
+} from '../../../pipeline/batchRun.ts';
 import type { useEngine } from '../../hooks/useEngine.ts';
 import { useHeads } from '../../hooks/useHeads.ts';
 import { useReadabilityClient } from '../../hooks/useReadability.ts';
-import { loadedModel } from '../../scoring.ts';
+import { loadedModel } from '../../../pipeline/scoring.ts';
 import { headFits } from '../../../analysis/head.ts';
 import { CsvPicker } from './CsvPicker.tsx';
 import { downloadBlob } from './download.ts';

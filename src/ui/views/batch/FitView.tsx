@@ -21,10 +21,10 @@ import {
   sweepPlan,
   type ExtractProgress,
   type SweepCellId,
-} from '../../fitRun.ts';
+} from '../../../pipeline/fitRun.ts';
 import type { useEngine } from '../../hooks/useEngine.ts';
 import { useHeads } from '../../hooks/useHeads.ts';
-import { loadedModel } from '../../scoring.ts';
+import { loadedModel } from '../../../pipeline/scoring.ts';
 import { SweepClient, type ExactCv } from '../../workers/sweepClient.ts';
 import { CsvPicker } from './CsvPicker.tsx';
 import { HeadList } from './HeadList.tsx';

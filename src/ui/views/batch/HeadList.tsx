@@ -3,7 +3,7 @@ import { headFits } from '../../../analysis/head.ts';
 import { STRATEGIES } from '../../../analysis/pooling.ts';
 import type { ModelInfo } from '../../../engine/protocol.ts';
 import { useHeads } from '../../hooks/useHeads.ts';
-import { loadedModel } from '../../scoring.ts';
+import { loadedModel } from '../../../pipeline/scoring.ts';
 import { downloadBlob } from './download.ts';
 
 /** A file name made from a head's name: letters, digits, dots and dashes only. */

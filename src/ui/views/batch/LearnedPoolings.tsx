@@ -17,8 +17,12 @@ import {
 import type { SweepEntry } from '../../../analysis/ridge.ts';
 import type { Store } from '../../../data/store.ts';
 import type { ModelInfo } from '../../../engine/protocol.ts';
-import { extractTokenFeatures, type ExtractTokenArgs, type TokenFeatures } from '../../fitRun.ts';
-import { loadedModel } from '../../scoring.ts';
+import {
+  extractTokenFeatures,
+  type ExtractTokenArgs,
+  type TokenFeatures,
+} from '../../../pipeline/fitRun.ts';
+import { loadedModel } from '../../../pipeline/scoring.ts';
 import type { LearnedCv, SweepClient } from '../../workers/sweepClient.ts';
 import { PredictedVsTarget } from './PredictedVsTarget.tsx';
 

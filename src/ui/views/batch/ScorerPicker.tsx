@@ -1,5 +1,5 @@
 import type { ModelInfo } from '../../../engine/protocol.ts';
-import { describeScorer, scorerProblem, type Scorer } from '../../batchRun.ts';
+import { describeScorer, scorerProblem, type Scorer } from '../../../pipeline/batchRun.ts';
 
 export type ScorerKind = Scorer['kind'];
 

@@ -1,6 +1,6 @@
 import { STRATEGIES } from '../../../analysis/pooling.ts';
 import type { SweepGrid } from '../../../analysis/ridge.ts';
-import type { SweepCellId } from '../../fitRun.ts';
+import type { SweepCellId } from '../../../pipeline/fitRun.ts';
 
 interface Props {
   grid: SweepGrid;

@@ -5,7 +5,7 @@ import type { useEngine } from '../../hooks/useEngine.ts';
 import { useHeads } from '../../hooks/useHeads.ts';
 import { useReadAnalysis } from '../../hooks/useReadAnalysis.ts';
 import { useReadabilityClient, useTextReadability } from '../../hooks/useReadability.ts';
-import { loadedModel } from '../../scoring.ts';
+import { loadedModel } from '../../../pipeline/scoring.ts';
 import { HardSentences } from '../HardSentences.tsx';
 import { LayersPanel } from './LayersPanel.tsx';
 import { PoolingPanel } from './PoolingPanel.tsx';

@@ -4,7 +4,12 @@ import { poolerSupport } from '../../../analysis/pooling.ts';
 import type { HeadRecord } from '../../../data/store.ts';
 import type { BatchPooling, ModelInfo } from '../../../engine/protocol.ts';
 import type { useEngine } from '../../hooks/useEngine.ts';
-import { batchPoolingFor, loadedModel, predictBatch, tokenRequestFor } from '../../scoring.ts';
+import {
+  batchPoolingFor,
+  loadedModel,
+  predictBatch,
+  tokenRequestFor,
+} from '../../../pipeline/scoring.ts';
 import type { HeadReadings, PoolerState } from './PoolingPanel.tsx';
 
 type Embed = ReturnType<typeof useEngine>['actions']['embed'];
