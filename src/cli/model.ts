@@ -5,13 +5,12 @@
 import { stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { env } from '@huggingface/transformers';
 import type { HeadStrategy } from '../analysis/head.ts';
 import { STRATEGIES } from '../analysis/pooling.ts';
 import type { Engine } from '../engine/engine.ts';
 import { EngineError } from '../engine/errors.ts';
 import { sourceLabel } from '../engine/load.ts';
-import { diskStore, folderSource, loadNodeEngine } from '../engine/node.ts';
+import { folderSource, loadNodeEngine } from '../engine/node.ts';
 import type {
   BatchPooling,
   Dtype,
@@ -90,9 +89,6 @@ export async function modelSource(io: CliIo, model: string, host?: string): Prom
   if (/^(\.{1,2}[\\/]|[\\/~]|[A-Za-z]:[\\/])/.test(model)) {
     throw new CliError(`--model ${model}: no such folder.`);
   }
-  // transformers.js caches the Hub tokenizer files it fetches beside its own install by default;
-  // a CLI keeps them, and the model files (`loadModel`), in the user's cache instead.
-  env.cacheDir = hubCacheDir();
   return { kind: 'hub', id: model, ...(host ? { host } : {}) };
 }
 
@@ -114,10 +110,10 @@ export async function loadModel(
     const engine = await loadNodeEngine(source, {
       dtype,
       threads,
-      store:
-        source.kind === 'hub'
-          ? diskStore(hubCacheDir(), (why) => io.stderr.write(`model: ${why}\n`))
-          : null,
+      // A Hub model's files stay in the user's cache, so only the first run downloads them.
+      ...(source.kind === 'hub' && {
+        cache: { dir: hubCacheDir(), onError: (why) => io.stderr.write(`model: ${why}\n`) },
+      }),
       onStage: (stage) => {
         for (const p of downloads.values()) p.finish();
         downloads.clear();

@@ -6,6 +6,7 @@ import { openAsBlob } from 'node:fs';
 import { mkdir, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join, relative, sep } from 'node:path';
+import { env } from '@huggingface/transformers';
 import * as ort from 'onnxruntime-node';
 import { Engine, type LoadStage } from './engine.ts';
 import type { FileStore, ProgressFn } from './load.ts';
@@ -68,17 +69,23 @@ export async function loadNodeEngine(
     threads?: number;
     onProgress?: ProgressFn;
     onStage?: (s: LoadStage) => void;
-    /** Where Hub files are kept between runs (`diskStore`); none by default. */
-    store?: FileStore | null;
+    /**
+     * A folder that keeps a Hub model's files between runs (the ONNX file through `diskStore`,
+     * the tokenizer files through transformers.js's own file cache); none by default.
+     */
+    cache?: { dir: string; onError?: (message: string) => void };
   } = {},
 ): Promise<Engine> {
+  const { cache } = options;
+  // transformers.js would otherwise keep the tokenizer files beside its own install.
+  if (cache) env.cacheDir = cache.dir;
   return Engine.load(
     { source, backend: 'wasm', dtype: options.dtype ?? 'fp32' },
     {
       ort: ort as unknown as OrtModule,
       backend: 'cpu',
       threads: options.threads ?? availableParallelism(),
-      store: options.store ?? null,
+      store: cache ? diskStore(cache.dir, cache.onError) : null,
     },
     options.onProgress ?? (() => {}),
     options.onStage,
