@@ -7,13 +7,8 @@ import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import { EngineError } from './errors.ts';
 import { planBatches, runBatch, toFloat32, tokenize, windowIds, type Tokenized } from './encode.ts';
 import { HIDDEN_STATES, POOLED_OUTPUTS, rewriteForHiddenStates } from './graph.ts';
-import {
-  loadModelFiles,
-  sourceLabel,
-  type FileStore,
-  type ModelConfig,
-  type ProgressFn,
-} from './load.ts';
+import type { FileStore, ProgressFn } from './download.ts';
+import { loadModelFiles, sourceLabel, type ModelConfig } from './load.ts';
 import { isDirectRegression } from '../analysis/head.ts';
 import { projectTokens } from '../analysis/learned.ts';
 import { pool, poolOptionsFor, validLayers } from '../analysis/pooling.ts';

@@ -9,7 +9,7 @@ import { basename, dirname, join, relative, sep } from 'node:path';
 import { env } from '@huggingface/transformers';
 import * as ort from 'onnxruntime-node';
 import { Engine, type LoadStage } from './engine.ts';
-import type { FileStore, ProgressFn } from './load.ts';
+import type { FileStore, ProgressFn } from './download.ts';
 import type { Dtype, ModelSource } from './protocol.ts';
 import type { OrtModule } from './session.ts';
 

@@ -5,7 +5,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RESUMES } from '../../src/engine/load.ts';
+import { RESUMES } from '../../src/engine/download.ts';
 import { openPage, serveAppInChromium } from '../support/browser.ts';
 import { BROKEN_ORG, startHub, type HubServer } from '../support/hub-server.ts';
 

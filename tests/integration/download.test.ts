@@ -5,7 +5,8 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineError } from '../../src/engine/errors.ts';
-import { RESUMES, loadModelFiles } from '../../src/engine/load.ts';
+import { RESUMES } from '../../src/engine/download.ts';
+import { loadModelFiles } from '../../src/engine/load.ts';
 import type { FileProgress } from '../../src/engine/protocol.ts';
 import { BROKEN_ORG, startHub, type HubServer } from '../support/hub-server.ts';
 
