@@ -10,7 +10,7 @@ import { HIDDEN_STATES, POOLED_OUTPUTS, rewriteForHiddenStates } from './graph.t
 import type { FileStore, ProgressFn } from './download.ts';
 import { loadModelFiles, sourceLabel, type ModelConfig } from './load.ts';
 import { isDirectRegression } from '../analysis/head.ts';
-import { projectTokens } from '../analysis/learned.ts';
+import { projectTokens } from '../analysis/directions.ts';
 import { pool, poolOptionsFor, validLayers } from '../analysis/pooling.ts';
 import type {
   Backend,

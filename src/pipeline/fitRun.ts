@@ -2,7 +2,8 @@
  * Features for fitting, without React: every layer's CLS, mean, max and WK vector for each text,
  * extracted once and cached in IndexedDB by model and text hash, then the sweep's cells.
  */
-import { projectTokens, tokenDirections, type RaggedTokenInput } from '../analysis/learned.ts';
+import { projectTokens, tokenDirections } from '../analysis/directions.ts';
+import { type RaggedTokenInput } from '../analysis/learned.ts';
 import {
   PARAMETER_FREE_STRATEGIES,
   poolOptionsFor,

@@ -3,7 +3,8 @@
  * between engine batches (protocol types) and the pure analysis modules.
  */
 import { learnedFromHead, predictHead, type Head } from '../analysis/head.ts';
-import { predictLearned, projectTokens, type RaggedTokenInput } from '../analysis/learned.ts';
+import { projectTokens } from '../analysis/directions.ts';
+import { predictLearned, type RaggedTokenInput } from '../analysis/learned.ts';
 import { poolFromPooled, type ParameterFreeStrategy } from '../analysis/pooling.ts';
 import type {
   BatchPooling,

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { FIXTURE_NAMES } from '../../scripts/fixtures/spec.ts';
-import { projectTokens, tokenDirections } from '../../src/analysis/learned.ts';
+import { projectTokens, tokenDirections } from '../../src/analysis/directions.ts';
 import { pool, poolOptionsFor, validLayers } from '../../src/analysis/pooling.ts';
 import { makeNormal } from '../../src/analysis/rng.ts';
 import type { Engine } from '../../src/engine/engine.ts';

@@ -11,12 +11,11 @@ import {
   validateHead,
   type RidgeHead,
 } from '../../src/analysis/head.ts';
+import { projectTokens, tokenDirections } from '../../src/analysis/directions.ts';
 import {
   fitLearned,
   learnedCvPredictions,
   predictLearned,
-  projectTokens,
-  tokenDirections,
   type LayerInput,
   type RaggedTokenInput,
 } from '../../src/analysis/learned.ts';

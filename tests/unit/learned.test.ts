@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { tokenDirections } from '../../src/analysis/directions.ts';
 import {
   fitLearned,
   initialParams,
@@ -7,7 +8,6 @@ import {
   learnedParamCount,
   lossAndGradient,
   predictLearned,
-  tokenDirections,
   type LayerInput,
   type RaggedTokenInput,
   type TokenInput,
