@@ -25,16 +25,22 @@ export async function folderSource(dir: string): Promise<ModelSource> {
 }
 
 /**
- * Hub files kept on disk, one file per URL at `<dir>/<host>/<path>`, so a second run reads the
- * model from there instead of downloading it again (as the browser's Cache API store does). A file
- * is written whole under a temporary name and then renamed, so a run stopped half-way never leaves
- * a partial model behind. A file that cannot be written is reported to `onError` and the run goes
- * on with the downloaded bytes.
+ * Hub files kept on disk, so a second run reads the model from there instead of downloading it
+ * again (as the browser's Cache API store does). A file of `<id>/resolve/<revision>/<file>` lies at
+ * `<dir>/<id>/<file>` (`<dir>/<id>/<revision>/<file>` for a revision other than main), where
+ * transformers.js keeps the tokenizer files, so one folder holds the whole model; any other URL at
+ * `<dir>/<host>/<path>`. A file is written whole under a temporary name and then renamed, so a run
+ * stopped half-way never leaves a partial model behind. A file that cannot be written is reported
+ * to `onError` and the run goes on with the downloaded bytes.
  */
 export function diskStore(dir: string, onError: (message: string) => void = () => {}): FileStore {
   const pathOf = (url: string) => {
     const { host, pathname } = new URL(url); // the parser has already resolved any `..`
-    return join(dir, host.replace(/[^\w.-]/g, '_'), ...pathname.split('/').filter(Boolean));
+    const hub = /^\/(.+?)\/resolve\/([^/]+)\/(.+)$/.exec(pathname);
+    const parts = hub
+      ? [hub[1], ...(hub[2] === 'main' ? [] : [hub[2]]), hub[3]]
+      : [host.replace(/[^\w.-]/g, '_'), pathname];
+    return join(dir, ...parts.flatMap((p) => p.split('/').filter(Boolean)));
   };
   return {
     async match(url) {
