@@ -21,6 +21,7 @@ describe('RowProblems', () => {
       <RowProblems
         problems={PROBLEMS}
         totalRows={10}
+        purpose="score"
         isSkipping={false}
         onSkip={onSkip}
         onStop={onStop}
@@ -34,21 +35,35 @@ describe('RowProblems', () => {
     expect(onStop).toHaveBeenCalledOnce();
   });
 
-  it('says what skipping means once chosen, and shows nothing for a clean file', () => {
-    const { rerender, container } = render(
-      <RowProblems
-        problems={PROBLEMS}
-        totalRows={10}
-        isSkipping
-        onSkip={vi.fn()}
-        onStop={vi.fn()}
-      />,
-    );
-    expect(screen.getByRole('status').textContent).toMatch(/absent from the downloads\. 8 rows/);
-    rerender(
+  it.each([
+    ['score', /score the other 8 rows/, /absent from the downloads\. 8 rows will be scored\./],
+    ['fit', /fit on the other 8 rows/, /take no part in the fit\. 8 rows will be used\./],
+  ] as const)(
+    'says what skipping means for a file to %s, before and after',
+    (purpose, offer, done) => {
+      const view = (isSkipping: boolean) => (
+        <RowProblems
+          problems={PROBLEMS}
+          totalRows={10}
+          purpose={purpose}
+          isSkipping={isSkipping}
+          onSkip={vi.fn()}
+          onStop={vi.fn()}
+        />
+      );
+      const { rerender } = render(view(false));
+      expect(screen.getByRole('group').textContent).toMatch(offer);
+      rerender(view(true));
+      expect(screen.getByRole('status').textContent).toMatch(done);
+    },
+  );
+
+  it('shows nothing for a clean file', () => {
+    const { container } = render(
       <RowProblems
         problems={[]}
         totalRows={10}
+        purpose="score"
         isSkipping={false}
         onSkip={vi.fn()}
         onStop={vi.fn()}

@@ -287,6 +287,7 @@ export function BatchView({ engine }: Props) {
         <RowProblems
           problems={problems}
           totalRows={file.parsed.results.length}
+          purpose="score"
           isSkipping={isSkipping}
           onSkip={() => setSkipping(true)}
           onStop={clearFile}

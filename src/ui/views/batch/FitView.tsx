@@ -346,6 +346,7 @@ export function FitView({ engine }: Props) {
         <RowProblems
           problems={problems}
           totalRows={file.parsed.results.length}
+          purpose="fit"
           isSkipping={isSkipping}
           onSkip={() => setSkipping(true)}
           onStop={() => {
@@ -373,9 +374,10 @@ export function FitView({ engine }: Props) {
             onChange={(e) => setSketchSize(e.target.valueAsNumber)}
             disabled={isExact}
           />{' '}
-          features are cross-validated on a sketch of that many columns: for a base-size model on
-          3,000 rows, under a minute on two cores. Its figures are estimates; each strategy's best
-          layer is then cross-validated exactly, and the cell you select is fitted exactly.
+          features are cross-validated on a sketch of that many columns (for a base-size model on
+          3,000 rows, 35–45 s on two cores). Its figures are estimates, so each strategy's best
+          layer is then cross-validated exactly (about 30 s more), and the cell you select is fitted
+          exactly.
         </label>
         <label>
           <input type="radio" name="sweep-mode" checked={isExact} onChange={() => setExact(true)} />{' '}
