@@ -12,6 +12,7 @@ import {
   DEFAULT_LEARNED_CONFIG,
   learnedConfigFor,
   learnedCvPredictions,
+  type LearnedInput,
 } from '../../src/analysis/learned.ts';
 import {
   LAYERWISE_LEARNED_STRATEGIES,
@@ -20,6 +21,7 @@ import {
 } from '../../src/analysis/pooling.ts';
 import { scoreFolds } from '../../src/analysis/ridge.ts';
 import { formatNumber, submissionCsv } from '../../src/data/submission.ts';
+import type { Engine } from '../../src/engine/engine.ts';
 import { folderSource, loadNodeEngine } from '../../src/engine/node.ts';
 import { predictLite } from '../../src/readability/lite.ts';
 import { main } from '../../src/cli/main.ts';
@@ -54,26 +56,45 @@ async function cli(...argv: string[]) {
   return { code, stdout, stderr };
 }
 
+/** Runs `run` on a model folder loaded in Node (onnxruntime-node), released afterwards. */
+async function withModel<T>(model: string, run: (engine: Engine) => Promise<T>): Promise<T> {
+  const engine = await loadNodeEngine(await folderSource(model));
+  try {
+    return await run(engine);
+  } finally {
+    await engine.release();
+  }
+}
+
 /** What the pipeline gives when called directly, as the CLI should have written it. */
 async function expectedSubmission(
   model: string,
   rows: readonly GeneratedRow[],
   head: Head | null,
 ): Promise<string> {
-  const engine = await loadNodeEngine(await folderSource(model));
-  try {
+  const scores = await withModel(model, async (engine) => {
     const texts = rows.map((r) => r.text);
     const tokens = head ? tokenRequestFor([head]) : undefined;
     const pooling = head ? batchPoolingFor(head) : [];
     const batch = await engine.embed(texts, pooling, undefined, undefined, undefined, tokens);
-    const scores = head ? predictBatch(head, batch) : batch.scores!;
-    return submissionCsv(
-      rows.map((r) => r.id),
-      rows.map((r, i) => ({ id: r.id, target: scores[i] })),
-    );
-  } finally {
-    await engine.release();
-  }
+    return head ? predictBatch(head, batch) : batch.scores!;
+  });
+  return submissionCsv(
+    rows.map((r) => r.id),
+    rows.map((r, i) => ({ id: r.id, target: scores[i] })),
+  );
+}
+
+/**
+ * Expects a learned head's CV RMSE to be what `learnedCvPredictions` gives when called directly on
+ * `input` with the app's settings and the CLI's folds (5, seed 42).
+ */
+function expectDirectLearnedCv(head: Head, input: LearnedInput, layers: number): void {
+  if (head.kind !== 'learned') throw new Error('not a learned head');
+  const y = Float64Array.from(trainRows, (row) => row.target);
+  const config = learnedConfigFor(head.strategy, poolOptionsFor(layers));
+  const direct = learnedCvPredictions(head.strategy, input, y, { folds: 5, seed: 42 }, config);
+  expect(head.cvRmse).toBe(scoreFolds(direct.predictions, y, direct.fold, 5).rmse);
 }
 
 /** `readscope score` with the head file writes exactly what predictBatch gives; returns the CSV. */
@@ -388,26 +409,13 @@ describe('fit, then score with the head', () => {
     expect(r.stderr).toContain('wrote');
 
     // The same CV called directly on the same features: one call for every fold.
-    const engine = await loadNodeEngine(await folderSource(TINY));
-    let batch;
-    try {
-      batch = await engine.embed(
+    const batch = await withModel(TINY, (engine) =>
+      engine.embed(
         trainRows.map((row) => row.text),
         ['cls'],
-      );
-    } finally {
-      await engine.release();
-    }
-    const y = Float64Array.from(trainRows, (row) => row.target);
-    const config = learnedConfigFor('gru', poolOptionsFor(batch.layers));
-    const direct = learnedCvPredictions(
-      'gru',
-      layerInput(batch),
-      y,
-      { folds: 5, seed: 42 },
-      config,
+      ),
     );
-    expect(learnedHead.cvRmse).toBe(scoreFolds(direct.predictions, y, direct.fold, 5).rmse);
+    expectDirectLearnedCv(learnedHead, layerInput(batch), batch.layers);
 
     // Scored like any head, through predictBatch.
     await scoresLikePredictBatch('head-gru.json', learnedHead);
@@ -439,24 +447,18 @@ describe('fit, then score with the head', () => {
     expect(head.cvRmse.toFixed(4)).toBe(printed?.[1]);
 
     // The same tokens and CV, called directly.
-    const engine = await loadNodeEngine(await folderSource(TINY));
-    let tokens;
-    try {
-      tokens = await extractTokenFeatures({
+    const tokens = await withModel(TINY, (engine) =>
+      extractTokenFeatures({
         texts: trainRows.map((row) => row.text),
         info: engine.info,
         dim: DEFAULT_LEARNED_CONFIG.projection,
         db: null,
         embed: (t, p, signal, request) => engine.embed(t, p, undefined, signal, undefined, request),
-      });
-    } finally {
-      await engine.release();
-    }
-    expect(head.tokenProjection).toEqual(Array.from(tokens!.directions));
-    const y = Float64Array.from(trainRows, (row) => row.target);
-    const config = learnedConfigFor('conv1d', poolOptionsFor(5));
-    const direct = learnedCvPredictions('conv1d', tokens!.input, y, { folds: 5, seed: 42 }, config);
-    expect(head.cvRmse).toBe(scoreFolds(direct.predictions, y, direct.fold, 5).rmse);
+      }),
+    );
+    if (!tokens) throw new Error('not read');
+    expect(head.tokenProjection).toEqual(Array.from(tokens.directions));
+    expectDirectLearnedCv(head, tokens.input, 5);
 
     await scoresLikePredictBatch('head-conv.json', head);
   });
@@ -545,21 +547,18 @@ describe('embed', () => {
     expect(lines[0]).toBe(['id', ...Array.from({ length: 64 }, (_, k) => `f${k}`)].join(','));
     expect(lines).toHaveLength(testRows.length + 1);
 
-    const engine = await loadNodeEngine(await folderSource(TINY));
-    try {
-      const batch = await engine.embed(
+    const batch = await withModel(TINY, (engine) =>
+      engine.embed(
         testRows.map((row) => row.text),
         ['cls', 'mean', 'max'],
-      );
-      const features = featuresFrom(batch, 'mean-max', 2, poolOptionsFor(batch.layers));
-      lines.slice(1).forEach((line, i) => {
-        const [id, ...values] = line.split(',');
-        expect(id).toBe(testRows[i].id);
-        expect(values.map(Number)).toEqual(Array.from(features.subarray(i * 64, (i + 1) * 64)));
-      });
-    } finally {
-      await engine.release();
-    }
+      ),
+    );
+    const features = featuresFrom(batch, 'mean-max', 2, poolOptionsFor(batch.layers));
+    lines.slice(1).forEach((line, i) => {
+      const [id, ...values] = line.split(',');
+      expect(id).toBe(testRows[i].id);
+      expect(values.map(Number)).toEqual(Array.from(features.subarray(i * 64, (i + 1) * 64)));
+    });
   });
 
   it('refuses a layer the pooling cannot sit at', async () => {
