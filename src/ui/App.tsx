@@ -3,7 +3,7 @@ import type { LoadOptions } from '../engine/protocol.ts';
 import { useEngine } from './hooks/useEngine.ts';
 import { HeadsContext, useHeadsState } from './hooks/useHeads.ts';
 import { readChoices, writeChoices } from './urlState.ts';
-import { CompareTexts } from './views/CompareTexts.tsx';
+import { CompareView } from './views/CompareView.tsx';
 import { EngineStatus } from './views/EngineStatus.tsx';
 import { ModelPicker } from './views/ModelPicker.tsx';
 import { BatchView } from './views/batch/BatchView.tsx';
@@ -95,7 +95,7 @@ export function App() {
       </nav>
       <main role="tabpanel" aria-label={VIEWS.find((v) => v.id === view)?.label}>
         {view === 'read' && <ReadView text={text} onTextChange={setText} engine={engine} />}
-        {view === 'compare' && <CompareTexts initialA={text} />}
+        {view === 'compare' && <CompareView engine={engine} initialA={text} />}
         {view === 'batch' && <BatchView engine={engine} />}
         {view === 'fit' && <FitView engine={engine} />}
       </main>

@@ -141,6 +141,23 @@ async function scoresAlikeEverywhere(page: Page, headBytes: Buffer, readingKey: 
       timeout: 60_000,
     })
     .toBeLessThan(0.005 + 1e-4); // shown to 2 places
+
+  // The Compare view scores with the active head too, and its CV RMSE is the error.
+  await page.getByRole('tab', { name: 'Compare two texts' }).click();
+  await page.getByLabel('Text A').fill(small.texts[0]);
+  await page.getByLabel('Text B').fill(small.texts[1]);
+  await page.getByText(/P\(A reads easier than B\) = .*95% interval/).waitFor({ timeout: 60_000 });
+  for (const [side, row] of [
+    ['A', 0],
+    ['B', 1],
+  ] as const) {
+    const shown = (await page.getByText(new RegExp(`^Score ${side}: `)).textContent())!;
+    const [target] = shown.slice(`Score ${side}: `.length).split(' ± ');
+    expect(Math.abs(Number(target) - Number(browser[row][1]))).toBeLessThan(0.005 + 1e-4);
+  }
+  expect(await page.getByText(/^Scored by the head “.*” on roberta-tiny \(CV RMSE/).count()).toBe(
+    1,
+  );
   await page.context().close();
 
   const cli = await scoreWithCli(headBytes, small.csv);

@@ -256,6 +256,7 @@ describe('the Read view', () => {
       })
       .toBe(true);
     expect(await page.getByTestId('windowed').count()).toBe(0);
+    const shortScore = await score.textContent();
     await box.fill(Array.from({ length: 60 }, (_, i) => `Sentence ${i} is a short one.`).join(' '));
     await expect
       .poll(
@@ -267,6 +268,20 @@ describe('the Read view', () => {
         { timeout: 60_000 },
       )
       .toMatch(/read in \d+ overlapping windows/);
+
+    // The Compare view scores with the same model's output, not the lite model, and says so.
+    await page.getByRole('tab', { name: 'Compare two texts' }).click();
+    await page.getByLabel('Text A').fill('A short text. It fits.');
+    await page.getByLabel('Text B').fill(NEW_TEXT);
+    await page.getByText(/P\(A reads easier than B\) = /).waitFor({ timeout: 60_000 });
+    const compared = await page.getByText(/^Score A: /).textContent();
+    expect(Number(compared?.slice('Score A: '.length)).toFixed(2)).toBe(
+      Number(shortScore).toFixed(2),
+    );
+    expect(await page.getByText(/^Scored by /).textContent()).toBe(
+      'Scored by the fine-tuned regression output of roberta-tiny-cls, which states no error.',
+    );
+    expect(await page.getByText(/no interval: the scorer states no error/).count()).toBe(1);
   });
 
   it("shows bert-tiny's trained pooler at the last layer only", async () => {

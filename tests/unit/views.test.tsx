@@ -1,5 +1,5 @@
 // @vitest-environment jsdom
-import { cleanup, fireEvent, render, screen, within } from '@testing-library/react';
+import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { formulas } from '../../src/readability/formulas.ts';
 import { predictLite } from '../../src/readability/lite.ts';
@@ -123,16 +123,44 @@ describe('CompareTexts', () => {
   });
 
   it('shows each side as scoring until its score arrives, and ignores superseded texts', async () => {
-    let release: (s: { target: number; standardError: number }) => void = () => {};
+    const pending = new Map<string, (s: { target: number; standardError: number }) => void>();
     const score: CompareScorer = (t) =>
       t === 'old'
         ? Promise.reject(new SupersededError())
-        : new Promise((resolve) => (release = resolve));
+        : new Promise((resolve) => pending.set(t, resolve));
     render(<CompareTexts initialA="old" initialB="b" score={score} />);
     fireEvent.change(screen.getByLabelText('Text A'), { target: { value: 'new' } });
     expect(screen.getByText(/Score A:/).textContent).toBe('Score A: scoring…');
-    release({ target: 0.5, standardError: 0.1 });
+    // Scored once typing settles.
+    await waitFor(() => expect(pending.has('new')).toBe(true));
+    pending.get('new')!({ target: 0.5, standardError: 0.1 });
     await screen.findByText('Score A: 0.50 ± 0.10');
     expect(screen.queryByRole('alert')).toBeNull();
+  });
+
+  it('scores once typing settles, not on every keystroke', async () => {
+    const asked: string[] = [];
+    const score: CompareScorer = (t) => {
+      asked.push(t);
+      return Promise.resolve({ target: 0, standardError: 0.5 });
+    };
+    render(<CompareTexts score={score} />);
+    for (const value of ['T', 'Th', 'The', 'The cat']) {
+      fireEvent.change(screen.getByLabelText('Text A'), { target: { value } });
+    }
+    await screen.findByText('Score A: 0.00 ± 0.50');
+    expect(asked).toEqual(['The cat']);
+  });
+
+  it('says what scored the texts, and gives P without an interval when no error is stated', async () => {
+    const score: CompareScorer = (t) =>
+      Promise.resolve({ target: t === 'a' ? 1 : 0, standardError: Number.NaN });
+    render(<CompareTexts initialA="a" initialB="b" score={score} scoredBy="a fine-tuned export" />);
+    const verdict = await screen.findByText(/P\(A reads easier than B\)/);
+    expect(verdict.closest('p')?.textContent).toBe(
+      'P(A reads easier than B) = 73% (no interval: the scorer states no error for its scores).',
+    );
+    expect(screen.getByText('Score A: 1.00')).toBeTruthy();
+    expect(screen.getByText('Scored by a fine-tuned export.')).toBeTruthy();
   });
 });

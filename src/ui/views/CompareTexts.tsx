@@ -3,30 +3,44 @@ import { compareTexts, type ScoredText } from '../../readability/compare.ts';
 import { useReadabilityClient } from '../hooks/useReadability.ts';
 import { SupersededError } from '../workers/readabilityClient.ts';
 import { PALETTE } from './palette.ts';
+import { SETTLE_MS } from './read/ReadView.tsx';
+import { useDebounced } from './read/useDebounced.ts';
 
 type Side = 'A' | 'B';
 
 /** Scores one side's text; a newer call for the same side may reject the older with SupersededError. */
 export type CompareScorer = (text: string, side: Side) => Promise<ScoredText>;
 
-/** Props: starting texts and the scorer (the lite model, in its worker, unless one is given). */
+/**
+ * Props: starting texts, the scorer (the lite model, in its worker, unless one is given) and what
+ * it is, said under the texts. A score whose `standardError` is not finite has no stated error.
+ */
 export interface CompareTextsProps {
   initialA?: string;
   initialB?: string;
   score?: CompareScorer;
+  scoredBy?: string;
 }
 
-/** The latest score of one side's text (null while there is none), and whether it is current. */
+/**
+ * The latest score of one side's text (null while there is none), and whether it is current. A
+ * text is scored once typing settles, as the Read view does: an encoder scorer runs the model.
+ */
 function useSideScore(score: CompareScorer, text: string, side: Side) {
-  const [scored, setScored] = useState<{ text: string; score: ScoredText } | null>(null);
+  const settled = useDebounced(text, SETTLE_MS);
+  const [scored, setScored] = useState<{
+    text: string;
+    score: ScoredText;
+    by: CompareScorer;
+  } | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
-    if (!text.trim()) return;
+    if (!settled.trim()) return;
     let live = true;
-    score(text, side)
+    score(settled, side)
       .then((s) => {
         if (!live) return;
-        setScored({ text, score: s });
+        setScored({ text: settled, score: s, by: score });
         setError(null);
       })
       .catch((e: unknown) => {
@@ -36,19 +50,22 @@ function useSideScore(score: CompareScorer, text: string, side: Side) {
     return () => {
       live = false;
     };
-  }, [score, text, side]);
+  }, [score, settled, side]);
   const isEmpty = !text.trim();
   return {
     score: isEmpty ? null : (scored?.score ?? null),
-    isCurrent: isEmpty || scored?.text === text,
+    // A score from another scorer (a model loaded since) is as stale as one of another text.
+    isCurrent: isEmpty || (scored?.text === text && scored.by === score),
     error,
   };
 }
 
+const hasError = (s: ScoredText) => Number.isFinite(s.standardError);
+
 const pct = (p: number) => `${Math.round(p * 100)}%`;
 
 /** Two texts side by side with both scores and the Bradley–Terry probability that A reads easier. */
-export function CompareTexts({ initialA = '', initialB = '', score }: CompareTextsProps) {
+export function CompareTexts({ initialA = '', initialB = '', score, scoredBy }: CompareTextsProps) {
   const [a, setA] = useState(initialA);
   const [b, setB] = useState(initialB);
   const id = useId();
@@ -66,7 +83,15 @@ export function CompareTexts({ initialA = '', initialB = '', score }: CompareTex
   const sideB = useSideScore(scorer, b, 'B');
   const scoreA = sideA.score;
   const scoreB = sideB.score;
-  const result = scoreA && scoreB ? compareTexts(scoreA, scoreB) : null;
+  // Without a stated error on both sides, P is σ(A − B) at the scores, with no interval.
+  const isCertain = !!scoreA && !!scoreB && hasError(scoreA) && hasError(scoreB);
+  const result =
+    scoreA && scoreB
+      ? compareTexts(
+          isCertain ? scoreA : { ...scoreA, standardError: 0 },
+          isCertain ? scoreB : { ...scoreB, standardError: 0 },
+        )
+      : null;
   const isUpdating = !sideA.isCurrent || !sideB.isCurrent;
   const column = (
     name: Side,
@@ -86,7 +111,7 @@ export function CompareTexts({ initialA = '', initialB = '', score }: CompareTex
       <p aria-live="polite">
         Score {name}:{' '}
         {side.score
-          ? `${side.score.target.toFixed(2)} ± ${side.score.standardError.toFixed(2)}`
+          ? `${side.score.target.toFixed(2)}${hasError(side.score) ? ` ± ${side.score.standardError.toFixed(2)}` : ''}`
           : value.trim()
             ? 'scoring…'
             : '—'}
@@ -109,8 +134,10 @@ export function CompareTexts({ initialA = '', initialB = '', score }: CompareTex
       {result ? (
         <div aria-live="polite" aria-busy={isUpdating}>
           <p>
-            <strong>P(A reads easier than B) = {pct(result.probability)}</strong> (95% interval{' '}
-            {pct(result.interval[0])}–{pct(result.interval[1])}).
+            <strong>P(A reads easier than B) = {pct(result.probability)}</strong>
+            {isCertain
+              ? ` (95% interval ${pct(result.interval[0])}–${pct(result.interval[1])}).`
+              : ' (no interval: the scorer states no error for its scores).'}
           </p>
           <svg
             role="img"
@@ -138,14 +165,15 @@ export function CompareTexts({ initialA = '', initialB = '', score }: CompareTex
             />
           </svg>
           <p>
-            CommonLit&apos;s target is a Bradley–Terry easiness, so P = σ(score A − score B),
-            averaged over the uncertainty of both scores (difference {result.difference.toFixed(2)}{' '}
-            ± {result.differenceSe.toFixed(2)}).
+            {isCertain
+              ? `CommonLit's target is a Bradley–Terry easiness, so P = σ(score A − score B), averaged over the uncertainty of both scores (difference ${result.difference.toFixed(2)} ± ${result.differenceSe.toFixed(2)}).`
+              : `CommonLit's target is a Bradley–Terry easiness, so P = σ(score A − score B) (difference ${result.difference.toFixed(2)}).`}
           </p>
         </div>
       ) : (
         <p>Enter both texts to compare them.</p>
       )}
+      {scoredBy && <p className="hint">Scored by {scoredBy}.</p>}
     </section>
   );
 }
