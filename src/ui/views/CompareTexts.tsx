@@ -1,6 +1,5 @@
-import { useEffect, useId, useMemo, useState } from 'react';
+import { useEffect, useId, useState } from 'react';
 import { compareTexts, type ScoredText } from '../../readability/compare.ts';
-import { useReadabilityClient } from '../hooks/useReadability.ts';
 import { SupersededError } from '../workers/readabilityClient.ts';
 import { PALETTE } from './palette.ts';
 import { SETTLE_MS } from './read/ReadView.tsx';
@@ -12,13 +11,13 @@ type Side = 'A' | 'B';
 export type CompareScorer = (text: string, side: Side) => Promise<ScoredText>;
 
 /**
- * Props: starting texts, the scorer (the lite model, in its worker, unless one is given) and what
- * it is, said under the texts. A score whose `standardError` is not finite has no stated error.
+ * Props: starting texts, the scorer (see `useCompareScorer`) and what it is, said under the texts.
+ * A score whose `standardError` is not finite has no stated error.
  */
 export interface CompareTextsProps {
   initialA?: string;
   initialB?: string;
-  score?: CompareScorer;
+  score: CompareScorer;
   scoredBy?: string;
 }
 
@@ -69,18 +68,8 @@ export function CompareTexts({ initialA = '', initialB = '', score, scoredBy }: 
   const [a, setA] = useState(initialA);
   const [b, setB] = useState(initialB);
   const id = useId();
-  const client = useReadabilityClient();
-  const scorer = useMemo<CompareScorer>(
-    () =>
-      score ??
-      ((text, side) =>
-        client
-          .score(side, text)
-          .then(({ lite }) => ({ target: lite.target, standardError: lite.cvRmse }))),
-    [score, client],
-  );
-  const sideA = useSideScore(scorer, a, 'A');
-  const sideB = useSideScore(scorer, b, 'B');
+  const sideA = useSideScore(score, a, 'A');
+  const sideB = useSideScore(score, b, 'B');
   const scoreA = sideA.score;
   const scoreB = sideB.score;
   // Without a stated error on both sides, P is σ(A − B) at the scores, with no interval.
