@@ -22,6 +22,9 @@ export type ContributionMode = 'leave-one-out' | 'alone';
 /** Scores a text; higher means easier, as on the CommonLit scale. */
 export type ScoreFn = (text: string) => number | Promise<number>;
 
+/** Scores many texts in one call (one batch on an encoder), in order; higher means easier. */
+export type ScoreManyFn = (texts: string[]) => Promise<ArrayLike<number>>;
+
 // Abbreviations whose full stop does not end a sentence; lower case, without the stop.
 const ABBREVIATIONS = new Set([
   'mr',
@@ -111,23 +114,31 @@ export function withoutSentence(text: string, sentence: Sentence): string {
  * Each sentence's contribution to `scoreFn(text)`, hardest first: leave-one-out is
  * score(text without it) − score(text); alone is score(text) − score(sentence by itself).
  */
-export async function contributions(
+export function contributions(
   text: string,
   scoreFn: ScoreFn,
+  mode: ContributionMode = 'leave-one-out',
+): Promise<SentenceContribution[]> {
+  return contributionsOfBatch(text, (texts) => Promise.all(texts.map(scoreFn)), mode);
+}
+
+/** `contributions` with the text and every variant of it scored in one `scoreMany` call. */
+export async function contributionsOfBatch(
+  text: string,
+  scoreMany: ScoreManyFn,
   mode: ContributionMode = 'leave-one-out',
 ): Promise<SentenceContribution[]> {
   const sentences = splitSentences(text);
   // With one sentence there is nothing to leave out: it carries the whole score, so no contrast.
   if (sentences.length < 2) return sentences.map((s, index) => ({ ...s, index, hardness: 0 }));
-  const full = await scoreFn(text);
-  const scores = await Promise.all(
-    sentences.map((s) => scoreFn(mode === 'alone' ? s.text : withoutSentence(text, s))),
-  );
+  const variants = sentences.map((s) => (mode === 'alone' ? s.text : withoutSentence(text, s)));
+  const scores = await scoreMany([text, ...variants]);
+  const full = scores[0];
   return sentences
     .map((s, index) => ({
       ...s,
       index,
-      hardness: mode === 'alone' ? full - scores[index] : scores[index] - full,
+      hardness: mode === 'alone' ? full - scores[index + 1] : scores[index + 1] - full,
     }))
     .sort((a, b) => b.hardness - a.hardness || a.index - b.index);
 }

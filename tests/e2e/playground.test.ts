@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import type { BrowserContext, Page, Route } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { folderSource, loadNodeEngine } from '../../src/engine/node.ts';
 import { artefactDir, openPage, startBuiltApp, serveAppInChromium } from '../support/browser.ts';
 
 const env = serveAppInChromium({ webgpu: false });
@@ -282,6 +283,46 @@ describe('the Read view', () => {
       'Scored by the fine-tuned regression output of roberta-tiny-cls, which states no error.',
     );
     expect(await page.getByText(/no interval: the scorer states no error/).count()).toBe(1);
+  });
+
+  it('measures the hard sentences with the fine-tuned score, as the engine scores each variant', async () => {
+    const sentences = [
+      'The cat sat on the mat.',
+      'Notwithstanding considerable disagreement, the committee deliberated interminably.',
+      'We had fun.',
+    ];
+    const text = sentences.join(' ');
+    // The text with each sentence left out, as a reader would cut it.
+    const variants = [
+      `${sentences[1]} ${sentences[2]}`,
+      `${sentences[0]}  ${sentences[2]}`,
+      `${sentences[0]} ${sentences[1]}`,
+    ];
+    const engine = await loadNodeEngine(await folderSource('public/models/roberta-tiny-cls'));
+    const scores = await engine.embed([text, ...variants], []).finally(() => engine.release());
+    const expected = new Map(
+      sentences.map((s, i) => [s, scores.scores![i + 1] - scores.scores![0]]),
+    );
+
+    const page = await newPage(app('/models/roberta-tiny-cls'));
+    await page.getByTestId('backend-name').waitFor({ timeout: 120_000 });
+    await page.getByRole('textbox', { name: /Text/ }).fill(text);
+    const section = page.getByRole('region', { name: /Hard sentences/ });
+    await expect
+      .poll(async () => (await section.textContent()) ?? '', { timeout: 60_000 })
+      .toMatch(/the score \(the fine-tuned regression output of roberta-tiny-cls\) rises/);
+    const items = section.getByRole('list', { name: 'Sentences, hardest first' }).locator('li');
+    // Measured for this text (the sample text's five sentences came first), and not updating.
+    await expect
+      .poll(async () => `${await section.getAttribute('aria-busy')} ${await items.count()}`, {
+        timeout: 60_000,
+      })
+      .toBe('false 3');
+    for (const item of await items.all()) {
+      const shown = Number(await item.getByRole('button').textContent());
+      const sentence = (await item.textContent())!.replace(/^[+-]?\d+\.\d+\s*/, '');
+      expect(Math.abs(shown - expected.get(sentence)!)).toBeLessThan(0.005 + 1e-4); // 2 places
+    }
   });
 
   it("shows bert-tiny's trained pooler at the last layer only", async () => {

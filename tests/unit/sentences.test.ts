@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { contributions, splitSentences, withoutSentence } from '../../src/readability/sentences.ts';
+import {
+  contributions,
+  contributionsOfBatch,
+  splitSentences,
+  withoutSentence,
+} from '../../src/readability/sentences.ts';
 
 describe('splitSentences', () => {
   it.each([
@@ -51,6 +56,22 @@ describe('contributions', () => {
   it('accepts an async score function, as the encoder head will be', async () => {
     const result = await contributions(text, async (t) => score(t));
     expect(result[0].index).toBe(1);
+  });
+
+  it('scores the text and every variant in one batch, as the encoder does, with the same result', async () => {
+    const batches: string[][] = [];
+    const scoreMany = (texts: string[]) => {
+      batches.push(texts);
+      return Promise.resolve(Float64Array.from(texts, score));
+    };
+    for (const mode of ['leave-one-out', 'alone'] as const) {
+      expect(await contributionsOfBatch(text, scoreMany, mode)).toEqual(
+        await contributions(text, score, mode),
+      );
+    }
+    expect(batches.map((b) => b.length)).toEqual([4, 4]);
+    expect(batches[0][0]).toBe(text);
+    expect(batches[0][2]).toBe('The dog ran.  The cat sat.');
   });
 
   it('gives a single sentence no contrast', async () => {

@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { headFits } from '../../../analysis/head.ts';
 import type { EncodedText, ModelInfo } from '../../../engine/protocol.ts';
+import { useEncoderScorer } from '../../hooks/useEncoderScorer.ts';
 import type { useEngine } from '../../hooks/useEngine.ts';
 import { useHeads } from '../../hooks/useHeads.ts';
 import { useReadAnalysis } from '../../hooks/useReadAnalysis.ts';
@@ -10,6 +11,7 @@ import { HardSentences } from '../HardSentences.tsx';
 import { LayersPanel } from './LayersPanel.tsx';
 import { PoolingPanel } from './PoolingPanel.tsx';
 import { ScorePanel, type EncoderScore, type HeadChoice } from './ScorePanel.tsx';
+import { useEncoderSentences } from './useEncoderSentences.ts';
 import { useDebounced } from './useDebounced.ts';
 import { useHeadReadings } from './useHeadReadings.ts';
 import { useReadChoices } from './useReadChoices.ts';
@@ -132,17 +134,36 @@ export function ReadView({ text, onTextChange, engine }: Props) {
   }, [engine.status, engine.error, info, encodeError, regression, heads.active, readings, windows]);
 
   const waiting = waitingMessage(engine, hasText);
-  const hardSentences = useMemo(
-    () => (
+  // The sentences are measured by what scores the text: the encoder's scorer where there is one
+  // (one batch run per settled text), the lite model meanwhile and otherwise.
+  const encoderScorer = useEncoderScorer(engine);
+  const encoderHard = useEncoderSentences(encoderScorer, hasText ? settled : '');
+  const hardSentences = useMemo(() => {
+    if (encoderScorer && encoderHard?.contributions) {
+      return (
+        <HardSentences
+          text={encoderHard.text}
+          contributions={encoderHard.contributions}
+          source={encoderScorer.label}
+          updating={encoderHard.text !== settled}
+        />
+      );
+    }
+    const pending = encoderScorer && !encoderHard?.error;
+    const source = !encoderScorer
+      ? 'lite model'
+      : pending
+        ? `lite model, until ${encoderScorer.label} has measured them`
+        : `lite model: ${encoderScorer.label} could not measure them (${encoderHard?.error})`;
+    return (
       <HardSentences
         text={hard?.text ?? settled}
         contributions={hard?.contributions ?? null}
-        source="lite model"
-        updating={!!hard && hard.text !== settled}
+        source={source}
+        updating={(!!hard && hard.text !== settled) || !!pending}
       />
-    ),
-    [settled, hard],
-  );
+    );
+  }, [settled, hard, encoderScorer, encoderHard]);
   // The last fully analysed text stays on screen (marked as updating) while the next is analysed.
   const kept = analysis.shown;
   const shown =
