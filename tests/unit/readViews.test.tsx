@@ -1,5 +1,13 @@
 // @vitest-environment jsdom
-import { cleanup, fireEvent, render, screen, within } from '@testing-library/react';
+import {
+  cleanup,
+  fireEvent,
+  render,
+  renderHook,
+  screen,
+  waitFor,
+  within,
+} from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { layerView, textOverview, tiledCosine } from '../../src/analysis/inspect.ts';
 import { poolOptionsFor, type HiddenStates } from '../../src/analysis/pooling.ts';
@@ -12,6 +20,8 @@ import { viridis } from '../../src/ui/charts/colorScales.ts';
 import { LayersPanel } from '../../src/ui/views/read/LayersPanel.tsx';
 import { PoolingPanel, type HeadReadings } from '../../src/ui/views/read/PoolingPanel.tsx';
 import { ScorePanel, type EncoderScore } from '../../src/ui/views/read/ScorePanel.tsx';
+import { useEncoderSentences } from '../../src/ui/views/read/useEncoderSentences.ts';
+import type { EncoderScorer } from '../../src/ui/hooks/useEncoderScorer.ts';
 
 afterEach(cleanup);
 
@@ -287,5 +297,54 @@ describe('PoolingPanel', () => {
     const table = screen.getByRole('table', { name: /Fitted heads/ });
     const rows = within(table).getAllByRole('row').slice(1);
     expect(rows.map((r) => r.textContent)).toEqual(['mean@4 A-1.10±0.60', 'cls@2 B-0.50±0.70']);
+  });
+});
+
+describe('useEncoderSentences', () => {
+  const TWO = 'The cat sat. Notwithstanding everything, we persevered.';
+  /** A scorer that holds each call until the test lets it go; records what it was asked. */
+  function heldScorer() {
+    const asked: string[] = [];
+    const waiting: (() => void)[] = [];
+    const scorer: EncoderScorer = {
+      label: 'a test scorer',
+      standardError: 0.5,
+      scoreMany: (texts) => {
+        asked.push(...texts);
+        return new Promise((resolve) =>
+          waiting.push(() => resolve(texts.map((t) => -t.length / 10))),
+        );
+      },
+    };
+    const release = async () => {
+      await waitFor(() => expect(waiting.length).toBeGreaterThan(0));
+      waiting.shift()!();
+    };
+    return { scorer, asked, release };
+  }
+
+  it('measures one text per engine call and gives leave-one-out contributions', async () => {
+    const { scorer, asked, release } = heldScorer();
+    const { result } = renderHook(() => useEncoderSentences(scorer, TWO));
+    for (let i = 0; i < 3; i++) await release();
+    await waitFor(() => expect(result.current?.contributions).toHaveLength(2));
+    expect(asked).toEqual([TWO, 'Notwithstanding everything, we persevered.', 'The cat sat.']);
+    const hardest = result.current!.contributions![0];
+    // Leaving the long sentence out raises this stand-in score most.
+    expect(hardest.text).toBe('Notwithstanding everything, we persevered.');
+    expect(hardest.hardness).toBeCloseTo((TWO.length - 'The cat sat.'.length) / 10, 10);
+  });
+
+  it('stops asking for the old text once the text changes', async () => {
+    const { scorer, asked, release } = heldScorer();
+    const { rerender } = renderHook(({ text }) => useEncoderSentences(scorer, text), {
+      initialProps: { text: TWO },
+    });
+    await release(); // the whole text; its first variant is asked for next
+    await waitFor(() => expect(asked).toHaveLength(2));
+    rerender({ text: 'Short. Text.' });
+    await release(); // the old variant's answer arrives after the change
+    await waitFor(() => expect(asked.at(-1)).toBe('Short. Text.'));
+    expect(asked.filter((t) => t === 'The cat sat.')).toEqual([]);
   });
 });
