@@ -135,11 +135,11 @@ export function ReadView({ text, onTextChange, engine }: Props) {
 
   const waiting = waitingMessage(engine, hasText);
   // The sentences are measured by what scores the text: the encoder's scorer where there is one
-  // (one batch run per settled text), the lite model meanwhile and otherwise.
+  // (an engine call per variant of each settled text), the lite model meanwhile and otherwise.
   const encoderScorer = useEncoderScorer(engine);
   const encoderHard = useEncoderSentences(encoderScorer, hasText ? settled : '');
   const hardSentences = useMemo(() => {
-    if (encoderScorer && encoderHard?.contributions) {
+    if (hasText && encoderScorer && encoderHard?.contributions) {
       return (
         <HardSentences
           text={encoderHard.text}
@@ -163,7 +163,7 @@ export function ReadView({ text, onTextChange, engine }: Props) {
         updating={(!!hard && hard.text !== settled) || !!pending}
       />
     );
-  }, [settled, hard, encoderScorer, encoderHard]);
+  }, [settled, hasText, hard, encoderScorer, encoderHard]);
   // The last fully analysed text stays on screen (marked as updating) while the next is analysed.
   const kept = analysis.shown;
   const shown =
