@@ -205,7 +205,7 @@ export async function fit(args: string[], io: CliIo): Promise<number> {
         dim: DEFAULT_LEARNED_CONFIG.projection,
         db: null,
         embed: (t, p, signal, request) => engine.embed(t, p, undefined, signal, undefined, request),
-        onProgress: (done) => tokenProgress.update(done),
+        onProgress: ({ done }) => tokenProgress.update(done),
       });
       tokenProgress.finish();
     }

@@ -235,6 +235,19 @@ async function embedWithRecovery(
   }
 }
 
+/**
+ * Rows per second of the rows computed in this run (not those resumed or read from a cache), and
+ * the seconds the `left` rows will take at that rate; null until a row has been computed.
+ */
+export function pace(
+  computed: number,
+  seconds: number,
+  left: number,
+): { rowsPerSecond: number | null; secondsLeft: number | null } {
+  const rate = computed > 0 && seconds > 0 ? computed / seconds : null;
+  return { rowsPerSecond: rate, secondsLeft: rate ? left / rate : null };
+}
+
 /** Scores every row not yet saved for this key, a chunk at a time, saving each chunk first. */
 export async function runBatch(args: RunBatchArgs): Promise<BatchRunResult> {
   const { rows, key, db, scorer, extras, signal, now = () => performance.now() } = args;
@@ -250,17 +263,13 @@ export async function runBatch(args: RunBatchArgs): Promise<BatchRunResult> {
   const total = rows.length;
   const started = now();
   let scoredHere = 0;
-  const report = () => {
-    const seconds = (now() - started) / 1000;
-    const rate = scoredHere > 0 && seconds > 0 ? scoredHere / seconds : null;
+  const report = () =>
     args.onProgress?.({
       done: results.size,
       total,
       resumed,
-      rowsPerSecond: rate,
-      secondsLeft: rate ? (total - results.size) / rate : null,
+      ...pace(scoredHere, (now() - started) / 1000, total - results.size),
     });
-  };
   report();
   const pooling = scorer.kind === 'lite' ? [] : poolingFor(scorer, extras);
   const tokens = tokenRequestFor(headsOf(scorer, extras));

@@ -20,7 +20,7 @@ import {
   type Store,
 } from '../data/store.ts';
 import type { BatchPooling, EmbeddedBatch, ModelInfo, TokenRequest } from '../engine/protocol.ts';
-import { chunksOf, type EmbedFn } from './batchRun.ts';
+import { chunksOf, pace, type EmbedFn } from './batchRun.ts';
 import type { PooledVectors } from './scoring.ts';
 
 /** The poolings cached per text; every parameter-free strategy is built from these. */
@@ -58,7 +58,28 @@ export function sharedFloat32(length: number): Float32Array {
 export interface ExtractProgress {
   done: number;
   total: number;
+  /** Texts read from the store without running the model. */
   cached: number;
+  /** Texts the model read per second in this run, and the time the rest will take (see `pace`). */
+  rowsPerSecond: number | null;
+  secondsLeft: number | null;
+}
+
+/** Reports progress with the pace of the texts the model has read since `now()` was first called. */
+function progressReporter(
+  total: number,
+  cached: number,
+  now: () => number,
+  onProgress: ((p: ExtractProgress) => void) | undefined,
+) {
+  const started = now();
+  return (done: number) =>
+    onProgress?.({
+      done,
+      total,
+      cached,
+      ...pace(done - cached, (now() - started) / 1000, total - done),
+    });
 }
 
 /** A cached record, or nothing where there is no store or it cannot be read: speed, not results. */
@@ -95,6 +116,8 @@ export interface ExtractArgs {
   /** Stops extraction within one engine batch; what was extracted before stays cached. */
   signal?: AbortSignal;
   onProgress?: (p: ExtractProgress) => void;
+  /** The clock the pace is measured with (ms). */
+  now?: () => number;
 }
 
 /** Every text's pooled vectors `[count, layers, hidden]`, from the cache or the model; null if cancelled. */
@@ -127,7 +150,13 @@ export async function extractFeatures(args: ExtractArgs): Promise<PooledVectors 
     cached++;
   }
   let done = cached;
-  args.onProgress?.({ done, total: count, cached });
+  const report = progressReporter(
+    count,
+    cached,
+    args.now ?? (() => performance.now()),
+    args.onProgress,
+  );
+  report(done);
   for (const chunk of chunksOf(missing, args.chunkRows ?? 32)) {
     const chunkTexts = chunk.map((i) => texts[i]);
     const batch = await embedUnlessStopped(args.embed, chunkTexts, [...FIT_POOLINGS], signal);
@@ -150,7 +179,7 @@ export async function extractFeatures(args: ExtractArgs): Promise<PooledVectors 
       }),
     );
     done += chunk.length;
-    args.onProgress?.({ done, total: count, cached });
+    report(done);
   }
   return { count, layers, hidden, pooled };
 }
@@ -177,8 +206,9 @@ export interface ExtractTokenArgs {
   embed: EmbedFn;
   chunkRows?: number;
   signal?: AbortSignal;
-  /** `cached` texts came from the store without running the model. */
-  onProgress?: (done: number, total: number, cached: number) => void;
+  onProgress?: (p: ExtractProgress) => void;
+  /** The clock the pace is measured with (ms). */
+  now?: () => number;
 }
 
 /**
@@ -243,7 +273,13 @@ export async function extractTokenFeatures(args: ExtractTokenArgs): Promise<Toke
   const missing = order.filter((i) => !pieces[i]);
   const cached = texts.length - missing.length;
   let done = cached;
-  args.onProgress?.(done, texts.length, cached);
+  const report = progressReporter(
+    texts.length,
+    cached,
+    args.now ?? (() => performance.now()),
+    args.onProgress,
+  );
+  report(done);
   for (const chunk of chunksOf(missing, size)) {
     const request = directions
       ? { projection: Float32Array.from(directions), dim: directions.length / hidden }
@@ -279,7 +315,7 @@ export async function extractTokenFeatures(args: ExtractTokenArgs): Promise<Toke
       }),
     );
     done += chunk.length;
-    args.onProgress?.(done, texts.length, cached);
+    report(done);
   }
   if (!directions) throw new Error('there are no texts to read tokens from');
   const width = directions.length / hidden;

@@ -10,7 +10,11 @@ import { makeNormal } from '../../src/analysis/rng.ts';
 import type { Engine } from '../../src/engine/engine.ts';
 import { folderSource, loadNodeEngine } from '../../src/engine/node.ts';
 import type { EncodedText, TokenRequest, TokenStates } from '../../src/engine/protocol.ts';
-import { extractTokenFeatures, spreadFirst } from '../../src/pipeline/fitRun.ts';
+import {
+  extractTokenFeatures,
+  spreadFirst,
+  type ExtractProgress,
+} from '../../src/pipeline/fitRun.ts';
 import { oracleForward, type OracleResult } from '../oracle/forward.ts';
 
 /** Max abs difference allowed between the engine (float32, ORT kernels) and the float64 oracle. */
@@ -358,7 +362,8 @@ describe('last-layer token states for batch work', () => {
     const engine = await engineFor('roberta-tiny');
     const { hidden } = engine.info;
     const texts = [...MIXED, LONG, ...TEXTS]; // chunks of three, three and two
-    const progress: number[] = [];
+    const progress: ExtractProgress[] = [];
+    let clock = 0; // ms; each reading of it is one second later
     const read = await extractTokenFeatures({
       texts,
       info: engine.info,
@@ -366,10 +371,20 @@ describe('last-layer token states for batch work', () => {
       db: null,
       chunkRows: 3,
       embed: (t, p, signal, tokens) => engine.embed(t, p, undefined, signal, undefined, tokens),
-      onProgress: (done) => progress.push(done),
+      onProgress: (p) => progress.push(p),
+      now: () => (clock += 1000),
     });
     if (!read) throw new Error('not read');
-    expect(progress).toEqual([0, 3, 6, texts.length]);
+    expect(progress.map((p) => p.done)).toEqual([0, 3, 6, texts.length]);
+    // The clock reads 1 s at the start and 1 s more at each report: texts read over seconds
+    // gone, and the texts left at that pace.
+    const round = (x: number | null) => (x === null ? null : Number(x.toFixed(9)));
+    expect(progress.map((p) => [round(p.rowsPerSecond), round(p.secondsLeft)])).toEqual([
+      [null, null],
+      [1.5, round(5 / 1.5)],
+      [2, 1],
+      [2, 0],
+    ]);
     expect(read.cut).toBe(1); // LONG
     // The directions come from the raw tokens of texts 0, 2 and 5, spread over the file, as
     // encode() gives them; the first three texts would give others.

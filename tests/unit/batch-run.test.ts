@@ -16,6 +16,7 @@ import {
   byLength,
   chunksOf,
   fullResultsCsv,
+  pace,
   runBatch,
   scorerId,
   type RunBatchArgs,
@@ -162,6 +163,13 @@ describe('batch helpers', () => {
     expect(viridis(0)).toBe('rgb(68,1,84)');
     expect(viridis(1)).toBe('rgb(253,231,37)');
     expect(viridis(2)).toBe('rgb(253,231,37)');
+  });
+
+  it('gives the pace of the rows computed here, and the time the rest takes at it', () => {
+    expect(pace(0, 5, 100)).toEqual({ rowsPerSecond: null, secondsLeft: null });
+    expect(pace(10, 0, 100)).toEqual({ rowsPerSecond: null, secondsLeft: null });
+    expect(pace(30, 10, 60)).toEqual({ rowsPerSecond: 3, secondsLeft: 20 });
+    expect(pace(30, 10, 0)).toEqual({ rowsPerSecond: 3, secondsLeft: 0 });
   });
 
   it('reads Conv1D’s first chunk spread over the file, then every other text once', () => {

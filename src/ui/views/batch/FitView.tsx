@@ -411,6 +411,8 @@ export function FitView({ engine }: Props) {
           done={state.progress?.done ?? 0}
           total={rows.length}
           detail={state.progress ? `${state.progress.cached} from the cache` : undefined}
+          rowsPerSecond={state.progress?.rowsPerSecond}
+          secondsLeft={state.progress?.secondsLeft}
           isStopping={state.isStopping}
           onCancel={cancel}
         />

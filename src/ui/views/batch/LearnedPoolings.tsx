@@ -19,11 +19,13 @@ import type { Store } from '../../../data/store.ts';
 import type { ModelInfo } from '../../../engine/protocol.ts';
 import {
   extractTokenFeatures,
+  type ExtractProgress,
   type ExtractTokenArgs,
   type TokenFeatures,
 } from '../../../pipeline/fitRun.ts';
 import { loadedModel } from '../../../pipeline/scoring.ts';
 import type { LearnedCv, SweepClient } from '../../workers/sweepClient.ts';
+import { formatDuration } from './download.ts';
 import { PredictedVsTarget } from './PredictedVsTarget.tsx';
 
 interface Props {
@@ -49,7 +51,7 @@ interface Props {
 
 type Run =
   | { phase: 'idle' }
-  | { phase: 'tokens'; done: number; total: number; cached: number; isStopping: boolean }
+  | ({ phase: 'tokens'; isStopping: boolean } & ExtractProgress)
   | { phase: 'running'; done: number; total: number; results: LearnedCv[]; isStopping: boolean }
   | { phase: 'done'; results: LearnedCv[]; isStopped: boolean }
   | { phase: 'error'; message: string; results: LearnedCv[] };
@@ -79,7 +81,9 @@ function progressText(run: Extract<Run, { phase: 'tokens' | 'running' }>): strin
     return run.isStopping
       ? 'Stopping…'
       : `Reading tokens for Conv1D: ${run.done} of ${run.total} texts` +
-          (run.cached ? ` (${run.cached} from the cache)` : '');
+          (run.cached ? ` (${run.cached} from the cache)` : '') +
+          (run.rowsPerSecond != null ? ` · ${run.rowsPerSecond.toFixed(1)} texts/s` : '') +
+          (run.secondsLeft != null ? ` · about ${formatDuration(run.secondsLeft)} left` : '');
   return run.isStopping
     ? 'Stopping after the folds in progress…'
     : `${run.done} of ${run.total} fold fits done`;
@@ -135,6 +139,8 @@ export function LearnedPoolings(props: Props) {
           done: 0,
           total: props.texts.length,
           cached: 0,
+          rowsPerSecond: null,
+          secondsLeft: null,
           isStopping: false,
         });
         const read = await extractTokenFeatures({
@@ -144,8 +150,8 @@ export function LearnedPoolings(props: Props) {
           db: props.db,
           embed: props.embed,
           signal: c.signal,
-          onProgress: (done, total, cached) =>
-            setRun((r) => (r.phase === 'tokens' ? { ...r, done, total, cached } : r)),
+          onProgress: (progress) =>
+            setRun((r) => (r.phase === 'tokens' ? { ...r, ...progress } : r)),
         });
         if (!read) return setRun({ phase: 'done', results: [], isStopped: true });
         await client.holdTokens(read.input);
