@@ -63,6 +63,8 @@ export interface ExtractProgress {
   /** Texts the model read per second in this run, and the time the rest will take (see `pace`). */
   rowsPerSecond: number | null;
   secondsLeft: number | null;
+  /** Texts read by the model whose result the store refused (full, or closed): read again next run. */
+  unsaved: number;
 }
 
 /** Reports progress with the pace of the texts the model has read since `now()` was first called. */
@@ -73,12 +75,13 @@ function progressReporter(
   onProgress: ((p: ExtractProgress) => void) | undefined,
 ) {
   const started = now();
-  return (done: number) =>
+  return (done: number, unsaved: number) =>
     onProgress?.({
       done,
       total,
       cached,
       ...pace(done - cached, (now() - started) / 1000, total - done),
+      unsaved,
     });
 }
 
@@ -87,8 +90,18 @@ const readCache = (db: Store | null, key: FeatureKey) =>
   db ? getFeatures(db, key).catch(() => undefined) : Promise.resolve(undefined);
 
 /** Caches a record; a cache that will not store (quota, private window) costs speed, not results. */
+/** Stores a record where there is a store; false when the store refused it (full, or closed). */
 const writeCache = (db: Store | null, record: Omit<FeatureRecord, 'savedAt'>) =>
-  db ? putFeatures(db, record).catch(() => undefined) : Promise.resolve();
+  db
+    ? putFeatures(db, record).then(
+        () => true,
+        () => false,
+      )
+    : Promise.resolve(true);
+
+/** How many of a chunk's writes the store refused. */
+const refused = async (writes: Promise<boolean>[]) =>
+  (await Promise.all(writes)).filter((stored) => !stored).length;
 
 /** One chunk through the engine; null once `signal` has stopped it. */
 async function embedUnlessStopped(
@@ -150,18 +163,19 @@ export async function extractFeatures(args: ExtractArgs): Promise<PooledVectors 
     cached++;
   }
   let done = cached;
+  let unsaved = 0;
   const report = progressReporter(
     count,
     cached,
     args.now ?? (() => performance.now()),
     args.onProgress,
   );
-  report(done);
+  report(done, unsaved);
   for (const chunk of chunksOf(missing, args.chunkRows ?? 32)) {
     const chunkTexts = chunk.map((i) => texts[i]);
     const batch = await embedUnlessStopped(args.embed, chunkTexts, [...FIT_POOLINGS], signal);
     if (!batch) return null;
-    await Promise.all(
+    unsaved += await refused(
       chunk.map((i, b) => {
         const data = new Float32Array(FIT_POOLINGS.length * row); // [poolings, layers, hidden]
         FIT_POOLINGS.forEach((p, k) => {
@@ -179,7 +193,7 @@ export async function extractFeatures(args: ExtractArgs): Promise<PooledVectors 
       }),
     );
     done += chunk.length;
-    report(done);
+    report(done, unsaved);
   }
   return { count, layers, hidden, pooled };
 }
@@ -194,6 +208,8 @@ export interface TokenFeatures {
   cut: number;
   /** Texts whose reduced tokens came from the store. */
   cached: number;
+  /** Texts whose reduced tokens the store refused: the next run reads them from the model again. */
+  unsaved: number;
 }
 
 export interface ExtractTokenArgs {
@@ -255,6 +271,7 @@ export async function extractTokenFeatures(args: ExtractTokenArgs): Promise<Toke
   });
 
   const stored = await readCache(db, directionsKey);
+  let directionsKept = true;
   let directions: Float64Array | null =
     stored?.shape[1] === hidden ? Float64Array.from(stored.data) : null;
   const pieces = new Array<Float32Array | null>(texts.length).fill(null);
@@ -273,13 +290,14 @@ export async function extractTokenFeatures(args: ExtractTokenArgs): Promise<Toke
   const missing = order.filter((i) => !pieces[i]);
   const cached = texts.length - missing.length;
   let done = cached;
+  let unsaved = 0;
   const report = progressReporter(
     texts.length,
     cached,
     args.now ?? (() => performance.now()),
     args.onProgress,
   );
-  report(done);
+  report(done, unsaved);
   for (const chunk of chunksOf(missing, size)) {
     const request = directions
       ? { projection: Float32Array.from(directions), dim: directions.length / hidden }
@@ -294,14 +312,14 @@ export async function extractTokenFeatures(args: ExtractTokenArgs): Promise<Toke
       // Rounded to float32 as stored, so a run from the cache reduces exactly as this one.
       directions = Float64Array.from(Float32Array.from(tokenDirections(tokens.data, hidden, dim)));
       data = projectTokens(tokens.data, hidden, directions);
-      await writeCache(db, {
+      directionsKept = await writeCache(db, {
         ...directionsKey,
         shape: [directions.length / hidden, hidden],
         data: Float32Array.from(directions),
       });
     }
     const width = directions.length / hidden;
-    await Promise.all(
+    const refusedHere = await refused(
       chunk.map((i, b) => {
         const piece = data.slice(tokens.offsets[b] * width, tokens.offsets[b + 1] * width);
         pieces[i] = piece;
@@ -314,8 +332,10 @@ export async function extractTokenFeatures(args: ExtractTokenArgs): Promise<Toke
         });
       }),
     );
+    // Without its directions, no stored token of this run can be read back.
+    unsaved += directionsKept ? refusedHere : chunk.length;
     done += chunk.length;
-    report(done);
+    report(done, unsaved);
   }
   if (!directions) throw new Error('there are no texts to read tokens from');
   const width = directions.length / hidden;
@@ -330,5 +350,5 @@ export async function extractTokenFeatures(args: ExtractTokenArgs): Promise<Toke
     batch: texts.length,
     hidden: width,
   };
-  return { input, directions, cut: longer.reduce((a, b) => a + b, 0), cached };
+  return { input, directions, cut: longer.reduce((a, b) => a + b, 0), cached, unsaved };
 }

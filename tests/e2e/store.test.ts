@@ -8,6 +8,8 @@ import { openPage, serveAppInChromium } from '../support/browser.ts';
 
 type StoreModule = typeof import('../../src/data/store.ts');
 type HashModule = typeof import('../../src/data/hash.ts');
+type FitModule = typeof import('../../src/pipeline/fitRun.ts');
+type ClientModule = typeof import('../../src/engine/client.ts');
 
 /** Set up in every page by an init script: vitest rewrites `import()` written in this file. */
 type WithImport = { importModule(path: string): Promise<unknown> };
@@ -226,6 +228,55 @@ it('turns a full storage quota into a typed error and keeps what was saved', asy
   });
   expect(out.isQuota).toBe(true);
   expect(out.firstKept).toBe(64 * 1024);
+});
+
+it('says how many texts’ features a full store refused, and they are the ones missing', async () => {
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Storage.overrideQuotaForOrigin', {
+    origin: new URL(env.url).origin,
+    quotaSize: 128 * 1024, // room for some of the texts' features (~2.5 kB each), not all
+  });
+  const out = await page.evaluate(
+    async ([storePath, fitPath, clientPath, hashPath]) => {
+      const load = (path: string) => (self as unknown as WithImport).importModule(path);
+      const store = (await load(storePath)) as StoreModule;
+      const fit = (await load(fitPath)) as FitModule;
+      const { EngineClient } = (await load(clientPath)) as ClientModule;
+      const { hashText } = (await load(hashPath)) as HashModule;
+      const db = await store.openStore();
+      const client = new EngineClient();
+      const info = await client.load({
+        source: { kind: 'served', path: '/models/roberta-tiny' },
+        backend: 'wasm',
+        dtype: 'fp32',
+      });
+      const texts = Array.from(
+        { length: 120 },
+        (_, i) => `Text number ${i} has a few words, ${'and more '.repeat(i % 7)}to read.`,
+      );
+      let last = null as null | { unsaved: number; done: number };
+      await fit.extractFeatures({
+        texts,
+        info,
+        db,
+        embed: (t, p, signal, tokens) => client.embed(t, p, undefined, signal, tokens),
+        onProgress: (p) => (last = p),
+      });
+      let stored = 0;
+      for (const text of texts) {
+        const key = { modelId: info.modelId, dtype: info.dtype, textHash: await hashText(text) };
+        if (await store.getFeatures(db, key)) stored++;
+      }
+      client.dispose();
+      return { last, stored, total: texts.length };
+    },
+    [STORE, '/src/pipeline/fitRun.ts', '/src/engine/client.ts', HASH] as const,
+  );
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(env.url).origin });
+  expect(out.last?.done).toBe(out.total);
+  expect(out.stored).toBeGreaterThan(0); // some were kept before the quota ran out
+  expect(out.last?.unsaved).toBeGreaterThan(0);
+  expect(out.last?.unsaved).toBe(out.total - out.stored);
 });
 
 it('hashes with crypto.subtle in the page as Node does', async () => {

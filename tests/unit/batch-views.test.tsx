@@ -5,6 +5,7 @@ import type { RowProblem } from '../../src/data/csv.ts';
 import { headFileName } from '../../src/ui/views/batch/HeadList.tsx';
 import { RowProblems } from '../../src/ui/views/batch/RowProblems.tsx';
 import { formatDuration } from '../../src/ui/views/batch/download.ts';
+import { unsavedNote } from '../../src/ui/views/batch/unsavedNote.ts';
 
 afterEach(cleanup);
 
@@ -85,3 +86,11 @@ it.each([
   [125, '2 min 5 s'],
   [3720, '1 h 2 min'],
 ])('formats %d seconds as %s', (s, text) => expect(formatDuration(s)).toBe(text));
+
+it('says how many texts the store refused, what happens next and how to free space', () => {
+  expect(unsavedNote(1, 'tokens')).toMatch(/^This browser refused to keep the tokens of 1 text \(/);
+  const note = unsavedNote(12, 'features');
+  expect(note).toMatch(/the features of 12 texts/);
+  expect(note).toMatch(/the next run reads them from the model again/);
+  expect(note).toMatch(/“Clear cached features” frees/);
+});

@@ -28,6 +28,7 @@ import { loadedModel } from '../../../pipeline/scoring.ts';
 import { SweepClient, type ExactCv } from '../../workers/sweepClient.ts';
 import { CsvPicker } from './CsvPicker.tsx';
 import { HeadList } from './HeadList.tsx';
+import { unsavedNote } from './unsavedNote.ts';
 import { LearnedPoolings } from './LearnedPoolings.tsx';
 import { PredictedVsTarget } from './PredictedVsTarget.tsx';
 import { RmseByLayer } from './RmseByLayer.tsx';
@@ -58,6 +59,8 @@ interface Swept {
   fileName: string;
   /** Texts whose features came from the cache rather than the model. */
   cached: number;
+  /** Texts whose features the store refused to keep (see `unsavedNote`). */
+  unsaved: number;
   /** The quick sweep's sketch size, or null for an exact sweep. */
   sketch: number | null;
   /** While the best estimates are being cross-validated exactly: how far that has got. */
@@ -203,6 +206,7 @@ export function FitView({ engine }: Props) {
     setCacheNote(null);
     setState({ phase: 'extracting', progress: null, isStopping: false });
     let cached = 0;
+    let unsaved = 0;
     try {
       const table = await extractFeatures({
         texts,
@@ -212,6 +216,7 @@ export function FitView({ engine }: Props) {
         signal: c.signal,
         onProgress: (progress) => {
           cached = progress.cached;
+          unsaved = progress.unsaved;
           setState((s) => (s.phase === 'extracting' ? { ...s, progress } : s));
         },
       });
@@ -242,6 +247,7 @@ export function FitView({ engine }: Props) {
         poolOptions,
         fileName,
         cached,
+        unsaved,
         sketch: isExact ? null : sketchSize,
         confirming: null,
       };
@@ -447,6 +453,11 @@ export function FitView({ engine }: Props) {
               `; the best head, ${STRATEGIES[swept.grid.best.strategy].label} at layer ${swept.grid.best.layer}, scores ${swept.grid.best.result.rmse.toFixed(3)}`}
             .
           </p>
+          {swept.unsaved > 0 && (
+            <p className="warning" role="note">
+              {unsavedNote(swept.unsaved, 'features')}
+            </p>
+          )}
           {estimated > 0 && (
             <p className="hint" data-testid="quick-sweep-note">
               Quick sweep: {estimated} of the {swept.entries.length} cells have more than{' '}

@@ -26,6 +26,7 @@ import {
 import { loadedModel } from '../../../pipeline/scoring.ts';
 import type { LearnedCv, SweepClient } from '../../workers/sweepClient.ts';
 import { formatDuration } from './download.ts';
+import { unsavedNote } from './unsavedNote.ts';
 import { PredictedVsTarget } from './PredictedVsTarget.tsx';
 
 interface Props {
@@ -141,6 +142,7 @@ export function LearnedPoolings(props: Props) {
           cached: 0,
           rowsPerSecond: null,
           secondsLeft: null,
+          unsaved: 0,
           isStopping: false,
         });
         const read = await extractTokenFeatures({
@@ -155,7 +157,8 @@ export function LearnedPoolings(props: Props) {
         });
         if (!read) return setRun({ phase: 'done', results: [], isStopped: true });
         await client.holdTokens(read.input);
-        setTokens({ directions: read.directions, cut: read.cut, cached: read.cached });
+        const { directions, cut, cached, unsaved } = read;
+        setTokens({ directions, cut, cached, unsaved });
       }
       setRun({ phase: 'running', done: 0, total, results, isStopping: false });
       await client.learnedCv(
@@ -297,6 +300,11 @@ export function LearnedPoolings(props: Props) {
           cache.
           {tokens.cut > 0 &&
             ` ${tokens.cut} ${tokens.cut === 1 ? 'was' : 'were'} longer than the model and read up to its ${info.maxTokens} tokens.`}
+        </p>
+      )}
+      {tokens && tokens.unsaved > 0 && (
+        <p className="warning" role="note">
+          {unsavedNote(tokens.unsaved, 'tokens')}
         </p>
       )}
       {run.phase === 'done' && run.isStopped && (
