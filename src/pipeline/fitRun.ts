@@ -89,8 +89,10 @@ function progressReporter(
 const readCache = (db: Store | null, key: FeatureKey) =>
   db ? getFeatures(db, key).catch(() => undefined) : Promise.resolve(undefined);
 
-/** Caches a record; a cache that will not store (quota, private window) costs speed, not results. */
-/** Stores a record where there is a store; false when the store refused it (full, or closed). */
+/**
+ * Caches a record where there is a store; false when the store refused it (quota, private window,
+ * closed). A refusal costs speed on the next run, not results, and is counted for the user.
+ */
 const writeCache = (db: Store | null, record: Omit<FeatureRecord, 'savedAt'>) =>
   db
     ? putFeatures(db, record).then(
