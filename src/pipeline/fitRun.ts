@@ -122,9 +122,10 @@ async function embedUnlessStopped(
   }
 }
 
-export interface ExtractArgs {
+/** What both extractors take: the texts, the store and the engine, and how to report and stop. */
+interface ExtractRun {
   texts: readonly string[];
-  info: ModelInfo;
+  /** Where results are cached between runs; null keeps nothing. */
   db: Store | null;
   embed: EmbedFn;
   chunkRows?: number;
@@ -133,6 +134,10 @@ export interface ExtractArgs {
   onProgress?: (p: ExtractProgress) => void;
   /** The clock the pace is measured with (ms). */
   now?: () => number;
+}
+
+export interface ExtractArgs extends ExtractRun {
+  info: ModelInfo;
 }
 
 /** Every text's pooled vectors `[count, layers, hidden]`, from the cache or the model; null if cancelled. */
@@ -214,19 +219,10 @@ export interface TokenFeatures {
   unsaved: number;
 }
 
-export interface ExtractTokenArgs {
-  texts: readonly string[];
+export interface ExtractTokenArgs extends ExtractRun {
   info: Pick<ModelInfo, 'modelId' | 'dtype' | 'hidden' | 'maxTokens'>;
   /** Directions kept per token (`DEFAULT_LEARNED_CONFIG.projection`). */
   dim: number;
-  /** Where reduced tokens are cached between runs; null keeps nothing. */
-  db: Store | null;
-  embed: EmbedFn;
-  chunkRows?: number;
-  signal?: AbortSignal;
-  onProgress?: (p: ExtractProgress) => void;
-  /** The clock the pace is measured with (ms). */
-  now?: () => number;
 }
 
 /**
