@@ -1,9 +1,10 @@
 /**
  * Features for fitting, without React: every layer's CLS, mean, max and WK vector for each text,
- * extracted once and cached in IndexedDB by model and text hash, then the sweep's cells.
+ * extracted once and cached in IndexedDB by model and text hash, the sweep's cells, and Conv1D's
+ * reduced last-layer tokens (cached the same way).
  */
 import { projectTokens, tokenDirections } from '../analysis/directions.ts';
-import { type RaggedTokenInput } from '../analysis/learned.ts';
+import type { RaggedTokenInput } from '../analysis/learned.ts';
 import {
   PARAMETER_FREE_STRATEGIES,
   poolOptionsFor,
@@ -54,7 +55,7 @@ export function sharedFloat32(length: number): Float32Array {
     : new Float32Array(length);
 }
 
-/** How far extraction has got; `cached` texts came from the store without running the model. */
+/** How far extraction has got. */
 export interface ExtractProgress {
   done: number;
   total: number;
@@ -67,12 +68,11 @@ export interface ExtractProgress {
   unsaved: number;
 }
 
-/** Reports progress with the pace of the texts the model has read since `now()` was first called. */
+/** Reports a run's progress with the pace of the texts the model has read since it began. */
 function progressReporter(
   total: number,
   cached: number,
-  now: () => number,
-  onProgress: ((p: ExtractProgress) => void) | undefined,
+  { now = () => performance.now(), onProgress }: Pick<ExtractRun, 'now' | 'onProgress'>,
 ) {
   const started = now();
   return (done: number, unsaved: number) =>
@@ -171,12 +171,7 @@ export async function extractFeatures(args: ExtractArgs): Promise<PooledVectors 
   }
   let done = cached;
   let unsaved = 0;
-  const report = progressReporter(
-    count,
-    cached,
-    args.now ?? (() => performance.now()),
-    args.onProgress,
-  );
+  const report = progressReporter(count, cached, args);
   report(done, unsaved);
   for (const chunk of chunksOf(missing, args.chunkRows ?? 32)) {
     const chunkTexts = chunk.map((i) => texts[i]);
@@ -289,16 +284,13 @@ export async function extractTokenFeatures(args: ExtractTokenArgs): Promise<Toke
   const cached = texts.length - missing.length;
   let done = cached;
   let unsaved = 0;
-  const report = progressReporter(
-    texts.length,
-    cached,
-    args.now ?? (() => performance.now()),
-    args.onProgress,
-  );
+  const report = progressReporter(texts.length, cached, args);
   report(done, unsaved);
+  // The engine's projection, as float32: made once the directions are known.
+  let projection: Float32Array | null = directions && Float32Array.from(directions);
   for (const chunk of chunksOf(missing, size)) {
-    const request = directions
-      ? { projection: Float32Array.from(directions), dim: directions.length / hidden }
+    const request = projection
+      ? { projection, dim: projection.length / hidden }
       : { projection: null, dim: hidden };
     const chunkTexts = chunk.map((i) => texts[i]);
     const batch = await embedUnlessStopped(args.embed, chunkTexts, [], signal, request);
@@ -308,12 +300,13 @@ export async function extractTokenFeatures(args: ExtractTokenArgs): Promise<Toke
     let data = tokens.data;
     if (!directions) {
       // Rounded to float32 as stored, so a run from the cache reduces exactly as this one.
-      directions = Float64Array.from(Float32Array.from(tokenDirections(tokens.data, hidden, dim)));
+      projection = Float32Array.from(tokenDirections(tokens.data, hidden, dim));
+      directions = Float64Array.from(projection);
       data = projectTokens(tokens.data, hidden, directions);
       directionsKept = await writeCache(db, {
         ...directionsKey,
-        shape: [directions.length / hidden, hidden],
-        data: Float32Array.from(directions),
+        shape: [projection.length / hidden, hidden],
+        data: projection,
       });
     }
     const width = directions.length / hidden;
