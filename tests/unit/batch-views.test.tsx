@@ -56,6 +56,18 @@ describe('RowProblems', () => {
       expect(screen.getByRole('group').textContent).toMatch(offer);
       rerender(view(true));
       expect(screen.getByRole('status').textContent).toMatch(done);
+      // One row is spoken of as one.
+      rerender(
+        <RowProblems
+          problems={PROBLEMS.slice(0, 1)}
+          totalRows={10}
+          purpose={purpose}
+          isSkipping
+          onSkip={vi.fn()}
+          onStop={vi.fn()}
+        />,
+      );
+      expect(screen.getByRole('status').textContent).toMatch(/^Skipping this row: its? /);
     },
   );
 

@@ -17,12 +17,18 @@ const SHOWN = 200;
 const WORDS = {
   score: {
     offer: (usable: number) => `score the other ${usable} rows without these`,
-    left: 'they are not scored and are absent from the downloads',
+    left: (one: boolean) =>
+      one
+        ? 'it is not scored and is absent from the downloads'
+        : 'they are not scored and are absent from the downloads',
     then: (usable: number) => `${usable} rows will be scored.`,
   },
   fit: {
     offer: (usable: number) => `fit on the other ${usable} rows without these`,
-    left: 'their texts are not read and they take no part in the fit',
+    left: (one: boolean) =>
+      one
+        ? 'its text is not read and it takes no part in the fit'
+        : 'their texts are not read and they take no part in the fit',
     then: (usable: number) => `${usable} rows will be used.`,
   },
 };
@@ -61,7 +67,7 @@ export function RowProblems({ problems, totalRows, purpose, isSkipping, onSkip, 
       {isSkipping ? (
         <p role="status">
           {problems.length === 1 ? 'Skipping this row' : `Skipping these ${problems.length} rows`}:{' '}
-          {words.left}. {words.then(usable)}
+          {words.left(problems.length === 1)}. {words.then(usable)}
         </p>
       ) : (
         <div className="decision" role="group" aria-label="What to do with these rows">
