@@ -2,7 +2,7 @@
  * From what the engine returns for a batch to a head's features and predictions. The only glue
  * between engine batches (protocol types) and the pure analysis modules.
  */
-import { learnedFromHead, predictHead, type Head } from '../analysis/head.ts';
+import { headFits, learnedFromHead, predictHead, type Head } from '../analysis/head.ts';
 import { projectTokens } from '../analysis/directions.ts';
 import { predictLearned, type RaggedTokenInput } from '../analysis/learned.ts';
 import { poolFromPooled, type ParameterFreeStrategy } from '../analysis/pooling.ts';
@@ -139,4 +139,21 @@ export function predictBatch(head: Head, batch: PooledVectors): Float64Array {
 /** The loaded model as heads know it. */
 export function loadedModel(info: ModelInfo) {
   return { modelId: info.modelId, dtype: info.dtype, hidden: info.hidden };
+}
+
+/**
+ * What scores a text on the loaded model, as the Read and Compare views decide it: a fine-tuned
+ * regression export's own output, else the active head when it fits the model; otherwise nothing,
+ * with the reason when a head is active but does not fit.
+ */
+export function encoderSource<R extends { head: Head }>(
+  info: ModelInfo,
+  active: R | null,
+): { kind: 'regression' } | { kind: 'head'; active: R } | { kind: 'none'; reason: string | null } {
+  if (info.isRegression) return { kind: 'regression' };
+  if (!active) return { kind: 'none', reason: null };
+  const fit = headFits(active.head, loadedModel(info));
+  return fit.ok
+    ? { kind: 'head', active }
+    : { kind: 'none', reason: `The active head does not fit: ${fit.reason}` };
 }

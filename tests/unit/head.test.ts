@@ -21,7 +21,8 @@ import {
 } from '../../src/analysis/learned.ts';
 import type { LayerwiseLearnedStrategy } from '../../src/analysis/pooling.ts';
 import { fitRidge, predictRidge, ridgeCV, scoreFolds } from '../../src/analysis/ridge.ts';
-import { layerInput, predictBatch } from '../../src/pipeline/scoring.ts';
+import type { ModelInfo } from '../../src/engine/protocol.ts';
+import { encoderSource, layerInput, predictBatch } from '../../src/pipeline/scoring.ts';
 import { makeNormal } from '../../src/analysis/rng.ts';
 
 const MODEL = { modelId: 'Xenova/roberta-base', dtype: 'fp32' as const, hidden: 4 };
@@ -264,6 +265,40 @@ describe('headFits', () => {
       expect(r.reason).toContain(model.modelId);
       expect(r.reason).toMatch(/Load that model or fit a new head\.$/);
     }
+  });
+});
+
+describe('encoderSource', () => {
+  const { head } = fitted();
+  const info = (over: Partial<ModelInfo> = {}): ModelInfo => ({
+    ...MODEL,
+    modelType: 'roberta',
+    backend: 'wasm',
+    threads: 2,
+    layers: 13,
+    maxTokens: 512,
+    extraOutputs: [],
+    isRegression: false,
+    hasTrainedPooler: false,
+    prunedNodes: 0,
+    loadMs: 1,
+    warmupMs: 1,
+    ...over,
+  });
+  const active = { id: 'h1', name: 'Mean-max L12', head };
+
+  it('takes a fine-tuned export’s own output first, then the active head that fits', () => {
+    expect(encoderSource(info({ isRegression: true }), active)).toEqual({ kind: 'regression' });
+    expect(encoderSource(info(), active)).toEqual({ kind: 'head', active });
+  });
+
+  it('has nothing without an active head, and says why a head that does not fit is unused', () => {
+    expect(encoderSource(info(), null)).toEqual({ kind: 'none', reason: null });
+    const other = encoderSource(info({ modelId: 'Xenova/bert-base-uncased' }), active);
+    expect(other.kind).toBe('none');
+    expect(other.kind === 'none' && other.reason).toMatch(
+      /^The active head does not fit: This head was fitted for Xenova\/roberta-base/,
+    );
   });
 });
 

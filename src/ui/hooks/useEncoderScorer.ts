@@ -1,8 +1,7 @@
 import { useMemo } from 'react';
-import { headFits } from '../../analysis/head.ts';
 import {
   batchPoolingFor,
-  loadedModel,
+  encoderSource,
   predictBatch,
   tokenRequestFor,
 } from '../../pipeline/scoring.ts';
@@ -20,9 +19,8 @@ export interface EncoderScorer {
 }
 
 /**
- * The encoder's scorer, in the order the Read view's score panel follows: a fine-tuned regression
- * export's own output, else the active head when it fits the loaded model; null when neither is
- * there (no model, or no head that fits).
+ * The encoder's scorer, chosen as the Read view's score panel chooses (`encoderSource`); null when
+ * there is none (no model, or no head that fits).
  */
 export function useEncoderScorer(engine: ReturnType<typeof useEngine>): EncoderScorer | null {
   const { embed } = engine.actions;
@@ -30,7 +28,8 @@ export function useEncoderScorer(engine: ReturnType<typeof useEngine>): EncoderS
   const { active } = useHeads();
   return useMemo(() => {
     if (!info) return null;
-    if (info.isRegression) {
+    const source = encoderSource(info, active);
+    if (source.kind === 'regression') {
       return {
         label: `the fine-tuned regression output of ${info.modelId}`,
         standardError: Number.NaN,
@@ -38,10 +37,10 @@ export function useEncoderScorer(engine: ReturnType<typeof useEngine>): EncoderS
           embed(texts, [], undefined, signal).then((batch) => batch.scores!),
       };
     }
-    const head = active?.head;
-    if (!head || !headFits(head, loadedModel(info)).ok) return null;
+    if (source.kind === 'none') return null;
+    const { head, name } = source.active;
     return {
-      label: `the head “${active.name}” on ${info.modelId}`,
+      label: `the head “${name}” on ${info.modelId}`,
       standardError: head.cvRmse,
       scoreMany: (texts, signal) =>
         embed(texts, batchPoolingFor(head), undefined, signal, tokenRequestFor([head])).then(

@@ -6,7 +6,7 @@ import type { useEngine } from '../../hooks/useEngine.ts';
 import { useHeads } from '../../hooks/useHeads.ts';
 import { useReadAnalysis } from '../../hooks/useReadAnalysis.ts';
 import { useReadabilityClient, useTextReadability } from '../../hooks/useReadability.ts';
-import { loadedModel } from '../../../pipeline/scoring.ts';
+import { encoderSource, loadedModel } from '../../../pipeline/scoring.ts';
 import { HardSentences } from '../HardSentences.tsx';
 import { LayersPanel } from './LayersPanel.tsx';
 import { PoolingPanel } from './PoolingPanel.tsx';
@@ -111,8 +111,9 @@ export function ReadView({ text, onTextChange, engine }: Props) {
       return { kind: 'error', message: engine.error?.message ?? 'unknown error' };
     if (!info) return { kind: 'waiting', loading: engine.status === 'loading' };
     if (encodeError) return { kind: 'error', message: encodeError };
+    const source = encoderSource(info, heads.active);
     // The batch path reads a long text in windows; the single-text view stops at the first.
-    if (info.isRegression)
+    if (source.kind === 'regression')
       return regression
         ? {
             kind: 'regression',
@@ -121,10 +122,8 @@ export function ReadView({ text, onTextChange, engine }: Props) {
             windows: regression.windows,
           }
         : { kind: 'computing' };
-    const active = heads.active;
-    if (!active) return { kind: 'no-head', reason: null };
-    const fit = headFits(active.head, loadedModel(info));
-    if (!fit.ok) return { kind: 'no-head', reason: `The active head does not fit: ${fit.reason}` };
+    if (source.kind === 'none') return { kind: 'no-head', reason: source.reason };
+    const { active } = source;
     if (readings.kind === 'error') return { kind: 'error', message: readings.message };
     const mine =
       readings.kind === 'ready' ? readings.readings.find((r) => r.id === active.id) : null;
