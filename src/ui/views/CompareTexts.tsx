@@ -73,12 +73,12 @@ export function CompareTexts({ initialA = '', initialB = '', score, scoredBy }: 
   const scoreA = sideA.score;
   const scoreB = sideB.score;
   // Without a stated error on both sides, P is σ(A − B) at the scores, with no interval.
-  const isCertain = !!scoreA && !!scoreB && hasError(scoreA) && hasError(scoreB);
+  const hasBothErrors = !!scoreA && !!scoreB && hasError(scoreA) && hasError(scoreB);
   const result =
     scoreA && scoreB
       ? compareTexts(
-          isCertain ? scoreA : { ...scoreA, standardError: 0 },
-          isCertain ? scoreB : { ...scoreB, standardError: 0 },
+          hasBothErrors ? scoreA : { ...scoreA, standardError: 0 },
+          hasBothErrors ? scoreB : { ...scoreB, standardError: 0 },
         )
       : null;
   const isUpdating = !sideA.isCurrent || !sideB.isCurrent;
@@ -124,7 +124,7 @@ export function CompareTexts({ initialA = '', initialB = '', score, scoredBy }: 
         <div aria-live="polite" aria-busy={isUpdating}>
           <p>
             <strong>P(A reads easier than B) = {pct(result.probability)}</strong>
-            {isCertain
+            {hasBothErrors
               ? ` (95% interval ${pct(result.interval[0])}–${pct(result.interval[1])}).`
               : ' (no interval: the scorer states no error for its scores).'}
           </p>
@@ -154,7 +154,7 @@ export function CompareTexts({ initialA = '', initialB = '', score, scoredBy }: 
             />
           </svg>
           <p>
-            {isCertain
+            {hasBothErrors
               ? `CommonLit's target is a Bradley–Terry easiness, so P = σ(score A − score B), averaged over the uncertainty of both scores (difference ${result.difference.toFixed(2)} ± ${result.differenceSe.toFixed(2)}).`
               : `CommonLit's target is a Bradley–Terry easiness, so P = σ(score A − score B) (difference ${result.difference.toFixed(2)}).`}
           </p>
