@@ -4,7 +4,12 @@
 // the solution for every α in O(d²), so the α grid is nearly free. Primal Grams are built once per
 // fold block and summed, so each training fold's Gram is "all minus its held-out block", and the
 // scaler is still fitted on the training fold only (its mean and std come from the same sums).
+// Where the features are so wide that the direct solve costs several times what a Lanczos run
+// does (concat-last-4's 3,072 features on 2,400 training rows), each fold is solved for the whole
+// grid by multi-shift Krylov instead (krylov.ts), to a stated residual, falling back to the direct
+// solve when it does not converge.
 
+import { KRYLOV_TYPICAL_STEPS, krylovCost, krylovRidge, type StandardisedRows } from './krylov.ts';
 import { addGramLower, applyQt, solveShifted, tridiagonalize } from './linalg.ts';
 import type { PoolingStrategy } from './pooling.ts';
 import { permutation } from './rng.ts';
@@ -42,8 +47,11 @@ export interface AlphaScore {
 /** Result of k-fold CV over an α grid; the top-level fields are the best α's. */
 export interface RidgeCVResult extends AlphaScore {
   scores: AlphaScore[];
-  mode: 'primal' | 'dual';
+  mode: CvMode;
 }
+
+/** How a fold's system is solved: directly (primal d×d or dual n×n) or by multi-shift Krylov. */
+export type CvMode = 'primal' | 'dual' | 'krylov';
 
 /** Options for cross-validation. */
 export interface RidgeCVOptions {
@@ -52,6 +60,10 @@ export interface RidgeCVOptions {
   seed?: number;
   /** Scale each feature to unit variance on the training fold (default); false only centres. */
   standardise?: boolean;
+  /** 'auto' (default): Krylov where it is much cheaper than the direct solve (see `cvMode`). */
+  solver?: 'auto' | 'direct' | 'krylov';
+  /** Cap on a fold's Lanczos steps (default: about the direct solve's cost); beyond it, direct. */
+  maxKrylovSteps?: number;
 }
 
 /** α grid wide enough for standardised transformer features (α is on the summed squared loss). */
@@ -262,7 +274,7 @@ export interface CvPredictions {
   fold: Int32Array;
   /** [alphas][rows]: each row predicted by the model fitted on the other folds. */
   predictions: Float64Array[];
-  mode: 'primal' | 'dual';
+  mode: CvMode;
 }
 
 /** k-fold CV predictions of standardised ridge over an α grid; deterministic for a seed. */
@@ -279,16 +291,33 @@ export function cvPredictions(
   const folds = options.folds ?? DEFAULT_FOLDS;
   const d = x.cols;
   const fold = kFold(x.rows, folds, options.seed ?? DEFAULT_SEED);
-  const shift = columnMeans(x);
-  const blocks: BlockStats[] = [];
-  for (let f = 0; f < folds; f++) {
+  const foldRows = Array.from({ length: folds }, (_, f) => {
     const rows: number[] = [];
     for (let i = 0; i < x.rows; i++) if (fold[i] === f) rows.push(i);
-    blocks.push(blockStats(x, y, Int32Array.from(rows), shift));
-  }
-  const mode = cvMode(d, x.rows, folds);
+    return Int32Array.from(rows);
+  });
+  const mode = cvMode(d, x.rows, folds, options.solver);
   const predictions = alphas.map(() => new Float64Array(x.rows).fill(onlyFolds ? NaN : 0));
-  const heldOut = onlyFolds ? blocks.filter((_, f) => onlyFolds.includes(f)) : blocks;
+  const heldFolds = onlyFolds ?? foldRows.map((_, f) => f);
+
+  if (mode === 'krylov') {
+    const maxSteps =
+      options.maxKrylovSteps ??
+      krylovStepLimit(d, largestTrainingFold(x.rows, folds), x.rows / folds);
+    for (const f of heldFolds) {
+      const train = Int32Array.from(foldRows.flatMap((rows, g) => (g === f ? [] : [...rows])));
+      const held = foldRows[f];
+      const solved = krylovPredict(x, y, train, held, alphas, maxSteps, options.standardise);
+      // Not converged within the cap: this fold is solved directly, as it would have been.
+      const fromFold = solved ?? directFold(x, y, options, f);
+      fromFold.forEach((p, a) => held.forEach((r) => (predictions[a][r] = p[r])));
+    }
+    return { alphas, folds, fold, predictions, mode };
+  }
+
+  const shift = columnMeans(x);
+  const blocks = foldRows.map((rows) => blockStats(x, y, rows, shift));
+  const heldOut = heldFolds.map((f) => blocks[f]);
 
   if (mode === 'primal') {
     const gram = new Float64Array(d * d);
@@ -326,17 +355,59 @@ export function cvPredictions(
 const largestTrainingFold = (rows: number, folds: number) => rows - Math.floor(rows / folds);
 
 /**
- * How k-fold CV solves a cell: primal (a `dim` × `dim` system from one Gram of all rows) while the
- * features are no more than the largest training fold's rows, dual (a kernel per fold) beyond.
+ * Krylov is chosen where its typical cost is under this fraction of the direct solve's: its passes
+ * over the rows run at about half the multiply-adds per second of the direct kernels (see
+ * BENCHMARKS.md, "Pooling sweep"), so at 3,072 features it wins by about 3x and at 1,536 it ties.
  */
-export function cvMode(dim: number, rows: number, folds: number): 'primal' | 'dual' {
-  return dim <= largestTrainingFold(rows, folds) ? 'primal' : 'dual';
+const KRYLOV_MARGIN = 3;
+
+/**
+ * Multiply-adds of a direct solve on `train` rows: primal (its share, `gramRows`, of the Gram and
+ * a `dim`³ tridiagonalisation) while the features are no more than the rows, dual beyond.
+ */
+function directCost(dim: number, train: number, gramRows: number): number {
+  return dim <= train
+    ? (gramRows * dim * dim) / 2 + (4 * dim ** 3) / 3
+    : (train * train * dim) / 2 + (4 * train ** 3) / 3;
+}
+
+/** Whether Krylov is the cheaper solve on `train` rows (see KRYLOV_MARGIN). */
+function krylovPays(dim: number, train: number, gramRows: number): boolean {
+  return (
+    KRYLOV_MARGIN * krylovCost(train, dim, KRYLOV_TYPICAL_STEPS) < directCost(dim, train, gramRows)
+  );
+}
+
+/** Lanczos steps that cost about what the direct solve does (Krylov's slower passes counted). */
+function krylovStepLimit(dim: number, train: number, gramRows: number): number {
+  const budget = directCost(dim, train, gramRows) / 2;
+  let steps = KRYLOV_TYPICAL_STEPS;
+  while (krylovCost(train, dim, steps + 50) <= budget) steps += 50;
+  return steps;
+}
+
+/**
+ * How k-fold CV solves a cell: primal (a `dim` × `dim` system from one Gram of all rows) while the
+ * features are no more than the largest training fold's rows, dual (a kernel per fold) beyond, and
+ * Krylov per fold where that is several times cheaper than either (the widest cells).
+ */
+export function cvMode(
+  dim: number,
+  rows: number,
+  folds: number,
+  solver: RidgeCVOptions['solver'] = 'auto',
+): CvMode {
+  const train = largestTrainingFold(rows, folds);
+  const krylov = krylovPays(dim, train, rows / folds);
+  if (solver === 'krylov' || (solver === 'auto' && krylov)) return 'krylov';
+  return dim <= train ? 'primal' : 'dual';
 }
 
 /**
  * How one cell's exact CV is best shared out among workers, and roughly what each share costs
- * (multiply-adds). Primal (see `cvMode`) solves every fold from one Gram of all rows, so its folds
- * stay together in one share; dual solves each fold from its own kernel, so each is a share.
+ * (multiply-adds of the direct kernels). Primal (see `cvMode`) solves every fold from one Gram of
+ * all rows, so its folds stay together in one share; dual and Krylov solve each fold on its own,
+ * so each is a share.
  */
 export function cvShares(
   dim: number,
@@ -344,11 +415,76 @@ export function cvShares(
   folds: number,
 ): { folds: number[]; cost: number }[] {
   const all = Array.from({ length: folds }, (_, f) => f);
-  const train = largestTrainingFold(rows, folds);
-  if (cvMode(dim, rows, folds) === 'primal')
+  const mode = cvMode(dim, rows, folds);
+  if (mode === 'primal')
     return [{ folds: all, cost: (rows * dim * dim) / 2 + (folds * 4 * dim ** 3) / 3 }];
-  const cost = (train * train * dim) / 2 + (4 * train ** 3) / 3;
+  const train = largestTrainingFold(rows, folds);
+  const cost =
+    mode === 'krylov'
+      ? 2 * krylovCost(train, dim, KRYLOV_TYPICAL_STEPS)
+      : directCost(dim, train, rows / folds);
   return all.map((f) => ({ folds: [f], cost }));
+}
+
+/** One fold's training rows standardised in place, and the targets centred on their mean. */
+function standardiseRows(x: Matrix, y: ArrayLike<number>, rows: Int32Array, standardise = true) {
+  const d = x.cols;
+  const mean = new Float64Array(d);
+  const std = new Float64Array(d);
+  let meanY = 0;
+  for (const r of rows) {
+    meanY += y[r];
+    for (let k = 0; k < d; k++) mean[k] += x.data[r * d + k];
+  }
+  meanY /= rows.length;
+  for (let k = 0; k < d; k++) mean[k] /= rows.length;
+  for (const r of rows) for (let k = 0; k < d; k++) std[k] += (x.data[r * d + k] - mean[k]) ** 2;
+  for (let k = 0; k < d; k++) {
+    const v = Math.sqrt(std[k] / rows.length);
+    std[k] = standardise && v > STD_FLOOR ? v : 1;
+  }
+  const c = Float64Array.from(rows, (r) => y[r] - meanY);
+  const z: StandardisedRows = { x, rows, mean, std };
+  return { z, c, meanY };
+}
+
+/** A fold's held-out predictions per α by Krylov, null when it did not converge within the cap. */
+function krylovPredict(
+  x: Matrix,
+  y: ArrayLike<number>,
+  train: Int32Array,
+  held: Int32Array,
+  alphas: readonly number[],
+  maxSteps: number,
+  standardise?: boolean,
+): Float64Array[] | null {
+  const { z, c, meanY } = standardiseRows(x, y, train, standardise);
+  const solved = krylovRidge(z, c, alphas, maxSteps);
+  if (!solved) return null;
+  return solved.weights.map((w) => {
+    const model = { scaler: { mean: z.mean, std: z.std }, weights: w, bias: meanY, alpha: 0 };
+    const out = new Float64Array(x.rows);
+    const pred = predictRidge(model, rowsOf(x, held));
+    held.forEach((r, i) => (out[r] = pred[i]));
+    return out;
+  });
+}
+
+/** One fold's held-out predictions per α by the direct solve. */
+function directFold(
+  x: Matrix,
+  y: ArrayLike<number>,
+  options: RidgeCVOptions,
+  fold: number,
+): Float64Array[] {
+  return cvPredictions(x, y, { ...options, solver: 'direct' }, [fold]).predictions;
+}
+
+/** The given rows of a matrix, as a matrix of their own. */
+function rowsOf(x: Matrix, rows: Int32Array): Matrix {
+  const data = new Float64Array(rows.length * x.cols);
+  rows.forEach((r, i) => data.set(x.data.subarray(r * x.cols, (r + 1) * x.cols), i * x.cols));
+  return { data, rows: rows.length, cols: x.cols };
 }
 
 /** Joins shares of one CV (each with some folds predicted) into the whole; every row must be covered. */
@@ -405,11 +541,33 @@ export function ridgeCV(
   return scoreCv(cvPredictions(x, y, options), y);
 }
 
-/** Fits standardised ridge on all rows at one α (primal or dual, whichever system is smaller). */
-export function fitRidge(x: Matrix, y: ArrayLike<number>, alpha: number): RidgeModel {
+/**
+ * Fits standardised ridge on all rows at one α: primal or dual, whichever system is smaller, or
+ * Krylov where that is much cheaper (as `cvMode` decides for a fold).
+ */
+export function fitRidge(
+  x: Matrix,
+  y: ArrayLike<number>,
+  alpha: number,
+  options: Pick<RidgeCVOptions, 'solver' | 'maxKrylovSteps'> = {},
+): RidgeModel {
   checkInputs(x, y);
   checkAlphas([alpha]);
   const d = x.cols;
+  const { solver = 'auto' } = options;
+  if (solver === 'krylov' || (solver === 'auto' && krylovPays(d, x.rows, x.rows))) {
+    const all = Int32Array.from({ length: x.rows }, (_, i) => i);
+    const { z, c, meanY } = standardiseRows(x, y, all);
+    const maxSteps = options.maxKrylovSteps ?? krylovStepLimit(d, x.rows, x.rows);
+    const solved = krylovRidge(z, c, [alpha], maxSteps);
+    if (solved)
+      return {
+        scaler: { mean: z.mean, std: z.std },
+        weights: solved.weights[0],
+        bias: meanY,
+        alpha,
+      };
+  }
   const shift = columnMeans(x);
   const all = Int32Array.from({ length: x.rows }, (_, i) => i);
   const block = blockStats(x, y, all, shift);

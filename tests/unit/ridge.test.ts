@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
+  DEFAULT_ALPHAS,
+  cvMode,
   cvPredictions,
   cvShares,
   fitRidge,
@@ -188,6 +190,120 @@ describe('ridgeCV', () => {
     const { x, y } = synthetic(10, 2, 6);
     expect(() => ridgeCV(x, y.subarray(1))).toThrow(RangeError);
     expect(() => ridgeCV(x, y, { alphas: [0] })).toThrow(RangeError);
+  });
+});
+
+describe('Krylov solve', () => {
+  /** Each fold's held-out RMSE under the reference fit, per α. */
+  function referenceFoldRmse(
+    n: number,
+    d: number,
+    seed: number,
+    alphas: number[],
+    folds: number,
+    standardise = true,
+  ) {
+    const { rows, y } = synthetic(n, d, seed);
+    const id = kFold(n, folds, 2);
+    return alphas.map((alpha) =>
+      Array.from({ length: folds }, (_, f) => {
+        const tr = rows.flatMap((_, i) => (id[i] !== f ? [i] : []));
+        const te = rows.flatMap((_, i) => (id[i] === f ? [i] : []));
+        const ref = referenceFit(
+          tr.map((i) => rows[i]),
+          tr.map((i) => y[i]),
+          alpha,
+          standardise,
+        );
+        return Math.sqrt(te.reduce((s, i) => s + (ref(rows[i]) - y[i]) ** 2, 0) / te.length);
+      }),
+    );
+  }
+
+  it.each([
+    ['more rows than features', 60, 8, true],
+    ['more features than rows', 24, 40, true],
+    ['centred only', 30, 45, false],
+  ])('matches the normal equations fold by fold (%s)', (_case, n, d, standardise) => {
+    const { x, y } = synthetic(n, d, 21);
+    const alphas = [0.01, 1, 100];
+    const cv = ridgeCV(x, y, { alphas, folds: 4, seed: 2, solver: 'krylov', standardise });
+    expect(cv.mode).toBe('krylov');
+    const ref = referenceFoldRmse(n, d, 21, alphas, 4, standardise);
+    alphas.forEach((_, a) =>
+      ref[a].forEach((rmse, f) => expect(cv.scores[a].foldRmse[f]).toBeCloseTo(rmse, 7)),
+    );
+  });
+
+  it("gives the direct solve's predictions on wide, correlated features, to 1e-6", () => {
+    // Four correlated blocks side by side, as concat-last-4 is: 600 features on 180 training rows.
+    const normal = makeNormal(31);
+    const n = 240;
+    const block = 150;
+    const base = Array.from({ length: n * block }, () => normal());
+    const data = new Float32Array(n * block * 4);
+    const y = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      y[i] = base[i * block] + 0.5 * normal();
+      for (let l = 0; l < 4; l++)
+        for (let k = 0; k < block; k++)
+          data[(i * 4 + l) * block + k] =
+            1 + (k % 5) * (base[i * block + k] + 0.4 * (l + 1) * normal());
+    }
+    const x = { data, rows: n, cols: 4 * block };
+    const options = { alphas: DEFAULT_ALPHAS, folds: 4, seed: 3 };
+    const krylov = cvPredictions(x, y, { ...options, solver: 'krylov' });
+    const direct = cvPredictions(x, y, { ...options, solver: 'direct' });
+    expect(direct.mode).toBe('dual');
+    let worst = 0;
+    krylov.predictions.forEach((p, a) =>
+      p.forEach((v, r) => (worst = Math.max(worst, Math.abs(v - direct.predictions[a][r])))),
+    );
+    expect(worst).toBeLessThan(1e-6);
+  });
+
+  it('solves a fold directly when Lanczos does not converge within its steps', () => {
+    const { x, y } = synthetic(24, 40, 22);
+    const options = { alphas: [0.01, 1], folds: 4, seed: 2 };
+    const capped = cvPredictions(x, y, { ...options, solver: 'krylov', maxKrylovSteps: 2 });
+    expect(capped.predictions).toEqual(
+      cvPredictions(x, y, { ...options, solver: 'direct' }).predictions,
+    );
+  });
+
+  it('shares its folds out and joins them as the whole CV', () => {
+    const { x, y } = synthetic(30, 45, 23);
+    const options = { folds: 5, seed: 4, solver: 'krylov' as const };
+    const shares = [
+      [0, 2, 4],
+      [1, 3],
+    ].map((f) => cvPredictions(x, y, options, f));
+    expect(mergeCvPredictions(shares)).toEqual(cvPredictions(x, y, options));
+  });
+
+  it.each([
+    [768, 3000, 'auto', 'primal'],
+    [1536, 3000, 'auto', 'primal'], // Krylov would barely tie the direct solve here
+    [3072, 3000, 'auto', 'krylov'], // concat-last-4: several times cheaper than the dual kernel
+    [3072, 400, 'auto', 'dual'], // few rows: the kernel is small
+    [768, 3000, 'krylov', 'krylov'],
+    [3072, 3000, 'direct', 'dual'],
+  ] as const)('solves %i features on %i rows (%s) by %s', (dim, rows, solver, mode) => {
+    expect(cvMode(dim, rows, 5, solver)).toBe(mode);
+    // Krylov and dual solve each fold on its own: a share per fold.
+    if (solver === 'auto') expect(cvShares(dim, rows, 5)).toHaveLength(mode === 'primal' ? 1 : 5);
+  });
+
+  it.each([
+    ['primal', 60, 8],
+    ['dual', 12, 30],
+  ])('fits all rows to the normal equations (%s shape)', (_shape, n, d) => {
+    const { x, y, rows } = synthetic(n, d, 24);
+    for (const alpha of [0.01, 1, 100]) {
+      const pred = predictRidge(fitRidge(x, y, alpha, { solver: 'krylov' }), x);
+      const ref = referenceFit(rows, Array.from(y), alpha);
+      rows.forEach((r, i) => expect(pred[i]).toBeCloseTo(ref(r), 6));
+    }
   });
 });
 

@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { KRYLOV_TOLERANCE, krylovRidge, type StandardisedRows } from '../../src/analysis/krylov.ts';
+import { makeNormal } from '../../src/analysis/rng.ts';
+
+// Features with a few strong shared directions over a noise floor, as pooled hidden states have,
+// with offsets and uneven scales so the in-place standardisation matters.
+function wideRows(n: number, d: number, seed: number) {
+  const normal = makeNormal(seed);
+  const factors = 5;
+  const load = Array.from({ length: factors * d }, () => normal());
+  const data = new Float32Array(n * d);
+  for (let i = 0; i < n; i++) {
+    const f = Array.from({ length: factors }, () => normal());
+    for (let k = 0; k < d; k++) {
+      let v = 0.3 * normal();
+      for (let j = 0; j < factors; j++) v += f[j] * load[j * d + k];
+      data[i * d + k] = 2 + (1 + (k % 7)) * v;
+    }
+  }
+  return { data, n, d, normal };
+}
+
+/** The training rows' standardisation, computed naively, and the dense ZᵀZ and Zᵀc. */
+function reference(data: Float32Array, d: number, rows: number[], c: number[]) {
+  const n = rows.length;
+  const mean = Array.from(
+    { length: d },
+    (_, k) => rows.reduce((s, r) => s + data[r * d + k], 0) / n,
+  );
+  const std = mean.map((m, k) =>
+    Math.sqrt(rows.reduce((s, r) => s + (data[r * d + k] - m) ** 2, 0) / n),
+  );
+  const z = rows.map((r) =>
+    Array.from({ length: d }, (_, k) => (data[r * d + k] - mean[k]) / std[k]),
+  );
+  const a = Array.from({ length: d }, (_, i) =>
+    Array.from({ length: d }, (_, j) => z.reduce((s, row) => s + row[i] * row[j], 0)),
+  );
+  const b = Array.from({ length: d }, (_, k) => z.reduce((s, row, i) => s + row[k] * c[i], 0));
+  return { mean: Float64Array.from(mean), std: Float64Array.from(std), a, b };
+}
+
+const norm = (v: number[]) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
+
+describe('krylovRidge', () => {
+  const { data, n, d, normal } = wideRows(160, 120, 3);
+  const rows = Array.from({ length: n }, (_, i) => i).filter((i) => i % 4 !== 1); // a training fold
+  const raw = rows.map(() => normal());
+  const meanC = raw.reduce((s, v) => s + v, 0) / raw.length;
+  const c = raw.map((v) => v - meanC);
+  const ref = reference(data, d, rows, c);
+  const z: StandardisedRows = {
+    x: { data, rows: n, cols: d },
+    rows: Int32Array.from(rows),
+    mean: ref.mean,
+    std: ref.std,
+  };
+  const alphas = [0.1, 3, 100, 1e4];
+
+  it('solves (ZᵀZ + αI)w = Zᵀc for every α to its tolerance, in fewer steps than the features', () => {
+    const solved = krylovRidge(z, Float64Array.from(c), alphas, 1000);
+    expect(solved).not.toBeNull();
+    expect(solved!.steps).toBeLessThan(d);
+    alphas.forEach((alpha, s) => {
+      const w = solved!.weights[s];
+      const residual = ref.b.map(
+        (bk, i) => bk - ref.a[i].reduce((sum, aij, j) => sum + aij * w[j], 0) - alpha * w[i],
+      );
+      // The stopping rule reads the residual off the tridiagonal; the dense product confirms it.
+      expect(norm(residual) / norm(ref.b)).toBeLessThan(2 * KRYLOV_TOLERANCE);
+    });
+  });
+
+  it('gives up (null) when the residuals are still above the tolerance at the step cap', () => {
+    expect(krylovRidge(z, Float64Array.from(c), alphas, 3)).toBeNull();
+  });
+
+  it('returns zero weights at once for targets with nothing to fit', () => {
+    const solved = krylovRidge(z, new Float64Array(rows.length), alphas, 1000);
+    expect(solved!.steps).toBe(0);
+    expect(solved!.weights.every((w) => w.every((v) => v === 0))).toBe(true);
+  });
+});
