@@ -1,14 +1,14 @@
-// Ridge on wide features for a whole α grid from one Lanczos run. The Krylov spaces of A + αI are
-// those of A for every α (shift invariance), so the m steps of Lanczos on A = ZᵀZ, started from
-// b = Zᵀc, give the tridiagonal T_m from which each α's solution is a small m × m solve:
-// w(α) = V_m (T_m + αI)⁻¹ ‖b‖e₁ (multi-shift CG; Frommer & Maass, SIAM J. Sci. Comput. 1999).
-// Each step reads the training rows once, 2·n·d multiply-adds, against the direct solve's n² · d
-// kernel and n³ tridiagonalisation; on CommonLit-sized folds the residuals of the whole grid fall
-// under the tolerance in a few hundred steps, where the direct solve costs the equivalent of
-// thousands. The steps are capped near the direct solve's cost, and a run that does not converge
-// within them returns null, so the caller solves directly: never much slower, and always to the
-// tolerance. Full reorthogonalisation keeps the basis orthogonal in floating point, so the
-// residual read off T_m is the true one.
+// Ridge for a whole α grid from one Lanczos run. The Krylov spaces of A + αI are those of A for
+// every α (shift invariance), so m steps of Lanczos on A, started from b, give the tridiagonal T_m
+// from which each α's solution is a small m × m solve: w(α) = V_m (T_m + αI)⁻¹ ‖b‖e₁ (multi-shift
+// CG; Frommer & Maass, SIAM J. Sci. Comput. 1999). A is ZᵀZ for standardised rows Z, applied either
+// through a d × d Gram (a d² product a step) or by a pass over the raw rows (2·n·d a step, where
+// the Gram or kernel would cost too much to build). On CommonLit-sized folds the residuals of the
+// whole grid fall under the tolerance in tens (768 features) to a few hundred (1,536 and 3,072)
+// steps, where a direct factorisation costs the equivalent of thousands. The caller caps the steps
+// near the direct solve's cost and solves directly when a run returns null: never much slower, and
+// always to the tolerance. Full reorthogonalisation keeps the basis orthogonal in floating point, so
+// the residual read off T_m is the true one.
 //
 // Rows are standardised in place as they are read, z = (x − mean) / std, so the feature table is
 // never copied.
@@ -41,23 +41,57 @@ export interface KrylovSolution {
   steps: number;
 }
 
+/** A symmetric positive semi-definite d × d matrix, known by its product with a vector. */
+export interface SymmetricOperator {
+  dim: number;
+  /** out = A·v (out is zeroed by the caller's allocation or overwritten whole). */
+  times(v: Float64Array, out: Float64Array): void;
+  /** A bound on the Krylov space's dimension: the matrix's rank can be no more. */
+  rank: number;
+}
+
+/** ZᵀZ for a fold's standardised rows, applied by passes over the raw rows. */
+export function rowsOperator(z: StandardisedRows): SymmetricOperator {
+  return {
+    dim: z.x.cols,
+    rank: Math.min(z.rows.length, z.x.cols),
+    times: (v, out) => gramTimes(z, v, out),
+  };
+}
+
 /**
- * Solves (ZᵀZ + αI)w = Zᵀc for every α, Z the standardised rows and c one target per row (centred
- * on the fold's mean). Null when the residuals stay above the tolerance after `maxSteps` steps.
+ * A symmetric matrix given by its lower triangle ([d, d] row-major, j ≤ i), as the primal Gram is
+ * held. It is mirrored into a full copy once, so each product reads plain rows.
+ */
+export function lowerOperator(lower: Float64Array, d: number): SymmetricOperator {
+  const full = new Float64Array(d * d);
+  for (let i = 0; i < d; i++)
+    for (let j = 0; j <= i; j++) full[i * d + j] = full[j * d + i] = lower[i * d + j];
+  return { dim: d, rank: d, times: (v, out) => fullTimes(full, d, v, out) };
+}
+
+/** Zᵀc for a fold's standardised rows and one value per row. */
+export function rowsTransposeTimes(z: StandardisedRows, c: Float64Array): Float64Array {
+  const out = new Float64Array(z.x.cols);
+  transposeTimes(z, c, out);
+  return out;
+}
+
+/**
+ * Solves (A + αI)w = b for every α of the grid. Null when the residuals stay above the tolerance
+ * after `maxSteps` steps.
  */
 export function krylovRidge(
-  z: StandardisedRows,
-  c: Float64Array, // [rows.length]
+  a: SymmetricOperator,
+  b: Float64Array, // [dim]
   alphas: readonly number[],
   maxSteps: number,
   tolerance = KRYLOV_TOLERANCE,
 ): KrylovSolution | null {
-  const d = z.x.cols;
-  const b = new Float64Array(d);
-  transposeTimes(z, c, b);
+  const d = a.dim;
   const norm = Math.sqrt(dot(b, b));
   if (norm === 0) return { weights: alphas.map(() => new Float64Array(d)), steps: 0 };
-  const limit = Math.min(maxSteps, z.rows.length, d);
+  const limit = Math.min(maxSteps, a.rank);
   const basis: Float64Array[] = [];
   const diag: number[] = [];
   const off: number[] = [];
@@ -66,15 +100,15 @@ export function krylovRidge(
   let scale = 0;
   for (let step = 1; step <= limit; step++) {
     basis.push(v);
-    gramTimes(z, v, w);
-    const a = dot(v, w);
-    diag.push(a);
+    a.times(v, w);
+    const alpha = dot(v, w);
+    diag.push(alpha);
     // Full reorthogonalisation, twice ("twice is enough"): it takes the place of the three-term
     // recurrence and keeps the basis orthogonal to rounding even as the residuals vanish.
     for (let pass = 0; pass < 2; pass++) for (const u of basis) axpy(-dot(u, w), u, w);
     const beta = Math.sqrt(dot(w, w));
-    scale = Math.max(scale, Math.abs(a) + beta);
-    const coefficients = alphas.map((alpha) => shiftedSolve(diag, off, norm, alpha));
+    scale = Math.max(scale, Math.abs(alpha) + beta);
+    const coefficients = alphas.map((shift) => shiftedSolve(diag, off, norm, shift));
     const residual = Math.max(...coefficients.map((y) => beta * Math.abs(y[step - 1])));
     // A vanishing β means the Krylov space is invariant: the solutions are exact.
     if (residual <= tolerance * norm || beta <= 1e-14 * scale)
@@ -84,6 +118,37 @@ export function krylovRidge(
     w = new Float64Array(d);
   }
   return null;
+}
+
+/** out = A·v for a full row-major A, four rows at a time so each load of v serves four rows. */
+function fullTimes(a: Float64Array, d: number, v: Float64Array, out: Float64Array): void {
+  let i = 0;
+  for (; i + 3 < d; i += 4) {
+    const r0 = i * d;
+    const r1 = r0 + d;
+    const r2 = r1 + d;
+    const r3 = r2 + d;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    for (let j = 0; j < d; j++) {
+      const vj = v[j];
+      s0 += a[r0 + j] * vj;
+      s1 += a[r1 + j] * vj;
+      s2 += a[r2 + j] * vj;
+      s3 += a[r3 + j] * vj;
+    }
+    out[i] = s0;
+    out[i + 1] = s1;
+    out[i + 2] = s2;
+    out[i + 3] = s3;
+  }
+  for (; i < d; i++) {
+    let s = 0;
+    for (let j = 0; j < d; j++) s += a[i * d + j] * v[j];
+    out[i] = s;
+  }
 }
 
 /** y = (T + αI)⁻¹ (norm · e₁) for the symmetric tridiagonal T (Thomas algorithm; T + αI is SPD). */

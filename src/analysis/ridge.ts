@@ -1,15 +1,24 @@
 // Ridge regression on standardised features, k-fold CV over the regularisation strength, and the
-// strategy × layer sweep. Everything is closed form. Per fold, one Householder tridiagonalisation of
-// the standardised Gram (primal, d×d) or kernel (dual, n×n, when features outnumber rows) gives
-// the solution for every α in O(d²), so the α grid is nearly free. Primal Grams are built once per
-// fold block and summed, so each training fold's Gram is "all minus its held-out block", and the
-// scaler is still fitted on the training fold only (its mean and std come from the same sums).
-// Where the features are so wide that the direct solve costs several times what a Lanczos run
-// does (concat-last-4's 3,072 features on 2,400 training rows), each fold is solved for the whole
-// grid by multi-shift Krylov instead (krylov.ts), to a stated residual, falling back to the direct
-// solve when it does not converge.
+// strategy × layer sweep. Everything is solved exactly, to rounding or a stated residual. Primal
+// Grams are built once per fold block and summed, so each training fold's Gram is "all minus its
+// held-out block", and the scaler is still fitted on the training fold only (its mean and std come
+// from the same sums). Each fold's standardised system is then solved for every α of the grid at
+// once: by multi-shift Lanczos on the Gram (krylov.ts) from a few hundred features up, which
+// converges in tens to hundreds of d² steps, or by one Householder tridiagonalisation, after which
+// each α costs O(d²). Where features outnumber the training rows, the dual kernel (n × n) takes the
+// Gram's place; where even that costs several times a Lanczos run over the raw rows
+// (concat-last-4's 3,072 features on 2,400 rows), the fold is solved by Lanczos on the rows. A
+// Lanczos run that does not converge within about the direct solve's cost hands the fold to it.
 
-import { KRYLOV_TYPICAL_STEPS, krylovCost, krylovRidge, type StandardisedRows } from './krylov.ts';
+import {
+  KRYLOV_TYPICAL_STEPS,
+  krylovCost,
+  krylovRidge,
+  lowerOperator,
+  rowsOperator,
+  rowsTransposeTimes,
+  type StandardisedRows,
+} from './krylov.ts';
 import { addGramLower, applyQt, solveShifted, tridiagonalize } from './linalg.ts';
 import type { PoolingStrategy } from './pooling.ts';
 import { permutation } from './rng.ts';
@@ -198,6 +207,43 @@ function blockPredict(
   for (let r = 0; r < n; r++) out[block.rows[r]] = pred[r];
 }
 
+/** Below this width a tridiagonalisation is cheap enough that Lanczos on the Gram does not pay. */
+const GRAM_KRYLOV_MIN_DIM = 256;
+
+/**
+ * A primal system's z-unit weights for every α. From a few hundred features up, multi-shift Lanczos
+ * on the Gram (one d² product a step) converges long before a tridiagonalisation (4d³/3) would end:
+ * on 2,400 standardised rows, ~45 steps for 768 features and ~250 for 1,536 (see BENCHMARKS.md).
+ * Steps are capped at about the tridiagonalisation's time, which then solves the fold instead.
+ */
+function primalWeights(
+  p: Primal,
+  d: number,
+  alphas: readonly number[],
+  mayUseKrylov: boolean,
+): Float64Array[] {
+  if (mayUseKrylov && d >= GRAM_KRYLOV_MIN_DIM) {
+    const solved = krylovRidge(lowerOperator(p.c, d), p.b, alphas, gramStepLimit(d));
+    if (solved) return solved.weights;
+  }
+  const t = tridiagonalize(p.c, d);
+  const c = p.b.slice();
+  applyQt(t, c);
+  return alphas.map((alpha) => solveShifted(t, c, alpha));
+}
+
+/**
+ * Lanczos steps on a d × d Gram that cost about what its tridiagonalisation does: a step is a d²
+ * product plus reorthogonalisation, at about a third of the fused tridiagonalisation's
+ * multiply-adds per second.
+ */
+function gramStepLimit(d: number): number {
+  const budget = (4 * d ** 3) / 3 / 3;
+  let steps = 0;
+  while ((steps + 25) * d * d + 2 * (steps + 25) ** 2 * d <= budget) steps += 25;
+  return steps;
+}
+
 /** Turns z-unit weights into raw-unit slopes and an intercept over shifted features. */
 function toRaw(w: Float64Array, p: { mean: Float64Array; std: Float64Array; meanY: number }) {
   const beta = new Float64Array(w.length);
@@ -328,10 +374,8 @@ export function cvPredictions(
     }
     for (const held of heldOut) {
       const p = primalSystem(d, blocks, gram, held, options.standardise);
-      const t = tridiagonalize(p.c, d);
-      applyQt(t, p.b);
-      alphas.forEach((alpha, a) => {
-        const { beta, offset } = toRaw(solveShifted(t, p.b, alpha), p);
+      primalWeights(p, d, alphas, options.solver !== 'direct').forEach((w, a) => {
+        const { beta, offset } = toRaw(w, p);
         blockPredict(held, beta, offset, predictions[a]);
       });
     }
@@ -459,7 +503,7 @@ function krylovPredict(
   standardise?: boolean,
 ): Float64Array[] | null {
   const { z, c, meanY } = standardiseRows(x, y, train, standardise);
-  const solved = krylovRidge(z, c, alphas, maxSteps);
+  const solved = krylovRidge(rowsOperator(z), rowsTransposeTimes(z, c), alphas, maxSteps);
   if (!solved) return null;
   return solved.weights.map((w) => {
     const model = { scaler: { mean: z.mean, std: z.std }, weights: w, bias: meanY, alpha: 0 };
@@ -559,7 +603,7 @@ export function fitRidge(
     const all = Int32Array.from({ length: x.rows }, (_, i) => i);
     const { z, c, meanY } = standardiseRows(x, y, all);
     const maxSteps = options.maxKrylovSteps ?? krylovStepLimit(d, x.rows, x.rows);
-    const solved = krylovRidge(z, c, [alpha], maxSteps);
+    const solved = krylovRidge(rowsOperator(z), rowsTransposeTimes(z, c), [alpha], maxSteps);
     if (solved)
       return {
         scaler: { mean: z.mean, std: z.std },
@@ -579,9 +623,7 @@ export function fitRidge(
     const gram = new Float64Array(d * d);
     addGramLower(block.cols, d, block.n, gram);
     const p = primalSystem(d, [block], gram, null);
-    const t = tridiagonalize(p.c, d);
-    applyQt(t, p.b);
-    w = solveShifted(t, p.b, alpha);
+    w = primalWeights(p, d, [alpha], solver !== 'direct')[0];
     ({ mean: meanShifted, std, meanY } = p);
   } else {
     const s = standardisedRows([block], d);

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { KRYLOV_TOLERANCE, krylovRidge, type StandardisedRows } from '../../src/analysis/krylov.ts';
+import {
+  KRYLOV_TOLERANCE,
+  krylovRidge,
+  lowerOperator,
+  rowsOperator,
+  rowsTransposeTimes,
+  type StandardisedRows,
+} from '../../src/analysis/krylov.ts';
 import { makeNormal } from '../../src/analysis/rng.ts';
 
 // Features with a few strong shared directions over a noise floor, as pooled hidden states have,
@@ -58,7 +65,12 @@ describe('krylovRidge', () => {
   const alphas = [0.1, 3, 100, 1e4];
 
   it('solves (ZᵀZ + αI)w = Zᵀc for every α to its tolerance, in fewer steps than the features', () => {
-    const solved = krylovRidge(z, Float64Array.from(c), alphas, 1000);
+    const solved = krylovRidge(
+      rowsOperator(z),
+      rowsTransposeTimes(z, Float64Array.from(c)),
+      alphas,
+      1000,
+    );
     expect(solved).not.toBeNull();
     expect(solved!.steps).toBeLessThan(d);
     alphas.forEach((alpha, s) => {
@@ -72,12 +84,47 @@ describe('krylovRidge', () => {
   });
 
   it('gives up (null) when the residuals are still above the tolerance at the step cap', () => {
-    expect(krylovRidge(z, Float64Array.from(c), alphas, 3)).toBeNull();
+    expect(
+      krylovRidge(rowsOperator(z), rowsTransposeTimes(z, Float64Array.from(c)), alphas, 3),
+    ).toBeNull();
   });
 
   it('returns zero weights at once for targets with nothing to fit', () => {
-    const solved = krylovRidge(z, new Float64Array(rows.length), alphas, 1000);
+    const solved = krylovRidge(
+      rowsOperator(z),
+      rowsTransposeTimes(z, new Float64Array(rows.length)),
+      alphas,
+      1000,
+    );
     expect(solved!.steps).toBe(0);
     expect(solved!.weights.every((w) => w.every((v) => v === 0))).toBe(true);
+  });
+
+  it('solves the same systems from the Gram held as its lower triangle', () => {
+    const lower = new Float64Array(d * d);
+    for (let i = 0; i < d; i++) for (let j = 0; j <= i; j++) lower[i * d + j] = ref.a[i][j];
+    // d = 120 is not a multiple of the four rows a product takes at a time: take 123 of them.
+    const e = 123 - d;
+    const wider = Array.from({ length: 123 }, (_, i) =>
+      Array.from({ length: 123 }, (_, j) => (i < d && j < d ? ref.a[i][j] : i === j ? 50 + i : 0)),
+    );
+    const lowerWide = new Float64Array(123 * 123);
+    for (let i = 0; i < 123; i++) for (let j = 0; j <= i; j++) lowerWide[i * 123 + j] = wider[i][j];
+    const b = [...ref.b, ...Array.from({ length: e }, (_, i) => i + 1)];
+    for (const [matrix, dim, full] of [
+      [lower, d, ref.a],
+      [lowerWide, 123, wider],
+    ] as const) {
+      const rhs = Float64Array.from(b.slice(0, dim));
+      const solved = krylovRidge(lowerOperator(matrix, dim), rhs, alphas, 1000);
+      alphas.forEach((alpha, s) => {
+        const w = solved!.weights[s];
+        const residual = Array.from(
+          rhs,
+          (bk, i) => bk - full[i].reduce((sum, aij, j) => sum + aij * w[j], 0) - alpha * w[i],
+        );
+        expect(norm(residual) / norm(Array.from(rhs))).toBeLessThan(2 * KRYLOV_TOLERANCE);
+      });
+    }
   });
 });

@@ -262,6 +262,26 @@ describe('Krylov solve', () => {
     expect(worst).toBeLessThan(1e-6);
   });
 
+  it('solves primal folds by Lanczos on the Gram from 256 features, as the tridiagonalisation does', () => {
+    // Many rows per feature, as a 768-feature cell on 2,400 rows: Lanczos converges in a few dozen
+    // steps, far inside its cap, so this is its answer and not the fallback's.
+    const { x, y } = synthetic(1200, 256, 25);
+    const options = { alphas: DEFAULT_ALPHAS, folds: 4, seed: 5 };
+    const auto = cvPredictions(x, y, options);
+    const direct = cvPredictions(x, y, { ...options, solver: 'direct' });
+    expect(auto.mode).toBe('primal');
+    let worst = 0;
+    auto.predictions.forEach((p, a) =>
+      p.forEach((v, r) => (worst = Math.max(worst, Math.abs(v - direct.predictions[a][r])))),
+    );
+    // The targets here run to a few hundred: 1e-8 of their scale.
+    const scale = Math.max(...y.map(Math.abs));
+    expect(worst).toBeLessThan(1e-8 * scale);
+    const fitted = predictRidge(fitRidge(x, y, 30), x);
+    const fittedDirect = predictRidge(fitRidge(x, y, 30, { solver: 'direct' }), x);
+    fitted.forEach((v, r) => expect(Math.abs(v - fittedDirect[r])).toBeLessThan(1e-8 * scale));
+  });
+
   it('solves a fold directly when Lanczos does not converge within its steps', () => {
     const { x, y } = synthetic(24, 40, 22);
     const options = { alphas: [0.01, 1], folds: 4, seed: 2 };
