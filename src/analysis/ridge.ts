@@ -698,7 +698,7 @@ export const QUICK_SWEEP_SKETCH = 512;
  * Features per sketch: a cell gets one independent sketch per this many times the sketch size
  * (768 features → 1 sketch of 512, 1,536 → 1, 3,072 → 2). Averaging more (1.5: 2 and 4) read
  * 4.4 % high on average instead of 5.2 %, 12.8 % at worst instead of 19.1 %, but took 30 % longer
- * (43–56 s against 33–39 s for the bench's 88 cells on 2 cores, depending on the machine's load).
+ * (43–56 s against 33–39 s for the bench's 88 cells on 2 cores before Krylov, by machine load).
  * The Fit view then cross-validates each strategy's best cell exactly, which removes the bias
  * between strategies that the extra sketches only reduced, so the minute keeps its margin.
  */
