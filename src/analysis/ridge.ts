@@ -449,9 +449,10 @@ export function cvMode(
 
 /**
  * How one cell's exact CV is best shared out among workers, and roughly what each share costs
- * (multiply-adds of the direct kernels). Primal (see `cvMode`) solves every fold from one Gram of
- * all rows, so its folds stay together in one share; dual and Krylov solve each fold on its own,
- * so each is a share.
+ * (multiply-adds of the direct kernels), which orders the shares, costliest first. Primal (see
+ * `cvMode`) solves every fold from one Gram of all rows, so its folds stay together in one share;
+ * dual and Krylov solve each fold on its own, so each is a share. A primal share is costed at its
+ * tridiagonalisations, an upper bound: Lanczos on the Gram usually ends sooner (`primalWeights`).
  */
 export function cvShares(
   dim: number,
