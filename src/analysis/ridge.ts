@@ -221,11 +221,16 @@ function primalWeights(
   d: number,
   alphas: readonly number[],
   mayUseKrylov: boolean,
-): Float64Array[] {
+): { weights: Float64Array[]; byKrylov: boolean } {
   if (mayUseKrylov && d >= GRAM_KRYLOV_MIN_DIM) {
     const solved = krylovRidge(lowerOperator(p.c, d), p.b, alphas, gramStepLimit(d));
-    if (solved) return solved.weights;
+    if (solved) return { weights: solved.weights, byKrylov: true };
   }
+  return { weights: tridiagonalSolve(p, d, alphas), byKrylov: false };
+}
+
+/** A primal system's z-unit weights for every α from one tridiagonalisation. */
+function tridiagonalSolve(p: Primal, d: number, alphas: readonly number[]): Float64Array[] {
   const t = tridiagonalize(p.c, d);
   const c = p.b.slice();
   applyQt(t, c);
@@ -350,11 +355,16 @@ export function cvPredictions(
     const maxSteps =
       options.maxKrylovSteps ??
       krylovStepLimit(d, largestTrainingFold(x.rows, folds), x.rows / folds);
+    let mayUseKrylov = true;
     for (const f of heldFolds) {
       const train = Int32Array.from(foldRows.flatMap((rows, g) => (g === f ? [] : [...rows])));
       const held = foldRows[f];
-      const solved = krylovPredict(x, y, train, held, alphas, maxSteps, options.standardise);
-      // Not converged within the cap: this fold is solved directly, as it would have been.
+      const solved: Float64Array[] | null = mayUseKrylov
+        ? krylovPredict(x, y, train, held, alphas, maxSteps, options.standardise)
+        : null;
+      // Not converged within the cap: this fold is solved directly, as it would have been, and
+      // so are the folds after it, whose spectrum is much the same.
+      mayUseKrylov &&= solved !== null;
       const fromFold = solved ?? directFold(x, y, options, f);
       fromFold.forEach((p, a) => held.forEach((r) => (predictions[a][r] = p[r])));
     }
@@ -372,9 +382,13 @@ export function cvPredictions(
       addGramLower(b.cols, d, b.n, b.gram);
       for (let i = 0; i < gram.length; i++) gram[i] += b.gram[i];
     }
+    let mayUseKrylov = options.solver !== 'direct';
     for (const held of heldOut) {
       const p = primalSystem(d, blocks, gram, held, options.standardise);
-      primalWeights(p, d, alphas, options.solver !== 'direct').forEach((w, a) => {
+      const solved = primalWeights(p, d, alphas, mayUseKrylov);
+      // A spectrum too slow for Lanczos in one fold is as slow in the others: solve them directly.
+      mayUseKrylov &&= solved.byKrylov;
+      solved.weights.forEach((w, a) => {
         const { beta, offset } = toRaw(w, p);
         blockPredict(held, beta, offset, predictions[a]);
       });
@@ -624,7 +638,7 @@ export function fitRidge(
     const gram = new Float64Array(d * d);
     addGramLower(block.cols, d, block.n, gram);
     const p = primalSystem(d, [block], gram, null);
-    w = primalWeights(p, d, [alpha], solver !== 'direct')[0];
+    w = primalWeights(p, d, [alpha], solver !== 'direct').weights[0];
     ({ mean: meanShifted, std, meanY } = p);
   } else {
     const s = standardisedRows([block], d);

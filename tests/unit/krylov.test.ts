@@ -6,6 +6,7 @@ import {
   rowsOperator,
   rowsTransposeTimes,
   type StandardisedRows,
+  type SymmetricOperator,
 } from '../../src/analysis/krylov.ts';
 import { makeNormal } from '../../src/analysis/rng.ts';
 
@@ -126,5 +127,46 @@ describe('krylovRidge', () => {
         expect(norm(residual) / norm(Array.from(rhs))).toBeLessThan(2 * KRYLOV_TOLERANCE);
       });
     }
+  });
+
+  describe('on a diagonal matrix, whose solution is known', () => {
+    const dim = 1000;
+    const rhs = Float64Array.from({ length: dim }, () => normal());
+    const shifts = [1e-3, 0.1, 10];
+    /** diag(λ) as an operator that counts its products. */
+    function diagonal(lambda: (i: number) => number) {
+      const l = Float64Array.from({ length: dim }, (_, i) => lambda(i));
+      let products = 0;
+      const op: SymmetricOperator = {
+        dim,
+        rank: dim,
+        times: (v, out) => {
+          products++;
+          for (let i = 0; i < dim; i++) out[i] = l[i] * v[i];
+        },
+      };
+      return { l, op, products: () => products };
+    }
+
+    it('converges on an even spectrum to w = b / (λ + α)', () => {
+      const { l, op } = diagonal((i) => 1 + (99 * i) / (dim - 1));
+      const solved = krylovRidge(op, rhs, shifts, 200);
+      expect(solved!.steps).toBeLessThan(200);
+      shifts.forEach((alpha, s) => {
+        const exact = Array.from(rhs, (b, i) => b / (l[i] + alpha));
+        const error = exact.map((v, i) => v - solved!.weights[s][i]);
+        expect(norm(error) / norm(exact)).toBeLessThan(1e-8);
+      });
+    });
+
+    it('stops early, long before its cap, when the residual falls too slowly to reach it', () => {
+      // A steep power law needs ~180 steps; with a cap of 150 the run is forecast to miss it.
+      const steep = diagonal((i) => 1e4 / (i + 1) ** 2);
+      expect(krylovRidge(steep.op, rhs, shifts, 150)).toBeNull();
+      expect(steep.products()).toBeLessThan(75);
+      // The same spectrum with room to finish does finish.
+      const roomy = diagonal((i) => 1e4 / (i + 1) ** 2);
+      expect(krylovRidge(roomy.op, rhs, shifts, 1000)!.steps).toBeGreaterThan(150);
+    });
   });
 });
