@@ -3,11 +3,12 @@
 // from which each α's solution is a small m × m solve: w(α) = V_m (T_m + αI)⁻¹ ‖b‖e₁ (multi-shift
 // CG; Frommer & Maass, SIAM J. Sci. Comput. 1999). A is ZᵀZ for standardised rows Z, applied either
 // through a d × d Gram (a d² product a step) or by a pass over the raw rows (2·n·d a step, where
-// the Gram or kernel would cost too much to build). On CommonLit-sized folds the residuals of the
-// whole grid fall under the tolerance in tens (768 features) to a few hundred (1,536 and 3,072)
-// steps, where a direct factorisation costs the equivalent of thousands. The caller caps the steps
-// near the direct solve's cost and solves directly when a run returns null: never much slower, and
-// always to the tolerance. Full reorthogonalisation keeps the basis orthogonal in floating point, so
+// the Gram or kernel would cost too much to build). On the sweep bench's folds the residuals of
+// the whole grid fall under the tolerance in tens (768 features) to a few hundred (1,536 and 3,072)
+// steps, where a direct factorisation costs the equivalent of thousands; a power-law spectrum can
+// need many more. So the caller caps the steps near the direct solve's cost, a run forecast to
+// miss its cap stops early, and the caller then solves directly: never much slower, and always to
+// the tolerance. Full reorthogonalisation keeps the basis orthogonal in floating point, so
 // the residual read off T_m is the true one.
 //
 // Rows are standardised in place as they are read, z = (x − mean) / std, so the feature table is
@@ -27,7 +28,7 @@ export interface StandardisedRows {
 /** Largest residual ‖b − (A + αI)w‖ over the grid, relative to ‖b‖, at which the run stops. */
 export const KRYLOV_TOLERANCE = 1e-9;
 
-/** Steps a Krylov solve typically takes on CommonLit-sized folds (see BENCHMARKS.md). */
+/** Steps a row-pass Krylov solve took on the sweep bench's widest folds (see BENCHMARKS.md). */
 export const KRYLOV_TYPICAL_STEPS = 250;
 
 /** Multiply-adds of `steps` Lanczos steps on n rows × d features: the row passes and reorthogonalisation. */
@@ -44,7 +45,7 @@ export interface KrylovSolution {
 /** A symmetric positive semi-definite d × d matrix, known by its product with a vector. */
 export interface SymmetricOperator {
   dim: number;
-  /** out = A·v (out is zeroed by the caller's allocation or overwritten whole). */
+  /** out = A·v, every entry of out written. */
   times(v: Float64Array, out: Float64Array): void;
   /** A bound on the Krylov space's dimension: the matrix's rank can be no more. */
   rank: number;
@@ -102,13 +103,13 @@ export function krylovRidge(
   for (let step = 1; step <= limit; step++) {
     basis.push(v);
     a.times(v, w);
-    const alpha = dot(v, w);
-    diag.push(alpha);
+    const ajj = dot(v, w); // T's next diagonal entry
+    diag.push(ajj);
     // Full reorthogonalisation, twice ("twice is enough"): it takes the place of the three-term
     // recurrence and keeps the basis orthogonal to rounding even as the residuals vanish.
     for (let pass = 0; pass < 2; pass++) for (const u of basis) axpy(-dot(u, w), u, w);
     const beta = Math.sqrt(dot(w, w));
-    scale = Math.max(scale, Math.abs(alpha) + beta);
+    scale = Math.max(scale, Math.abs(ajj) + beta);
     const coefficients = alphas.map((shift) => shiftedSolve(diag, off, norm, shift));
     const residual = Math.max(...coefficients.map((y) => beta * Math.abs(y[step - 1])));
     // A vanishing β means the Krylov space is invariant: the solutions are exact.

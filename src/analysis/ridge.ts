@@ -69,7 +69,10 @@ export interface RidgeCVOptions {
   seed?: number;
   /** Scale each feature to unit variance on the training fold (default); false only centres. */
   standardise?: boolean;
-  /** 'auto' (default): Krylov where it is much cheaper than the direct solve (see `cvMode`). */
+  /**
+   * 'auto' (default): Lanczos where it pays (see `cvMode` and `primalWeights`); 'direct': never;
+   * 'krylov': every fold by Lanczos over the rows (for tests and benchmarks).
+   */
   solver?: 'auto' | 'direct' | 'krylov';
   /** Cap on a fold's Lanczos steps (default: about the direct solve's cost); beyond it, direct. */
   maxKrylovSteps?: number;
@@ -213,8 +216,10 @@ const GRAM_KRYLOV_MIN_DIM = 256;
 /**
  * A primal system's z-unit weights for every α. From a few hundred features up, multi-shift Lanczos
  * on the Gram (one d² product a step) converges long before a tridiagonalisation (4d³/3) would end:
- * on 2,400 standardised rows, ~45 steps for 768 features and ~250 for 1,536 (see BENCHMARKS.md).
- * Steps are capped at about the tridiagonalisation's time, which then solves the fold instead.
+ * on the sweep bench's 2,400 standardised rows, ~45 steps for 768 features and ~250 for 1,536. A
+ * power-law spectrum can need several hundred (BENCHMARKS.md, "Harder spectra"), so steps are
+ * capped at about the tridiagonalisation's time and a run forecast to miss the cap stops early;
+ * the tridiagonalisation then solves the fold.
  */
 function primalWeights(
   p: Primal,
