@@ -38,6 +38,31 @@ function referenceFit(rows: number[][], y: number[], alpha: number, standardise 
   return (row: number[]) => my + row.reduce((s, v, k) => s + ((v - mean[k]) / std[k]) * w[k], 0);
 }
 
+/** [alphas][folds]: each fold's held-out RMSE under the reference fit on the other folds. */
+function referenceFoldRmse(
+  rows: number[][],
+  y: ArrayLike<number>,
+  alphas: number[],
+  folds: number,
+  foldSeed: number,
+  standardise = true,
+) {
+  const id = kFold(rows.length, folds, foldSeed);
+  return alphas.map((alpha) =>
+    Array.from({ length: folds }, (_, f) => {
+      const tr = rows.flatMap((_, i) => (id[i] !== f ? [i] : []));
+      const te = rows.flatMap((_, i) => (id[i] === f ? [i] : []));
+      const ref = referenceFit(
+        tr.map((i) => rows[i]),
+        tr.map((i) => y[i]),
+        alpha,
+        standardise,
+      );
+      return Math.sqrt(te.reduce((s, i) => s + (ref(rows[i]) - y[i]) ** 2, 0) / te.length);
+    }),
+  );
+}
+
 function synthetic(n: number, d: number, seed: number) {
   const normal = makeNormal(seed);
   const data = new Float32Array(n * d);
@@ -77,20 +102,9 @@ describe('ridgeCV', () => {
     const { x, y, rows } = synthetic(50, 6, 2);
     const alphas = [0.5, 5, 50];
     const cv = ridgeCV(x, y, { alphas, folds: 5, seed: 3 });
-    const id = kFold(50, 5, 3);
-    alphas.forEach((alpha, a) => {
-      for (let f = 0; f < 5; f++) {
-        const tr = rows.flatMap((_, i) => (id[i] !== f ? [i] : []));
-        const te = rows.flatMap((_, i) => (id[i] === f ? [i] : []));
-        const ref = referenceFit(
-          tr.map((i) => rows[i]),
-          tr.map((i) => y[i]),
-          alpha,
-        );
-        const rmse = Math.sqrt(te.reduce((s, i) => s + (ref(rows[i]) - y[i]) ** 2, 0) / te.length);
-        expect(cv.scores[a].foldRmse[f]).toBeCloseTo(rmse, 8);
-      }
-    });
+    referenceFoldRmse(rows, y, alphas, 5, 3).forEach((foldRmse, a) =>
+      foldRmse.forEach((rmse, f) => expect(cv.scores[a].foldRmse[f]).toBeCloseTo(rmse, 8)),
+    );
     expect(cv.rmse).toBe(Math.min(...cv.scores.map((s) => s.rmse)));
   });
 
@@ -98,16 +112,9 @@ describe('ridgeCV', () => {
     const { x, y, rows } = synthetic(20, 40, 4);
     const cv = ridgeCV(x, y, { alphas: [3], folds: 4, seed: 1 });
     expect(cv.mode).toBe('dual');
-    const id = kFold(20, 4, 1);
-    const tr = rows.flatMap((_, i) => (id[i] !== 0 ? [i] : []));
-    const te = rows.flatMap((_, i) => (id[i] === 0 ? [i] : []));
-    const ref = referenceFit(
-      tr.map((i) => rows[i]),
-      tr.map((i) => y[i]),
-      3,
+    referenceFoldRmse(rows, y, [3], 4, 1)[0].forEach((rmse, f) =>
+      expect(cv.foldRmse[f]).toBeCloseTo(rmse, 8),
     );
-    const rmse = Math.sqrt(te.reduce((s, i) => s + (ref(rows[i]) - y[i]) ** 2, 0) / te.length);
-    expect(cv.foldRmse[0]).toBeCloseTo(rmse, 8);
   });
 
   it.each([
@@ -117,19 +124,9 @@ describe('ridgeCV', () => {
     const { x, y, rows } = synthetic(n, d, 9);
     const cv = ridgeCV(x, y, { alphas: [2], folds: 4, seed: 2, standardise: false });
     expect(cv.mode).toBe(mode);
-    const id = kFold(n, 4, 2);
-    for (let f = 0; f < 4; f++) {
-      const tr = rows.flatMap((_, i) => (id[i] !== f ? [i] : []));
-      const te = rows.flatMap((_, i) => (id[i] === f ? [i] : []));
-      const ref = referenceFit(
-        tr.map((i) => rows[i]),
-        tr.map((i) => y[i]),
-        2,
-        false,
-      );
-      const rmse = Math.sqrt(te.reduce((s, i) => s + (ref(rows[i]) - y[i]) ** 2, 0) / te.length);
-      expect(cv.foldRmse[f]).toBeCloseTo(rmse, 8);
-    }
+    referenceFoldRmse(rows, y, [2], 4, 2, false)[0].forEach((rmse, f) =>
+      expect(cv.foldRmse[f]).toBeCloseTo(rmse, 8),
+    );
   });
 
   it.each([
@@ -194,42 +191,16 @@ describe('ridgeCV', () => {
 });
 
 describe('Krylov solve', () => {
-  /** Each fold's held-out RMSE under the reference fit, per α. */
-  function referenceFoldRmse(
-    n: number,
-    d: number,
-    seed: number,
-    alphas: number[],
-    folds: number,
-    standardise = true,
-  ) {
-    const { rows, y } = synthetic(n, d, seed);
-    const id = kFold(n, folds, 2);
-    return alphas.map((alpha) =>
-      Array.from({ length: folds }, (_, f) => {
-        const tr = rows.flatMap((_, i) => (id[i] !== f ? [i] : []));
-        const te = rows.flatMap((_, i) => (id[i] === f ? [i] : []));
-        const ref = referenceFit(
-          tr.map((i) => rows[i]),
-          tr.map((i) => y[i]),
-          alpha,
-          standardise,
-        );
-        return Math.sqrt(te.reduce((s, i) => s + (ref(rows[i]) - y[i]) ** 2, 0) / te.length);
-      }),
-    );
-  }
-
   it.each([
     ['more rows than features', 60, 8, true],
     ['more features than rows', 24, 40, true],
     ['centred only', 30, 45, false],
   ])('matches the normal equations fold by fold (%s)', (_case, n, d, standardise) => {
-    const { x, y } = synthetic(n, d, 21);
+    const { x, y, rows } = synthetic(n, d, 21);
     const alphas = [0.01, 1, 100];
     const cv = ridgeCV(x, y, { alphas, folds: 4, seed: 2, solver: 'krylov', standardise });
     expect(cv.mode).toBe('krylov');
-    const ref = referenceFoldRmse(n, d, 21, alphas, 4, standardise);
+    const ref = referenceFoldRmse(rows, y, alphas, 4, 2, standardise);
     alphas.forEach((_, a) =>
       ref[a].forEach((rmse, f) => expect(cv.scores[a].foldRmse[f]).toBeCloseTo(rmse, 7)),
     );
