@@ -14,6 +14,7 @@
 // Rows are standardised in place as they are read, z = (x − mean) / std, so the feature table is
 // never copied.
 
+import { solveTridiagonal } from './linalg.ts';
 import type { Matrix } from './ridge.ts';
 
 /** A training fold's rows of a raw feature matrix and the standardisation fitted on them. */
@@ -110,7 +111,9 @@ export function krylovRidge(
     for (let pass = 0; pass < 2; pass++) for (const u of basis) axpy(-dot(u, w), u, w);
     const beta = Math.sqrt(dot(w, w));
     scale = Math.max(scale, Math.abs(ajj) + beta);
-    const coefficients = alphas.map((shift) => shiftedSolve(diag, off, norm, shift));
+    const start = new Float64Array(step); // ‖b‖e₁: b is the basis's first vector
+    start[0] = norm;
+    const coefficients = alphas.map((shift) => solveTridiagonal(diag, off, shift, start));
     const residual = Math.max(...coefficients.map((y) => beta * Math.abs(y[step - 1])));
     // A vanishing β means the Krylov space is invariant: the solutions are exact.
     if (residual <= tolerance * norm || beta <= 1e-14 * scale)
@@ -173,23 +176,6 @@ function forecast(lowest: number[], tolerance: number): number {
   const now = lowest[step - 1];
   const rate = (now / lowest[step - 1 - FORECAST_WINDOW]) ** (1 / FORECAST_WINDOW);
   return rate < 1 ? step + Math.log(tolerance / now) / Math.log(rate) : Infinity;
-}
-
-/** y = (T + αI)⁻¹ (norm · e₁) for the symmetric tridiagonal T (Thomas algorithm; T + αI is SPD). */
-function shiftedSolve(diag: number[], off: number[], norm: number, alpha: number): Float64Array {
-  const m = diag.length;
-  const cp = new Float64Array(m);
-  const y = new Float64Array(m);
-  let den = diag[0] + alpha;
-  cp[0] = m > 1 ? off[0] / den : 0;
-  y[0] = norm / den;
-  for (let i = 1; i < m; i++) {
-    den = diag[i] + alpha - off[i - 1] * cp[i - 1];
-    cp[i] = i < m - 1 ? off[i] / den : 0;
-    y[i] = (-off[i - 1] * y[i - 1]) / den;
-  }
-  for (let i = m - 2; i >= 0; i--) y[i] -= cp[i] * y[i + 1];
-  return y;
 }
 
 /** out = ZᵀZv in one pass over the rows: each row's t = z·v, then out += t·z. */

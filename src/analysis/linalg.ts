@@ -259,20 +259,34 @@ export function applyQ(t: Tridiagonal, x: Float64Array): void {
 
 /** Solves (A + αI)x = b given c = Qᵀb: a tridiagonal solve then one pass of Q. */
 export function solveShifted(t: Tridiagonal, c: Float64Array, alpha: number): Float64Array {
-  const { d, diag, off } = t;
+  const x = solveTridiagonal(t.diag, t.off, alpha, c);
+  applyQ(t, x);
+  return x;
+}
+
+/**
+ * Solves (T + αI)x = rhs for the symmetric tridiagonal T with diagonal `diag` and off-diagonal
+ * `off` (T[i][i+1]; entries past diag.length − 1 are not read). Thomas algorithm: T + αI is
+ * symmetric positive definite for positive semi-definite T and α > 0, so no pivoting.
+ */
+export function solveTridiagonal(
+  diag: ArrayLike<number>,
+  off: ArrayLike<number>,
+  alpha: number,
+  rhs: ArrayLike<number>,
+): Float64Array {
+  const d = diag.length;
   const cp = new Float64Array(d);
   const x = new Float64Array(d);
-  // Thomas algorithm: T + αI is symmetric positive definite for PSD A and α > 0, so no pivoting.
   let den = diag[0] + alpha;
   cp[0] = d > 1 ? off[0] / den : 0;
-  x[0] = c[0] / den;
+  x[0] = rhs[0] / den;
   for (let i = 1; i < d; i++) {
     den = diag[i] + alpha - off[i - 1] * cp[i - 1];
     cp[i] = i < d - 1 ? off[i] / den : 0;
-    x[i] = (c[i] - off[i - 1] * x[i - 1]) / den;
+    x[i] = (rhs[i] - off[i - 1] * x[i - 1]) / den;
   }
   for (let i = d - 2; i >= 0; i--) x[i] -= cp[i] * x[i + 1];
-  applyQ(t, x);
   return x;
 }
 
