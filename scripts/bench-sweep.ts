@@ -19,7 +19,10 @@
 // shaped as the Fit view holds it (see sweepData tokenTable), beside ridge on its max pooling.
 // `--exact-cache FILE` keeps the exact sweep of `--compare` in FILE and reuses it while the data's
 // configuration is the same, so quick settings can be tried against it in a minute each.
+// `--power P` gives each row's noise a power-law spectrum (variances ∝ (j + 1)^−P over a random
+// rotation) instead of white noise: a harder case for the ridge solves' Lanczos runs.
 // Usage: npx tsx scripts/bench-sweep.ts [--rows 3000] [--hidden 768] [--workers 2] [--sketch N]
+//        [--power P]
 //        [--exact | --compare] [--exact-cache FILE]
 //        [--browser [--inspect CELLS] [--learned] [--conv1d]]
 //        [--only-hidden-size]
@@ -379,7 +382,14 @@ if (isMainThread) {
     const i = process.argv.indexOf(`--${name}`);
     return i >= 0 ? Number(process.argv[i + 1]) : fallback;
   };
-  const cfg: Config = { rows: arg('rows', 3000), hidden: arg('hidden', 768), layers: 13, rank: 16 };
+  const power = arg('power', Number.NaN);
+  const cfg: Config = {
+    rows: arg('rows', 3000),
+    hidden: arg('hidden', 768),
+    layers: 13,
+    rank: 16,
+    ...(Number.isNaN(power) ? {} : { power }),
+  };
   const workers = arg('workers', Math.min(2, availableParallelism()));
   const sketch = arg('sketch', QUICK_SWEEP_SKETCH);
   const onlyHiddenSize = process.argv.includes('--only-hidden-size');

@@ -4,6 +4,7 @@
  */
 import type { RaggedTokenInput } from '../../src/analysis/learned.ts';
 import { makeNormal, makeRng } from '../../src/analysis/rng.ts';
+import { fwht, nextPow2 } from '../../src/analysis/sketch.ts';
 import type { PooledVectors } from '../../src/pipeline/scoring.ts';
 
 export interface Config {
@@ -11,6 +12,12 @@ export interface Config {
   hidden: number;
   layers: number;
   rank: number;
+  /**
+   * Unset: each row's noise is white (independent per dimension). Set: it has a power-law
+   * spectrum, variances ∝ (j + 1)^−power over a random rotation, the kind of spread that slows
+   * Lanczos (BENCHMARKS.md, "Harder spectra").
+   */
+  power?: number;
 }
 
 /** Targets: factor 0 of a seeded latent draw plus noise. */
@@ -42,12 +49,14 @@ export function pooledTable(cfg: Config, latent: Float64Array): PooledVectors {
   const noise = Float64Array.from({ length: rows * h }, () => 2 * normal());
   const fresh = (v: number, keep: number, sd: number) =>
     keep * v + Math.sqrt(1 - keep * keep) * sd * normal();
+  const shaped = cfg.power === undefined ? null : powerLawNoise(cfg, cfg.power, normal, fresh);
   for (let l = 0; l < layers; l++) {
     if (l > 0) {
       for (let i = 0; i < load.length; i++)
         load[i] = fresh(load[i], rho, 1 / (1 + Math.floor(i / h)));
-      for (let i = 0; i < noise.length; i++) noise[i] = fresh(noise[i], rhoNoise, 2);
+      if (!shaped) for (let i = 0; i < noise.length; i++) noise[i] = fresh(noise[i], rhoNoise, 2);
     }
+    shaped?.(l, noise);
     const signal = 0.3 * Math.exp(-(((l - 8) / 3) ** 2)); // factor 0, strongest at layer 8
     for (let i = 0; i < rows; i++) {
       const at = (i * layers + l) * h;
@@ -63,6 +72,38 @@ export function pooledTable(cfg: Config, latent: Float64Array): PooledVectors {
     }
   }
   return { count: rows, layers, hidden: h, pooled: { cls, mean, max, wk } };
+}
+
+/**
+ * Power-law noise: each row's latent coordinates have variances ∝ (j + 1)^−power (scaled so a
+ * feature's variance is 4, as for the white noise), carry over between layers as the white noise
+ * does, and reach the features through a fixed random rotation (random signs, then a Hadamard
+ * transform, cut to `hidden`). Returns what fills a layer's noise [rows, hidden].
+ */
+function powerLawNoise(
+  cfg: Config,
+  power: number,
+  normal: () => number,
+  fresh: (v: number, keep: number, sd: number) => number,
+): (layer: number, out: Float64Array) => void {
+  const { rows, hidden: h } = cfg;
+  const size = nextPow2(h);
+  const weight = Float64Array.from({ length: size }, (_, j) => (j + 1) ** -power);
+  const total = weight.reduce((s, w) => s + w, 0);
+  const sd = weight.map((w) => Math.sqrt((4 * size * w) / total));
+  const signs = Float64Array.from({ length: size }, () => (normal() < 0 ? -1 : 1));
+  const latent = Float64Array.from({ length: rows * size }, (_, i) => sd[i % size] * normal());
+  const buffer = new Float64Array(size);
+  return (layer, out) => {
+    for (let i = 0; i < rows; i++) {
+      for (let j = 0; j < size; j++) {
+        if (layer > 0) latent[i * size + j] = fresh(latent[i * size + j], 0.8, sd[j]);
+        buffer[j] = signs[j] * latent[i * size + j];
+      }
+      fwht(buffer, 0, size);
+      for (let k = 0; k < h; k++) out[i * h + k] = buffer[k] / Math.sqrt(size);
+    }
+  };
 }
 
 /**
