@@ -74,8 +74,16 @@ export function lowerOperator(lower: Float64Array, d: number): SymmetricOperator
 
 /** Zᵀc for a fold's standardised rows and one value per row. */
 export function rowsTransposeTimes(z: StandardisedRows, c: Float64Array): Float64Array {
-  const out = new Float64Array(z.x.cols);
-  transposeTimes(z, c, out);
+  const { x, rows, mean, std } = z;
+  const d = x.cols;
+  const out = new Float64Array(d);
+  let sum = 0;
+  for (let r = 0; r < rows.length; r++) {
+    const base = rows[r] * d;
+    for (let k = 0; k < d; k++) out[k] += c[r] * x.data[base + k];
+    sum += c[r];
+  }
+  for (let k = 0; k < d; k++) out[k] = (out[k] - mean[k] * sum) / std[k];
   return out;
 }
 
@@ -223,20 +231,6 @@ function gramTimes(z: StandardisedRows, v: Float64Array, out: Float64Array): voi
     sum += s;
   }
   for (let k = 0; k < d; k++) out[k] = (acc[k] - mean[k] * sum) / std[k];
-}
-
-/** out = Zᵀc. */
-function transposeTimes(z: StandardisedRows, c: Float64Array, out: Float64Array): void {
-  const { x, rows, mean, std } = z;
-  const d = x.cols;
-  let sum = 0;
-  out.fill(0);
-  for (let r = 0; r < rows.length; r++) {
-    const base = rows[r] * d;
-    for (let k = 0; k < d; k++) out[k] += c[r] * x.data[base + k];
-    sum += c[r];
-  }
-  for (let k = 0; k < d; k++) out[k] = (out[k] - mean[k] * sum) / std[k];
 }
 
 function combine(basis: Float64Array[], y: Float64Array, d: number): Float64Array {

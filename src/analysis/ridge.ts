@@ -490,8 +490,11 @@ export function cvShares(
   return all.map((f) => ({ folds: [f], cost }));
 }
 
-/** One fold's training rows standardised in place, and the targets centred on their mean. */
-function standardiseRows(x: Matrix, y: ArrayLike<number>, rows: Int32Array, standardise = true) {
+/**
+ * A training set for Krylov: its rows of x read in place with the scaler fitted on them, and its
+ * targets centred on their mean. (`standardisedRows` copies the rows, for the dual kernel.)
+ */
+function krylovTrainingSet(x: Matrix, y: ArrayLike<number>, rows: Int32Array, standardise = true) {
   const d = x.cols;
   const mean = new Float64Array(d);
   const std = new Float64Array(d);
@@ -522,13 +525,14 @@ function krylovPredict(
   maxSteps: number,
   standardise?: boolean,
 ): Float64Array[] | null {
-  const { z, c, meanY } = standardiseRows(x, y, train, standardise);
+  const { z, c, meanY } = krylovTrainingSet(x, y, train, standardise);
   const solved = krylovRidge(rowsOperator(z), rowsTransposeTimes(z, c), alphas, maxSteps);
   if (!solved) return null;
+  const heldRows = rowsOf(x, held);
   return solved.weights.map((w) => {
     const model = { scaler: { mean: z.mean, std: z.std }, weights: w, bias: meanY, alpha: 0 };
     const out = new Float64Array(x.rows);
-    const pred = predictRidge(model, rowsOf(x, held));
+    const pred = predictRidge(model, heldRows);
     held.forEach((r, i) => (out[r] = pred[i]));
     return out;
   });
@@ -621,7 +625,7 @@ export function fitRidge(
   const { solver = 'auto' } = options;
   if (solver === 'krylov' || (solver === 'auto' && krylovPays(d, x.rows, x.rows))) {
     const all = Int32Array.from({ length: x.rows }, (_, i) => i);
-    const { z, c, meanY } = standardiseRows(x, y, all);
+    const { z, c, meanY } = krylovTrainingSet(x, y, all);
     const maxSteps = options.maxKrylovSteps ?? krylovStepLimit(d, x.rows, x.rows);
     const solved = krylovRidge(rowsOperator(z), rowsTransposeTimes(z, c), [alpha], maxSteps);
     if (solved)
