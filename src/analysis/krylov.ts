@@ -16,6 +16,7 @@
 
 import { solveTridiagonal } from './linalg.ts';
 import type { Matrix } from './ridge.ts';
+import { simdKernels, type OrthonormalBasis, type RowPasses } from './simd.ts';
 
 /** A training fold's rows of a raw feature matrix and the standardisation fitted on them. */
 export interface StandardisedRows {
@@ -54,10 +55,18 @@ export interface SymmetricOperator {
 
 /** ZᵀZ for a fold's standardised rows, applied by passes over the raw rows. */
 export function rowsOperator(z: StandardisedRows): SymmetricOperator {
+  const { x, rows } = z;
+  const simd = simdKernels();
+  // The SIMD pass holds the fold's rows as they are stored, so it takes f32 features only (which is
+  // what the engine gives); f64 ones are read in place by the JavaScript pass.
+  const pass: RowPasses =
+    simd && x.data instanceof Float32Array
+      ? simd.rowPasses(x.data, rows, x.cols)
+      : (u, offset, acc) => rowPassesScalar(z, u, offset, acc);
   return {
-    dim: z.x.cols,
-    rank: Math.min(z.rows.length, z.x.cols),
-    times: (v, out) => gramTimes(z, v, out),
+    dim: x.cols,
+    rank: Math.min(rows.length, x.cols),
+    times: (v, out) => gramTimes(z, pass, v, out),
   };
 }
 
@@ -69,7 +78,11 @@ export function lowerOperator(lower: Float64Array, d: number): SymmetricOperator
   const full = new Float64Array(d * d);
   for (let i = 0; i < d; i++)
     for (let j = 0; j <= i; j++) full[i * d + j] = full[j * d + i] = lower[i * d + j];
-  return { dim: d, rank: d, times: (v, out) => fullTimes(full, d, v, out) };
+  const simd = simdKernels();
+  const times: SymmetricOperator['times'] = simd
+    ? simd.symmetric(full, d)
+    : (v, out) => fullTimes(full, d, v, out);
+  return { dim: d, rank: d, times };
 }
 
 /** Zᵀc for a fold's standardised rows and one value per row. */
@@ -102,7 +115,7 @@ export function krylovRidge(
   const norm = Math.sqrt(dot(b, b));
   if (norm === 0) return { weights: alphas.map(() => new Float64Array(d)), steps: 0 };
   const limit = Math.min(maxSteps, a.rank);
-  const basis: Float64Array[] = [];
+  const basis = simdKernels()?.basis(d) ?? scalarBasis(d);
   const diag: number[] = [];
   const off: number[] = [];
   let v = b.map((value) => value / norm);
@@ -116,7 +129,7 @@ export function krylovRidge(
     diag.push(ajj);
     // Full reorthogonalisation, twice ("twice is enough"): it takes the place of the three-term
     // recurrence and keeps the basis orthogonal to rounding even as the residuals vanish.
-    for (let pass = 0; pass < 2; pass++) for (const u of basis) axpy(-dot(u, w), u, w);
+    basis.orthogonalise(w);
     const beta = Math.sqrt(dot(w, w));
     scale = Math.max(scale, Math.abs(ajj) + beta);
     const start = new Float64Array(step); // ‖b‖e₁: b is the basis's first vector
@@ -125,7 +138,7 @@ export function krylovRidge(
     const residual = Math.max(...coefficients.map((y) => beta * Math.abs(y[step - 1])));
     // A vanishing β means the Krylov space is invariant: the solutions are exact.
     if (residual <= tolerance * norm || beta <= 1e-14 * scale)
-      return { weights: coefficients.map((y) => combine(basis, y, d)), steps: step };
+      return { weights: coefficients.map((y) => basis.combine(y)), steps: step };
     lowest.push(Math.min(residual / norm, lowest[step - 2] ?? Infinity));
     if (forecast(lowest, tolerance) > limit) return null;
     off.push(beta);
@@ -187,10 +200,9 @@ function forecast(lowest: number[], tolerance: number): number {
 }
 
 /** out = ZᵀZv in one pass over the rows: each row's t = z·v, then out += t·z. */
-function gramTimes(z: StandardisedRows, v: Float64Array, out: Float64Array): void {
-  const { x, rows, mean, std } = z;
-  const d = x.cols;
-  const data = x.data;
+function gramTimes(z: StandardisedRows, pass: RowPasses, v: Float64Array, out: Float64Array): void {
+  const { mean, std } = z;
+  const d = z.x.cols;
   // z·v = x·(v / std) − mean·(v / std), so the raw row is read as it is stored.
   const u = new Float64Array(d);
   let offset = 0;
@@ -199,9 +211,22 @@ function gramTimes(z: StandardisedRows, v: Float64Array, out: Float64Array): voi
     offset += mean[k] * u[k];
   }
   const acc = new Float64Array(d);
+  const sum = pass(u, offset, acc);
+  for (let k = 0; k < d; k++) out[k] = (acc[k] - mean[k] * sum) / std[k];
+}
+
+/** The row pass in plain JavaScript: for f64 features, where WebAssembly SIMD is missing, and as reference. */
+export function rowPassesScalar(
+  z: StandardisedRows,
+  u: Float64Array,
+  offset: number,
+  acc: Float64Array,
+): number {
+  const { x, rows } = z;
+  const d = x.cols;
+  const data = x.data;
   let sum = 0;
-  // Four rows at a time: each load of u and of acc serves four rows. V8 does not vectorise, so
-  // this is what keeps the pass near the Gram kernel's speed.
+  // Four rows at a time: each load of u and of acc serves four rows.
   let r = 0;
   for (; r + 3 < rows.length; r += 4) {
     const a = rows[r] * d;
@@ -230,13 +255,29 @@ function gramTimes(z: StandardisedRows, v: Float64Array, out: Float64Array): voi
     for (let k = 0; k < d; k++) acc[k] += s * data[a + k];
     sum += s;
   }
-  for (let k = 0; k < d; k++) out[k] = (acc[k] - mean[k] * sum) / std[k];
+  return sum;
 }
 
-function combine(basis: Float64Array[], y: Float64Array, d: number): Float64Array {
-  const w = new Float64Array(d);
-  basis.forEach((u, j) => axpy(y[j], u, w));
-  return w;
+/** The orthonormal basis in plain JavaScript, where WebAssembly SIMD is missing. */
+function scalarBasis(d: number): OrthonormalBasis {
+  const vectors: Float64Array[] = [];
+  return {
+    get size() {
+      return vectors.length;
+    },
+    push: (v) => vectors.push(v),
+    orthogonalise(w) {
+      for (let pass = 0; pass < 2; pass++) {
+        const h = vectors.map((u) => dot(u, w));
+        vectors.forEach((u, j) => axpy(-h[j], u, w));
+      }
+    },
+    combine(y) {
+      const w = new Float64Array(d);
+      vectors.forEach((u, j) => axpy(y[j], u, w));
+      return w;
+    },
+  };
 }
 
 function dot(a: Float64Array, b: Float64Array): number {

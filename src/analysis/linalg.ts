@@ -2,12 +2,26 @@
 // that, once computed, solves (A + αI)x = b for every α in O(d²). That is what makes a whole
 // regularisation grid cost one O(d³) factorisation per fold instead of one per α.
 
+import { simdKernels } from './simd.ts';
+
 /** Lower triangle of Gᵀ·G for a feature-major block: G[i][j] += Σₖ cols[i][k]·cols[j][k], j ≤ i. */
 export function addGramLower(
   cols: Float64Array, // [d, n] feature-major, so each dot product reads contiguous rows
   d: number,
   n: number,
   out: Float64Array, // [d, d] row-major; only j ≤ i is written
+): void {
+  const simd = simdKernels();
+  if (simd) simd.addGramLower(cols, d, n, out);
+  else addGramLowerScalar(cols, d, n, out);
+}
+
+/** `addGramLower` in plain JavaScript: where WebAssembly SIMD is missing, and as its reference. */
+export function addGramLowerScalar(
+  cols: Float64Array,
+  d: number,
+  n: number,
+  out: Float64Array,
 ): void {
   // Two output rows × four columns at a time: each step loads six values for eight products,
   // where one row × four columns loaded five for four. About 1.5x faster in V8, which does not

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   KRYLOV_TOLERANCE,
   krylovRidge,
@@ -9,6 +9,7 @@ import {
   type SymmetricOperator,
 } from '../../src/analysis/krylov.ts';
 import { makeNormal } from '../../src/analysis/rng.ts';
+import { simdKernels, useSimdKernels } from '../../src/analysis/simd.ts';
 
 // Features with a few strong shared directions over a noise floor, as pooled hidden states have,
 // with offsets and uneven scales so the in-place standardisation matters.
@@ -50,7 +51,13 @@ function reference(data: Float32Array, d: number, rows: number[], c: number[]) {
 
 const norm = (v: number[]) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
 
-describe('krylovRidge', () => {
+// Every case runs on the SIMD kernels (products, row passes, basis) and on their JavaScript forms.
+describe.each(['SIMD', 'JavaScript'])('krylovRidge (%s kernels)', (kernels) => {
+  beforeAll(() => {
+    useSimdKernels(kernels === 'SIMD');
+    expect(simdKernels() !== null).toBe(kernels === 'SIMD');
+  });
+  afterAll(() => useSimdKernels(true));
   const { data, n, d, normal } = wideRows(160, 120, 3);
   const rows = Array.from({ length: n }, (_, i) => i).filter((i) => i % 4 !== 1); // a training fold
   const raw = rows.map(() => normal());

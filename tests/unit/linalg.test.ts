@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   addGramLower,
+  addGramLowerScalar,
   applyQ,
   applyQt,
   leadingSubspace,
@@ -9,6 +10,7 @@ import {
   type Tridiagonal,
 } from '../../src/analysis/linalg.ts';
 import { makeNormal } from '../../src/analysis/rng.ts';
+import { simdKernels } from '../../src/analysis/simd.ts';
 import { solveGauss } from '../support/gauss.ts';
 
 // The kernels ridge stands on, each against a plain reference. Sizes cover the kernels' edges:
@@ -57,15 +59,20 @@ function rebuiltColumn(t: Tridiagonal, j: number): Float64Array {
   return y;
 }
 
-describe('addGramLower', () => {
+describe.each([
+  ['SIMD', addGramLower],
+  ['JavaScript', addGramLowerScalar],
+])('addGramLower (%s)', (kernels, gram) => {
   it('adds every lower-triangle dot product of the feature rows', () => {
+    // Node runs WebAssembly SIMD, so the dispatching form must take it here.
+    if (kernels === 'SIMD') expect(simdKernels()).not.toBeNull();
     for (const d of SIZES)
       for (const n of [1, 3, 7]) {
         const normal = makeNormal(d * 100 + n);
         const cols = Float64Array.from({ length: d * n }, normal);
         const out = Float64Array.from({ length: d * d }, normal);
         const before = out.slice();
-        addGramLower(cols, d, n, out);
+        gram(cols, d, n, out);
         for (let i = 0; i < d; i++)
           for (let j = 0; j < d; j++) {
             let dot = 0;
