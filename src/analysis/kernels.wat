@@ -115,6 +115,79 @@
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $rows))))
 
+  ;; out = A·v for a symmetric f64 [d, d] matrix, reading only its lower triangle and the 4 × 4
+  ;; blocks on its diagonal (which must be whole): half the bytes of a full product, which is what
+  ;; bounds it once the matrix outgrows the caches. Four rows i at a time: below the diagonal
+  ;; block, each row's entries a[i][j] add a[i][j]·v[j] to out[i] and a[i][j]·v[i] to out[j].
+  (func (export "symLowerTimes") (param $a i32) (param $d i32) (param $v i32) (param $out i32)
+    (local $stride i32) (local $i i32) (local $k i32) (local $end i32) (local $p i32) (local $vk v128)
+    (local $r0 i32) (local $r1 i32) (local $r2 i32) (local $r3 i32)
+    (local $x0 v128) (local $x1 v128) (local $x2 v128) (local $x3 v128)
+    (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128)
+    (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
+    (local.set $stride (i32.shl (local.get $d) (i32.const 3)))
+    (memory.fill (local.get $out) (i32.const 0) (local.get $stride))
+    (block $rowsDone
+      (loop $rows
+        (br_if $rowsDone (i32.ge_u (local.get $i) (local.get $d)))
+        (local.set $r0 (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $stride))))
+        (local.set $r1 (i32.add (local.get $r0) (local.get $stride)))
+        (local.set $r2 (i32.add (local.get $r1) (local.get $stride)))
+        (local.set $r3 (i32.add (local.get $r2) (local.get $stride)))
+        (local.set $p (i32.add (local.get $v) (i32.shl (local.get $i) (i32.const 3))))
+        (local.set $v0 (v128.load64_splat (local.get $p)))
+        (local.set $v1 (v128.load64_splat (i32.add (local.get $p) (i32.const 8))))
+        (local.set $v2 (v128.load64_splat (i32.add (local.get $p) (i32.const 16))))
+        (local.set $v3 (v128.load64_splat (i32.add (local.get $p) (i32.const 24))))
+        (local.set $s0 (v128.const f64x2 0 0))
+        (local.set $s1 (v128.const f64x2 0 0))
+        (local.set $s2 (v128.const f64x2 0 0))
+        (local.set $s3 (v128.const f64x2 0 0))
+        ;; columns j < i: both halves of the symmetric product
+        (local.set $end (i32.shl (local.get $i) (i32.const 3)))
+        (local.set $k (i32.const 0))
+        (block $belowDone
+          (loop $below
+            (br_if $belowDone (i32.ge_u (local.get $k) (local.get $end)))
+            (local.set $vk (v128.load (i32.add (local.get $v) (local.get $k))))
+            (local.set $x0 (v128.load (i32.add (local.get $r0) (local.get $k))))
+            (local.set $x1 (v128.load (i32.add (local.get $r1) (local.get $k))))
+            (local.set $x2 (v128.load (i32.add (local.get $r2) (local.get $k))))
+            (local.set $x3 (v128.load (i32.add (local.get $r3) (local.get $k))))
+            (local.set $s0 (f64x2.add (local.get $s0) (f64x2.mul (local.get $x0) (local.get $vk))))
+            (local.set $s1 (f64x2.add (local.get $s1) (f64x2.mul (local.get $x1) (local.get $vk))))
+            (local.set $s2 (f64x2.add (local.get $s2) (f64x2.mul (local.get $x2) (local.get $vk))))
+            (local.set $s3 (f64x2.add (local.get $s3) (f64x2.mul (local.get $x3) (local.get $vk))))
+            (local.set $p (i32.add (local.get $out) (local.get $k)))
+            (v128.store (local.get $p)
+              (f64x2.add (v128.load (local.get $p))
+                (f64x2.add
+                  (f64x2.add (f64x2.mul (local.get $x0) (local.get $v0)) (f64x2.mul (local.get $x1) (local.get $v1)))
+                  (f64x2.add (f64x2.mul (local.get $x2) (local.get $v2)) (f64x2.mul (local.get $x3) (local.get $v3))))))
+            (local.set $k (i32.add (local.get $k) (i32.const 16)))
+            (br $below)))
+        ;; the diagonal block, read whole: its own rows' products only
+        (local.set $end (i32.add (local.get $end) (i32.const 32)))
+        (block $blockDone
+          (loop $block
+            (br_if $blockDone (i32.ge_u (local.get $k) (local.get $end)))
+            (local.set $vk (v128.load (i32.add (local.get $v) (local.get $k))))
+            (local.set $s0
+              (f64x2.add (local.get $s0) (f64x2.mul (local.get $vk) (v128.load (i32.add (local.get $r0) (local.get $k))))))
+            (local.set $s1
+              (f64x2.add (local.get $s1) (f64x2.mul (local.get $vk) (v128.load (i32.add (local.get $r1) (local.get $k))))))
+            (local.set $s2
+              (f64x2.add (local.get $s2) (f64x2.mul (local.get $vk) (v128.load (i32.add (local.get $r2) (local.get $k))))))
+            (local.set $s3
+              (f64x2.add (local.get $s3) (f64x2.mul (local.get $vk) (v128.load (i32.add (local.get $r3) (local.get $k))))))
+            (local.set $k (i32.add (local.get $k) (i32.const 16)))
+            (br $block)))
+        (local.set $p (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 3))))
+        (call $addPairs (local.get $p) (local.get $s0) (local.get $s1))
+        (call $addPairs (i32.add (local.get $p) (i32.const 16)) (local.get $s2) (local.get $s3))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $rows))))
+
   ;; w −= Aᵀ·h for a row-major f64 [m, d] matrix: w −= Σᵢ h[i]·A[i], four rows at a time so each
   ;; load and store of w serves four rows.
   (func (export "subtractRows") (param $a i32) (param $m i32) (param $d i32) (param $h i32) (param $w i32)

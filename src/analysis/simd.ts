@@ -11,6 +11,7 @@ interface KernelExports {
   memory: WebAssembly.Memory;
   gramLower(cols: number, d: number, n: number, out: number): void;
   matTimes(a: number, m: number, d: number, v: number, out: number): void;
+  symLowerTimes(a: number, d: number, v: number, out: number): void;
   subtractRows(a: number, m: number, d: number, h: number, w: number): void;
   rowsPass(x: number, n: number, d: number, u: number, acc: number, offset: number): number;
 }
@@ -108,7 +109,7 @@ const KERNELS: SimdKernels = {
     const result = new Float64Array(k.memory.buffer, outAt, d);
     return (input, out) => {
       v.set(input);
-      k.matTimes(aAt, d4, d4, vAt, outAt);
+      k.symLowerTimes(aAt, d4, vAt, outAt);
       out.set(result);
     };
   },
