@@ -227,15 +227,16 @@
         (br $rows))))
 
   ;; ZᵀZ·v for standardised rows z = (x − mean)/std, in one pass over the raw rows. x: f32 [n, d]
-  ;; row-major; u = v/std (f64 [d]); offset = mean·u. Each row's t = x·u − offset, then
-  ;; acc += t·x (acc: f64 [d], accumulated). Four rows at a time: each load of u or acc serves
-  ;; four rows. Returns Σ t, from which the caller finishes (acc − mean·Σt)/std.
+  ;; row-major; u = v/std (f64 [d]); offset = mean·u; weights: f64 [n], 1 for a row of the fold
+  ;; and 0 for one outside it (or padding). Each row's t = (x·u − offset)·weight, then acc += t·x
+  ;; (acc: f64 [d], accumulated). Four rows at a time: each load of u or acc serves four rows.
+  ;; Returns Σ t, from which the caller finishes (acc − mean·Σt)/std.
   (func (export "rowsPass") (param $x i32) (param $n i32) (param $d i32) (param $u i32) (param $acc i32)
-    (param $offset f64) (result f64)
+    (param $offset f64) (param $weights i32) (result f64)
     (local $stride i32) (local $r i32) (local $k i32) (local $kx i32) (local $p i32)
     (local $pa i32) (local $pb i32) (local $pc i32) (local $pe i32) (local $uk v128)
     (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
-    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128) (local $sum f64)
+    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128) (local $sum f64) (local $w i32)
     (local.set $stride (i32.shl (local.get $d) (i32.const 2)))
     (block $rowsDone
       (loop $rows
@@ -244,6 +245,7 @@
         (local.set $pb (i32.add (local.get $pa) (local.get $stride)))
         (local.set $pc (i32.add (local.get $pb) (local.get $stride)))
         (local.set $pe (i32.add (local.get $pc) (local.get $stride)))
+        (local.set $w (i32.add (local.get $weights) (i32.shl (local.get $r) (i32.const 3))))
         (local.set $s0 (v128.const f64x2 0 0))
         (local.set $s1 (v128.const f64x2 0 0))
         (local.set $s2 (v128.const f64x2 0 0))
@@ -266,10 +268,14 @@
             (local.set $k (i32.add (local.get $k) (i32.const 16)))
             (local.set $kx (i32.add (local.get $kx) (i32.const 8)))
             (br $dots)))
-        (local.set $t0 (f64x2.splat (f64.sub (call $sumLanes (local.get $s0)) (local.get $offset))))
-        (local.set $t1 (f64x2.splat (f64.sub (call $sumLanes (local.get $s1)) (local.get $offset))))
-        (local.set $t2 (f64x2.splat (f64.sub (call $sumLanes (local.get $s2)) (local.get $offset))))
-        (local.set $t3 (f64x2.splat (f64.sub (call $sumLanes (local.get $s3)) (local.get $offset))))
+        (local.set $t0 (f64x2.splat (f64.mul (f64.load offset=0 (local.get $w))
+          (f64.sub (call $sumLanes (local.get $s0)) (local.get $offset)))))
+        (local.set $t1 (f64x2.splat (f64.mul (f64.load offset=8 (local.get $w))
+          (f64.sub (call $sumLanes (local.get $s1)) (local.get $offset)))))
+        (local.set $t2 (f64x2.splat (f64.mul (f64.load offset=16 (local.get $w))
+          (f64.sub (call $sumLanes (local.get $s2)) (local.get $offset)))))
+        (local.set $t3 (f64x2.splat (f64.mul (f64.load offset=24 (local.get $w))
+          (f64.sub (call $sumLanes (local.get $s3)) (local.get $offset)))))
         (local.set $sum
           (f64.add (local.get $sum)
             (f64.add

@@ -11,12 +11,13 @@
 // the tolerance. Full reorthogonalisation keeps the basis orthogonal in floating point, so
 // the residual read off T_m is the true one.
 //
-// Rows are standardised in place as they are read, z = (x − mean) / std, so the feature table is
-// never copied.
+// Rows are standardised as they are read, z = (x − mean) / std, so the raw features serve every
+// fold. The folds of one cross-validation run in step (a run is a generator that yields the
+// vector it needs multiplied), so one pass over the rows applies every fold's operator.
 
 import { solveTridiagonal } from './linalg.ts';
 import type { Matrix } from './ridge.ts';
-import { simdKernels, type OrthonormalBasis, type RowPasses } from './simd.ts';
+import { simdKernels, type FoldPasses, type OrthonormalBasis } from './simd.ts';
 
 /** A training fold's rows of a raw feature matrix and the standardisation fitted on them. */
 export interface StandardisedRows {
@@ -53,21 +54,71 @@ export interface SymmetricOperator {
   rank: number;
 }
 
-/** ZᵀZ for a fold's standardised rows, applied by passes over the raw rows. */
-export function rowsOperator(z: StandardisedRows): SymmetricOperator {
-  const { x, rows } = z;
+/** Several symmetric operators of one size, applied together: one per fold of a cross-validation. */
+export interface FoldOperators {
+  dim: number;
+  /** Per fold, a bound on its Krylov space's dimension. */
+  ranks: number[];
+  /** outs[f] = A_f·vs[f] for each fold f whose vector is given (null: that fold is not asked). */
+  times(vs: readonly (Float64Array | null)[], outs: readonly Float64Array[]): void;
+}
+
+/**
+ * ZᵀZ for each fold's standardised rows, all folds of one feature matrix applied by a single pass
+ * over its raw rows. Each fold weighs its own rows 1 and the others 0, and the pass goes a
+ * cache-sized block of rows at a time through every fold, so the rows come from memory once per
+ * product of all the folds, not once per fold (a fold of 3,072 f32 features is ~30 MB, past the
+ * caches). Where WebAssembly SIMD is missing, or the features are f64, each fold's rows are read
+ * in place by a JavaScript pass of their own.
+ */
+export function rowsOperators(
+  folds: readonly StandardisedRows[],
+  /** The order the pass takes the rows in (default: as stored); grouping the folds' rows skips work. */
+  order?: Int32Array,
+): FoldOperators {
+  const { x } = folds[0];
+  if (folds.some((z) => z.x !== x)) throw new Error('the folds must share one feature matrix');
+  const d = x.cols;
   const simd = simdKernels();
-  // The SIMD pass holds the fold's rows as they are stored, so it takes f32 features only (which is
-  // what the engine gives); f64 ones are read in place by the JavaScript pass.
-  const pass: RowPasses =
-    simd && x.data instanceof Float32Array
-      ? simd.rowPasses(x.data, rows, x.cols)
-      : (u, offset, acc) => rowPassesScalar(z, u, offset, acc);
+  let passes: FoldPasses;
+  if (simd && x.data instanceof Float32Array) {
+    const members = folds.map((z) => {
+      const weights = new Float64Array(x.rows);
+      for (const r of z.rows) weights[r] = 1;
+      return weights;
+    });
+    const rows = order ?? Int32Array.from({ length: x.rows }, (_, r) => r);
+    passes = simd.foldPasses(x.data, x.rows, d, members, rows);
+  } else {
+    passes = (us, offsets, accs) =>
+      us.map((u, f) => (u ? rowPassesScalar(folds[f], u, offsets[f], accs[f]) : 0));
+  }
   return {
-    dim: x.cols,
-    rank: Math.min(rows.length, x.cols),
-    times: (v, out) => gramTimes(z, pass, v, out),
+    dim: d,
+    ranks: folds.map((z) => Math.min(z.rows.length, d)),
+    times(vs, outs) {
+      // z·v = x·(v / std) − mean·(v / std), so the raw rows are read as they are stored.
+      const us = vs.map((v, f) => v && v.map((vk, k) => vk / folds[f].std[k]));
+      const offsets = us.map((u, f) =>
+        u ? u.reduce((s, uk, k) => s + folds[f].mean[k] * uk, 0) : 0,
+      );
+      const accs = vs.map((v) => (v ? new Float64Array(d) : EMPTY));
+      const sums = passes(us, offsets, accs);
+      vs.forEach((v, f) => {
+        if (!v) return;
+        const { mean, std } = folds[f];
+        for (let k = 0; k < d; k++) outs[f][k] = (accs[f][k] - mean[k] * sums[f]) / std[k];
+      });
+    },
   };
+}
+
+const EMPTY = new Float64Array(0);
+
+/** ZᵀZ for one fold's standardised rows, applied by passes over the raw rows. */
+export function rowsOperator(z: StandardisedRows): SymmetricOperator {
+  const one = rowsOperators([z]);
+  return { dim: one.dim, rank: one.ranks[0], times: (v, out) => one.times([v], [out]) };
 }
 
 /**
@@ -111,20 +162,69 @@ export function krylovRidge(
   maxSteps: number,
   tolerance = KRYLOV_TOLERANCE,
 ): KrylovSolution | null {
-  const d = a.dim;
+  const [solution] = krylovRidgeFolds(
+    { dim: a.dim, ranks: [a.rank], times: ([v], [out]) => a.times(v!, out) },
+    [b],
+    alphas,
+    maxSteps,
+    tolerance,
+  );
+  return solution;
+}
+
+/**
+ * `krylovRidge` for each fold's system (A_f + αI)w = b_f, the folds' Lanczos runs in step so that
+ * each step applies every fold's operator at once. A run that ends drops out; the others go on.
+ */
+export function krylovRidgeFolds(
+  a: FoldOperators,
+  bs: readonly Float64Array[],
+  alphas: readonly number[],
+  maxSteps: number,
+  tolerance = KRYLOV_TOLERANCE,
+): (KrylovSolution | null)[] {
+  const runs = bs.map((b, f) => lanczos(a.dim, a.ranks[f], b, alphas, maxSteps, tolerance));
+  const solutions = new Array<KrylovSolution | null>(runs.length).fill(null);
+  const advance = (f: number, product?: Float64Array): Float64Array | null => {
+    const next = product ? runs[f].next(product) : runs[f].next();
+    if (!next.done) return next.value;
+    solutions[f] = next.value;
+    return null;
+  };
+  let asked = runs.map((_, f) => advance(f));
+  while (asked.some((v) => v)) {
+    const outs = asked.map((v) => (v ? new Float64Array(a.dim) : EMPTY));
+    a.times(asked, outs);
+    asked = asked.map((v, f) => v && advance(f, outs[f]));
+  }
+  return solutions;
+}
+
+/**
+ * One multi-shift Lanczos run. It yields each vector v whose product A·v it needs next and is
+ * resumed with that product, so that runs on several operators can share their passes; it
+ * returns the solutions, or null when they miss the tolerance within `maxSteps`.
+ */
+function* lanczos(
+  d: number,
+  rank: number,
+  b: Float64Array,
+  alphas: readonly number[],
+  maxSteps: number,
+  tolerance: number,
+): Generator<Float64Array, KrylovSolution | null, Float64Array> {
   const norm = Math.sqrt(dot(b, b));
   if (norm === 0) return { weights: alphas.map(() => new Float64Array(d)), steps: 0 };
-  const limit = Math.min(maxSteps, a.rank);
+  const limit = Math.min(maxSteps, rank);
   const basis = simdKernels()?.basis(d) ?? scalarBasis(d);
   const diag: number[] = [];
   const off: number[] = [];
   let v = b.map((value) => value / norm);
-  let w = new Float64Array(d);
   let scale = 0;
   const lowest: number[] = []; // the lowest relative residual up to each step
   for (let step = 1; step <= limit; step++) {
     basis.push(v);
-    a.times(v, w);
+    const w = yield v;
     const ajj = dot(v, w); // T's next diagonal entry
     diag.push(ajj);
     // Full reorthogonalisation, twice ("twice is enough"): it takes the place of the three-term
@@ -143,7 +243,6 @@ export function krylovRidge(
     if (forecast(lowest, tolerance) > limit) return null;
     off.push(beta);
     v = w.map((value) => value / beta);
-    w = new Float64Array(d);
   }
   return null;
 }
@@ -197,22 +296,6 @@ function forecast(lowest: number[], tolerance: number): number {
   const now = lowest[step - 1];
   const rate = (now / lowest[step - 1 - FORECAST_WINDOW]) ** (1 / FORECAST_WINDOW);
   return rate < 1 ? step + Math.log(tolerance / now) / Math.log(rate) : Infinity;
-}
-
-/** out = ZᵀZv in one pass over the rows: each row's t = z·v, then out += t·z. */
-function gramTimes(z: StandardisedRows, pass: RowPasses, v: Float64Array, out: Float64Array): void {
-  const { mean, std } = z;
-  const d = z.x.cols;
-  // z·v = x·(v / std) − mean·(v / std), so the raw row is read as it is stored.
-  const u = new Float64Array(d);
-  let offset = 0;
-  for (let k = 0; k < d; k++) {
-    u[k] = v[k] / std[k];
-    offset += mean[k] * u[k];
-  }
-  const acc = new Float64Array(d);
-  const sum = pass(u, offset, acc);
-  for (let k = 0; k < d; k++) out[k] = (acc[k] - mean[k] * sum) / std[k];
 }
 
 /** The row pass in plain JavaScript: for f64 features, where WebAssembly SIMD is missing, and as reference. */

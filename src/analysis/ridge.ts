@@ -7,21 +7,26 @@
 // converges in tens to hundreds of d² steps, or by one Householder tridiagonalisation, after which
 // each α costs O(d²). Where features outnumber the training rows, the dual kernel (n × n) takes the
 // Gram's place; where even that costs several times a Lanczos run over the raw rows
-// (concat-last-4's 3,072 features on 2,400 rows), the fold is solved by Lanczos on the rows. A
-// Lanczos run that does not converge within about the direct solve's cost hands the fold to it.
+// (concat-last-4's 3,072 features on 2,400 rows), the folds are solved by Lanczos on the rows, in
+// step, so that one pass over the rows serves every fold. A Lanczos run that does not converge
+// within about the direct solve's cost hands its fold to it. The products run on WebAssembly SIMD
+// kernels where the runtime has them (simd.ts).
 
 import {
   KRYLOV_TYPICAL_STEPS,
   krylovCost,
   krylovRidge,
+  krylovRidgeFolds,
   lowerOperator,
   rowsOperator,
+  rowsOperators,
   rowsTransposeTimes,
   type StandardisedRows,
 } from './krylov.ts';
 import { addGramLower, applyQt, solveShifted, tridiagonalize } from './linalg.ts';
 import type { PoolingStrategy } from './pooling.ts';
 import { permutation } from './rng.ts';
+import { simdKernels } from './simd.ts';
 import { srht, type SketchInfo } from './sketch.ts';
 
 /** A row-major feature matrix. */
@@ -248,10 +253,20 @@ function tridiagonalSolve(p: Primal, d: number, alphas: readonly number[]): Floa
  * multiply-adds per second.
  */
 function gramStepLimit(d: number): number {
-  const budget = (4 * d ** 3) / 3 / 3;
+  const budget = ((4 * d ** 3) / 3 / 3) * lanczosSpeedup();
   let steps = 0;
   while ((steps + 25) * d * d + 2 * (steps + 25) ** 2 * d <= budget) steps += 25;
   return steps;
+}
+
+/**
+ * How many times faster Lanczos's multiply-adds run than the step limits above assume: the SIMD
+ * kernels (simd.ts) run its products and basis at 2.5–4x the JavaScript loops, while the
+ * tridiagonalisation it stands in for stays in JavaScript. So with them a run may take that many
+ * more steps before the direct solve is the quicker.
+ */
+function lanczosSpeedup(): number {
+  return simdKernels() ? 2.5 : 1;
 }
 
 /** Turns z-unit weights into raw-unit slopes and an intercept over shifted features. */
@@ -360,19 +375,30 @@ export function cvPredictions(
     const maxSteps =
       options.maxKrylovSteps ??
       krylovStepLimit(d, largestTrainingFold(x.rows, folds), x.rows / folds);
-    let mayUseKrylov = true;
-    for (const f of heldFolds) {
+    const sets = heldFolds.map((f) => {
       const train = Int32Array.from(foldRows.flatMap((rows, g) => (g === f ? [] : [...rows])));
+      return krylovTrainingSet(x, y, train, options.standardise);
+    });
+    // The rows are passed over fold by fold, the same order whichever folds this share holds, so
+    // a share's predictions are those of the whole CV to the last bit.
+    const order = Int32Array.from(foldRows.flatMap((rows) => [...rows]));
+    const solved = krylovRidgeFolds(
+      rowsOperators(
+        sets.map((s) => s.z),
+        order,
+      ),
+      sets.map(({ z, c }) => rowsTransposeTimes(z, c)),
+      alphas,
+      maxSteps,
+    );
+    heldFolds.forEach((f, i) => {
       const held = foldRows[f];
-      const solved: Float64Array[] | null = mayUseKrylov
-        ? krylovPredict(x, y, train, held, alphas, maxSteps, options.standardise)
-        : null;
-      // Not converged within the cap: this fold is solved directly, as it would have been, and
-      // so are the folds after it, whose spectrum is much the same.
-      mayUseKrylov &&= solved !== null;
-      const fromFold = solved ?? directFold(x, y, options, f);
+      // Not converged within the cap: this fold is solved directly, as it would have been.
+      const fromFold = solved[i]
+        ? heldOutPredictions(x, sets[i], solved[i].weights, held)
+        : directFold(x, y, options, f);
       fromFold.forEach((p, a) => held.forEach((r) => (predictions[a][r] = p[r])));
-    }
+    });
     return { alphas, folds, fold, predictions, mode };
   }
 
@@ -443,7 +469,7 @@ function krylovPays(dim: number, train: number, gramRows: number): boolean {
 
 /** Lanczos steps that cost about what the direct solve does (Krylov's slower passes counted). */
 function krylovStepLimit(dim: number, train: number, gramRows: number): number {
-  const budget = directCost(dim, train, gramRows) / 2;
+  const budget = (directCost(dim, train, gramRows) / 2) * lanczosSpeedup();
   let steps = KRYLOV_TYPICAL_STEPS;
   while (krylovCost(train, dim, steps + 50) <= budget) steps += 50;
   return steps;
@@ -470,8 +496,10 @@ export function cvMode(
  * How one cell's exact CV is best shared out among workers, and roughly what each share costs
  * (multiply-adds of the direct kernels), which orders the shares, costliest first. Primal (see
  * `cvMode`) solves every fold from one Gram of all rows, so its folds stay together in one share;
- * dual and Krylov solve each fold on its own, so each is a share. A primal share is costed at its
- * tridiagonalisations, an upper bound: Lanczos on the Gram usually ends sooner (`primalWeights`).
+ * dual solves each fold on its own, so each is a share; Krylov's folds share their passes over
+ * the rows, so they go in two shares (even and odd folds): two workers, with most of the sharing.
+ * A primal share is costed at its tridiagonalisations, an upper bound: Lanczos on the Gram usually
+ * ends sooner (`primalWeights`).
  */
 export function cvShares(
   dim: number,
@@ -483,10 +511,15 @@ export function cvShares(
   if (mode === 'primal')
     return [{ folds: all, cost: (rows * dim * dim) / 2 + (folds * 4 * dim ** 3) / 3 }];
   const train = largestTrainingFold(rows, folds);
-  const cost =
-    mode === 'krylov'
-      ? 2 * krylovCost(train, dim, KRYLOV_TYPICAL_STEPS)
-      : directCost(dim, train, rows / folds);
+  if (mode === 'krylov')
+    return [0, 1].map((parity) => {
+      const share = all.filter((f) => f % 2 === parity);
+      return {
+        folds: share,
+        cost: share.length * 2 * krylovCost(train, dim, KRYLOV_TYPICAL_STEPS),
+      };
+    });
+  const cost = directCost(dim, train, rows / folds);
   return all.map((f) => ({ folds: [f], cost }));
 }
 
@@ -515,21 +548,16 @@ function krylovTrainingSet(x: Matrix, y: ArrayLike<number>, rows: Int32Array, st
   return { z, c, meanY };
 }
 
-/** A fold's held-out predictions per α by Krylov, null when it did not converge within the cap. */
-function krylovPredict(
+/** A fold's held-out predictions per α from its Krylov weights. */
+function heldOutPredictions(
   x: Matrix,
-  y: ArrayLike<number>,
-  train: Int32Array,
+  set: ReturnType<typeof krylovTrainingSet>,
+  weights: Float64Array[],
   held: Int32Array,
-  alphas: readonly number[],
-  maxSteps: number,
-  standardise?: boolean,
-): Float64Array[] | null {
-  const { z, c, meanY } = krylovTrainingSet(x, y, train, standardise);
-  const solved = krylovRidge(rowsOperator(z), rowsTransposeTimes(z, c), alphas, maxSteps);
-  if (!solved) return null;
+): Float64Array[] {
+  const { z, meanY } = set;
   const heldRows = rowsOf(x, held);
-  return solved.weights.map((w) => {
+  return weights.map((w) => {
     const model = { scaler: { mean: z.mean, std: z.std }, weights: w, bias: meanY, alpha: 0 };
     const out = new Float64Array(x.rows);
     const pred = predictRidge(model, heldRows);

@@ -13,7 +13,15 @@ interface KernelExports {
   matTimes(a: number, m: number, d: number, v: number, out: number): void;
   symLowerTimes(a: number, d: number, v: number, out: number): void;
   subtractRows(a: number, m: number, d: number, h: number, w: number): void;
-  rowsPass(x: number, n: number, d: number, u: number, acc: number, offset: number): number;
+  rowsPass(
+    x: number,
+    n: number,
+    d: number,
+    u: number,
+    acc: number,
+    offset: number,
+    weights: number,
+  ): number;
 }
 
 /** Multiply-add loops on the SIMD kernels; the JavaScript forms they replace are their reference. */
@@ -22,8 +30,19 @@ export interface SimdKernels {
   addGramLower(cols: Float64Array, d: number, n: number, out: Float64Array): void;
   /** A full symmetric matrix held in the kernels' memory, applied to vectors. */
   symmetric(full: Float64Array, d: number): (v: Float64Array, out: Float64Array) => void;
-  /** Raw f32 rows held in the kernels' memory, applied as ZᵀZ·v for their standardisation. */
-  rowPasses(x: Float32Array, rows: Int32Array, d: number): RowPasses;
+  /**
+   * Raw f32 rows [n, d] held in the kernels' memory once for several folds, each fold weighing its
+   * rows 1 and the rest 0 (`members`: [n] per fold). The rows are held, and summed, in `order`
+   * (a permutation of 0..n−1): where it puts each fold's rows together, a block of rows that none
+   * of a fold's rows fall in is skipped for that fold.
+   */
+  foldPasses(
+    x: Float32Array,
+    n: number,
+    d: number,
+    members: readonly Float64Array[],
+    order: Int32Array,
+  ): FoldPasses;
   /** An empty orthonormal basis of d-vectors held in the kernels' memory. */
   basis(d: number): OrthonormalBasis;
 }
@@ -39,10 +58,18 @@ export interface OrthonormalBasis {
 }
 
 /**
- * acc = Σ_rows t·x with t = x·u − offset, and Σ t: the raw-unit halves of a standardised ZᵀZ·v
- * (see krylov.ts gramTimes, which finishes it).
+ * For each fold f given a vector u_f: accs[f] = Σ_rows t·x with t = (x·u_f − offsets[f])·weight,
+ * and Σ t as that fold's entry of the result: the raw-unit halves of a standardised ZᵀZ·v
+ * (krylov.ts `rowsOperators` finishes them). Folds given null are skipped (their entry is 0).
  */
-export type RowPasses = (u: Float64Array, offset: number, acc: Float64Array) => number;
+export type FoldPasses = (
+  us: readonly (Float64Array | null)[],
+  offsets: readonly number[],
+  accs: readonly Float64Array[],
+) => number[];
+
+/** Rows a pass takes through every fold before moving on: a block that stays in the L2 cache. */
+const BLOCK_BYTES = 256 * 1024;
 
 let compiled: WebAssembly.Module | null | undefined;
 let enabled = true;
@@ -114,26 +141,53 @@ const KERNELS: SimdKernels = {
     };
   },
 
-  rowPasses(x, rows, d) {
+  foldPasses(x, n, d, members, order) {
     const k = instantiate();
-    const n4 = roundUp(rows.length, 4);
+    const folds = members.length;
+    const n4 = roundUp(n, 4);
     const d4 = roundUp(d, 4);
     const xAt = 0;
-    const uAt = n4 * d4 * 4;
-    const accAt = uAt + d4 * 8;
-    reserve(k, accAt + d4 * 8);
+    const weightsAt = n4 * d4 * 4;
+    const uAt = weightsAt + folds * n4 * 8;
+    const accAt = uAt + folds * d4 * 8;
+    reserve(k, accAt + folds * d4 * 8);
     const held = new Float32Array(k.memory.buffer, xAt, n4 * d4);
-    rows.forEach((r, i) => held.set(x.subarray(r * d, (r + 1) * d), i * d4));
-    const u = new Float64Array(k.memory.buffer, uAt, d4);
-    const acc = new Float64Array(k.memory.buffer, accAt, d4);
-    // Each zero row of padding adds t = −offset to Σ t and nothing to acc.
-    const padding = n4 - rows.length;
-    return (input, offset, out) => {
-      u.set(input);
+    order.forEach((r, i) => held.set(x.subarray(r * d, (r + 1) * d), i * d4));
+    // Padding rows weigh 0 in every fold.
+    const weights = new Float64Array(k.memory.buffer, weightsAt, folds * n4);
+    members.forEach((m, f) => order.forEach((r, i) => (weights[f * n4 + i] = m[r])));
+    const u = new Float64Array(k.memory.buffer, uAt, folds * d4);
+    const acc = new Float64Array(k.memory.buffer, accAt, folds * d4);
+    const block = Math.max(4, Math.floor(BLOCK_BYTES / (d4 * 4) / 4) * 4);
+    const blocks = Math.ceil(n4 / block);
+    const touches = Array.from({ length: blocks }, (_, b) =>
+      members.map((_, f) =>
+        weights
+          .subarray(f * n4 + b * block, f * n4 + Math.min(n4, (b + 1) * block))
+          .some((w) => w !== 0),
+      ),
+    );
+    return (us, offsets, accs) => {
+      const sums = new Array<number>(folds).fill(0);
+      us.forEach((v, f) => v && u.set(v, f * d4));
       acc.fill(0);
-      const sum = k.rowsPass(xAt, n4, d4, uAt, accAt, offset);
-      out.set(acc.subarray(0, d));
-      return sum + padding * offset;
+      for (let b = 0; b < blocks; b++) {
+        const r = b * block;
+        const rows = Math.min(block, n4 - r);
+        for (let f = 0; f < folds; f++)
+          if (us[f] && touches[b][f])
+            sums[f] += k.rowsPass(
+              xAt + r * d4 * 4,
+              rows,
+              d4,
+              uAt + f * d4 * 8,
+              accAt + f * d4 * 8,
+              offsets[f],
+              weightsAt + (f * n4 + r) * 8,
+            );
+      }
+      us.forEach((v, f) => v && accs[f].set(acc.subarray(f * d4, f * d4 + d)));
+      return sums;
     };
   },
 

@@ -2,8 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   KRYLOV_TOLERANCE,
   krylovRidge,
+  krylovRidgeFolds,
   lowerOperator,
   rowsOperator,
+  rowsOperators,
   rowsTransposeTimes,
   type StandardisedRows,
   type SymmetricOperator,
@@ -30,7 +32,8 @@ function wideRows(n: number, d: number, seed: number) {
 }
 
 /** The training rows' standardisation, computed naively, and the dense ZᵀZ and Zᵀc. */
-function reference(data: Float32Array, d: number, rows: number[], c: number[]) {
+/** The training rows' mean and (population) std per feature, computed naively. */
+function scaling(data: Float32Array, d: number, rows: number[]) {
   const n = rows.length;
   const mean = Array.from(
     { length: d },
@@ -39,6 +42,11 @@ function reference(data: Float32Array, d: number, rows: number[], c: number[]) {
   const std = mean.map((m, k) =>
     Math.sqrt(rows.reduce((s, r) => s + (data[r * d + k] - m) ** 2, 0) / n),
   );
+  return { mean, std };
+}
+
+function reference(data: Float32Array, d: number, rows: number[], c: number[]) {
+  const { mean, std } = scaling(data, d, rows);
   const z = rows.map((r) =>
     Array.from({ length: d }, (_, k) => (data[r * d + k] - mean[k]) / std[k]),
   );
@@ -88,6 +96,49 @@ describe.each(['SIMD', 'JavaScript'])('krylovRidge (%s kernels)', (kernels) => {
       );
       // The stopping rule reads the residual off the tridiagonal; the dense product confirms it.
       expect(norm(residual) / norm(ref.b)).toBeLessThan(2 * KRYLOV_TOLERANCE);
+    });
+  });
+
+  it('solves several folds in step, one pass over the rows a step, as it solves each alone', () => {
+    // Wide enough that the pass goes in two blocks of rows, and the last fold's held-out rows fill
+    // the second: that fold skips it.
+    const wide = wideRows(160, 600, 5);
+    const x = { data: wide.data, rows: wide.n, cols: wide.d };
+    const all = Array.from({ length: wide.n }, (_, i) => i);
+    const folds = [0, 1, 2].map((f) => {
+      const train = all.filter((i) => i % 3 !== f);
+      const { mean, std } = scaling(wide.data, wide.d, train);
+      const fold: StandardisedRows = {
+        x,
+        rows: Int32Array.from(train),
+        mean: Float64Array.from(mean),
+        std: Float64Array.from(std),
+      };
+      // The first fold has nothing to fit: its run ends before the first product, the others go on.
+      const target = Float64Array.from(train, (i) => (f === 0 ? 0 : Math.sin(i) + (i % 5)));
+      return { fold, b: rowsTransposeTimes(fold, target) };
+    });
+    // The pass takes the rows fold by fold (each fold's held-out rows together), as CV orders them.
+    const order = Int32Array.from([0, 1, 2].flatMap((f) => all.filter((i) => i % 3 === f)));
+    const together = krylovRidgeFolds(
+      rowsOperators(
+        folds.map((f) => f.fold),
+        order,
+      ),
+      folds.map((f) => f.b),
+      alphas,
+      1000,
+    );
+    expect(together[0]!.steps).toBe(0);
+    folds.forEach(({ fold, b }, f) => {
+      const alone = krylovRidge(rowsOperator(fold), b, alphas, 1000)!;
+      expect(together[f]!.steps).toBe(alone.steps);
+      alone.weights.forEach((w, a) => {
+        const scale = Math.max(...w.map(Math.abs), 1e-300);
+        w.forEach((v, k) =>
+          expect(Math.abs(together[f]!.weights[a][k] - v) / scale).toBeLessThan(1e-10),
+        );
+      });
     });
   });
 

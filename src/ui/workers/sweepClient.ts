@@ -210,10 +210,10 @@ export class SweepClient {
 
   /**
    * After a quick sweep: each strategy's best estimate cross-validated exactly (see
-   * `bestEstimates`). Their shares (`cvShares`: a primal cell whole, a dual cell fold by fold) are
-   * dealt, costliest first, to whichever worker that holds the table is free. `onStep` hears the
-   * entries at the start and as each cell is confirmed; the exact CVs come back by cell
-   * (`strategy@layer`) so selecting one of them only fits it.
+   * `bestEstimates`). Their shares (`cvShares`: a primal cell whole, a dual cell fold by fold, a
+   * Krylov cell in two halves) are dealt, costliest first, to whichever worker that holds the
+   * table is free. `onStep` hears the entries at the start and as each cell is confirmed; the
+   * exact CVs come back by cell (`strategy@layer`) so selecting one of them only fits it.
    */
   async confirmBest(
     entries: readonly SweepEntry[],
