@@ -248,22 +248,27 @@ function tridiagonalSolve(p: Primal, d: number, alphas: readonly number[]): Floa
 }
 
 /**
- * Lanczos steps on a d × d Gram that cost about what its tridiagonalisation does: a step is a d²
- * product plus reorthogonalisation, at about a third of the fused tridiagonalisation's
- * multiply-adds per second.
+ * Lanczos steps on a d × d Gram that cost about what its tridiagonalisation (4d³/3 multiply-adds)
+ * does. A step is a d² product, and its reorthogonalisation against the s steps before it 4·s·d
+ * (2s²·d over s steps). Their speeds relative to the tridiagonalisation's, measured on one core
+ * (BENCHMARKS.md, "Pooling sweep"): on the SIMD kernels the product runs 2.4x and the
+ * reorthogonalisation 1.4x its multiply-adds per second (at 768 features 800 steps took 237 ms
+ * against its 219 ms); in plain JavaScript both run at about a third.
  */
 function gramStepLimit(d: number): number {
-  const budget = ((4 * d ** 3) / 3 / 3) * lanczosSpeedup();
+  const [product, basis] = simdKernels() ? [2.4, 1.4] : [1 / 3, 1 / 3];
+  const budget = (4 * d ** 3) / 3;
+  const cost = (s: number) => (s * d * d) / product + (2 * s * s * d) / basis;
   let steps = 0;
-  while ((steps + 25) * d * d + 2 * (steps + 25) ** 2 * d <= budget) steps += 25;
+  while (cost(steps + 25) <= budget) steps += 25;
   return steps;
 }
 
 /**
- * How many times faster Lanczos's multiply-adds run than the step limits above assume: the SIMD
- * kernels (simd.ts) run its products and basis at 2.5–4x the JavaScript loops, while the
- * tridiagonalisation it stands in for stays in JavaScript. So with them a run may take that many
- * more steps before the direct solve is the quicker.
+ * How many times faster a Lanczos run over the rows goes than `krylovStepLimit` assumes: the SIMD
+ * kernels (simd.ts) run its passes and basis at 2.5–4x the JavaScript loops, while the direct
+ * solve's tridiagonalisation stays in JavaScript. So with them a run may take that many more
+ * steps before the direct solve is the quicker.
  */
 function lanczosSpeedup(): number {
   return simdKernels() ? 2.5 : 1;
