@@ -1,10 +1,10 @@
 /// <reference lib="webworker" />
 /**
  * The sweep worker: cross-validates a ridge head for each (strategy, layer) cell it is sent, off
- * the page (the quick sweep: ~0.4 CPU-s per cell of a base-size model, wide cells sketched to
+ * the page (the quick sweep: ~0.3 CPU-s per cell of a base-size model, wide cells sketched to
  * 512 columns), and later its share of one cell's exact CV (some of the folds) and that cell's
- * full fit. A whole exact CV and fit on one core takes ~1 s for 768 features, ~20 s for
- * concat-last-4 (BENCHMARKS.md, "Pooling sweep").
+ * full fit. A whole exact CV on one core takes ~0.35 s for 768 features, ~5 s for concat-last-4
+ * (BENCHMARKS.md, "Pooling sweep").
  */
 import {
   fitLearned,

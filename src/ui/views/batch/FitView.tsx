@@ -381,13 +381,14 @@ export function FitView({ engine }: Props) {
             disabled={isExact}
           />{' '}
           features are cross-validated on a sketch of that many columns (for a base-size model on
-          3,000 rows, 25–45 s on two cores, by how the features are spread). Its figures are
-          estimates, so each strategy's best layer is then cross-validated exactly (15–30 s more),
-          and the cell you select is fitted exactly.
+          3,000 rows, about 20 s on two cores). Its figures are estimates, so each strategy's best
+          layer is then cross-validated exactly (about 5 s more), and the cell you select is fitted
+          exactly.
         </label>
         <label>
           <input type="radio" name="sweep-mode" checked={isExact} onChange={() => setExact(true)} />{' '}
-          Exact: every cell on all its features. For the same model and rows, 2½–6½ min.
+          Exact: every cell on all its features. For the same model and rows, about a minute (55–65
+          s, by how the features are spread).
         </label>
         {!isSketchValid && (
           <p className="warning" role="note">
