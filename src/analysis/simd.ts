@@ -208,6 +208,7 @@ const KERNELS: SimdKernels = {
       w = new Float64Array(k.memory.buffer, wAt, d4);
       rows = new Float64Array(k.memory.buffer, basisAt, capacity * d4);
       h = new Float64Array(k.memory.buffer, hAt(), capacity);
+      rows.fill(0, size * d4); // the old scratch h lay here
     };
     grow(64);
     return {

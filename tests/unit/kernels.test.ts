@@ -16,8 +16,10 @@ describe('the SIMD kernels', () => {
   it('keep an orthonormal basis past its first allocation, and orthogonalise against all of it', () => {
     const simd = simdKernels();
     expect(simd).not.toBeNull();
-    const d = 157; // odd, so the padding to four is exercised
-    const count = 150; // past the first 64 rows, so the basis's memory grows twice
+    // d = 157 is odd, so the padding to four is exercised. 150 vectors take the basis past its
+    // first 64 rows, so its memory grows twice, over the scratch it held beyond them.
+    const d = 157;
+    const count = 150;
     const normal = makeNormal(11);
     const basis = simd!.basis(d);
     const vectors: Float64Array[] = [];
@@ -53,5 +55,28 @@ describe('the SIMD kernels', () => {
       const sum = vectors.reduce((s, u, j) => s + y[j] * u[k], 0);
       expect(Math.abs(combined[k] - sum)).toBeLessThan(1e-12);
     }
+  });
+
+  it('grows over its scratch without leaving it in the rows, however narrow the vectors', () => {
+    // Six features (padded to eight) and 70 vectors: more than fit orthonormally, which the
+    // arithmetic does not need. Past 64 the rows grow over the scratch that held Vᵀw.
+    const d = 6;
+    const normal = makeNormal(12);
+    const basis = simdKernels()!.basis(d);
+    const vectors = Array.from({ length: 70 }, () => Float64Array.from({ length: d }, normal));
+    const w0 = Float64Array.from({ length: d }, normal);
+    vectors.forEach((v, j) => {
+      if (j === 64) basis.orthogonalise(w0.slice()); // scratch written just before the growth
+      basis.push(v);
+    });
+    const w = w0.slice();
+    basis.orthogonalise(w);
+    const want = w0.slice();
+    for (let pass = 0; pass < 2; pass++) {
+      const h = vectors.map((u) => u.reduce((s, x, k) => s + x * want[k], 0));
+      vectors.forEach((u, j) => u.forEach((x, k) => (want[k] -= h[j] * x)));
+    }
+    const scale = Math.max(...want.map(Math.abs));
+    for (let k = 0; k < d; k++) expect(Math.abs(w[k] - want[k]) / scale).toBeLessThan(1e-9);
   });
 });
