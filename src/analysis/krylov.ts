@@ -123,17 +123,16 @@ export function rowsOperator(z: StandardisedRows): SymmetricOperator {
 
 /**
  * A symmetric matrix given by its lower triangle ([d, d] row-major, j ≤ i), as the primal Gram is
- * held. It is mirrored into a full copy once, so each product reads plain rows.
+ * held. The SIMD kernels read it by halves; the JavaScript product mirrors it into a full copy
+ * once, so each product reads plain rows.
  */
 export function lowerOperator(lower: Float64Array, d: number): SymmetricOperator {
+  const simd = simdKernels();
+  if (simd) return { dim: d, rank: d, times: simd.symmetric(lower, d) };
   const full = new Float64Array(d * d);
   for (let i = 0; i < d; i++)
     for (let j = 0; j <= i; j++) full[i * d + j] = full[j * d + i] = lower[i * d + j];
-  const simd = simdKernels();
-  const times: SymmetricOperator['times'] = simd
-    ? simd.symmetric(full, d)
-    : (v, out) => fullTimes(full, d, v, out);
-  return { dim: d, rank: d, times };
+  return { dim: d, rank: d, times: (v, out) => fullTimes(full, d, v, out) };
 }
 
 /** Zᵀc for a fold's standardised rows and one value per row. */

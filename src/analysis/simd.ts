@@ -28,8 +28,11 @@ interface KernelExports {
 export interface SimdKernels {
   /** As linalg's `addGramLower`: out[i][j] += Σₖ cols[i][k]·cols[j][k] for j ≤ i. */
   addGramLower(cols: Float64Array, d: number, n: number, out: Float64Array): void;
-  /** A full symmetric matrix held in the kernels' memory, applied to vectors. */
-  symmetric(full: Float64Array, d: number): (v: Float64Array, out: Float64Array) => void;
+  /**
+   * A symmetric matrix, given by its lower triangle ([d, d] row-major, j ≤ i), held in the kernels'
+   * memory and applied to vectors.
+   */
+  symmetric(lower: Float64Array, d: number): (v: Float64Array, out: Float64Array) => void;
   /**
    * Raw f32 rows [n, d] held in the kernels' memory once for several folds, each fold weighing its
    * rows 1 and the rest 0 (`members`: [n] per fold). The rows are held, and summed, in `order`
@@ -123,15 +126,19 @@ const KERNELS: SimdKernels = {
     for (let i = 0; i < d; i++) out.set(paddedOut.subarray(i * d4, i * d4 + i + 1), i * d);
   },
 
-  symmetric(full, d) {
+  symmetric(lower, d) {
     const k = instantiate();
     const d4 = roundUp(d, 4);
     const aAt = 0;
     const vAt = d4 * d4 * 8;
     const outAt = vAt + d4 * 8;
     reserve(k, outAt + d4 * 8);
+    // The kernel reads the lower triangle and the whole 4 × 4 blocks on the diagonal.
     const a = new Float64Array(k.memory.buffer, aAt, d4 * d4);
-    for (let i = 0; i < d; i++) a.set(full.subarray(i * d, (i + 1) * d), i * d4);
+    for (let i = 0; i < d; i++) {
+      a.set(lower.subarray(i * d, i * d + i + 1), i * d4);
+      for (let j = i + 1; j < Math.min(d, (i & ~3) + 4); j++) a[i * d4 + j] = lower[j * d + i];
+    }
     const v = new Float64Array(k.memory.buffer, vAt, d4);
     const result = new Float64Array(k.memory.buffer, outAt, d);
     return (input, out) => {
