@@ -561,14 +561,19 @@ function heldOutPredictions(
   held: Int32Array,
 ): Float64Array[] {
   const { z, meanY } = set;
-  const heldRows = rowsOf(x, held);
-  return weights.map((w) => {
-    const model = { scaler: { mean: z.mean, std: z.std }, weights: w, bias: meanY, alpha: 0 };
-    const out = new Float64Array(x.rows);
-    const pred = predictRidge(model, heldRows);
-    held.forEach((r, i) => (out[r] = pred[i]));
-    return out;
-  });
+  const d = x.cols;
+  // Raw-unit slopes, so each held-out row is read once, in place, for every α.
+  const raw = weights.map((w) => toRaw(w, { mean: z.mean, std: z.std, meanY }));
+  const out = weights.map(() => new Float64Array(x.rows));
+  for (const r of held) {
+    const base = r * d;
+    raw.forEach(({ beta, offset }, a) => {
+      let sum = offset;
+      for (let k = 0; k < d; k++) sum += x.data[base + k] * beta[k];
+      out[a][r] = sum;
+    });
+  }
+  return out;
 }
 
 /** One fold's held-out predictions per α by the direct solve. */
@@ -579,13 +584,6 @@ function directFold(
   fold: number,
 ): Float64Array[] {
   return cvPredictions(x, y, { ...options, solver: 'direct' }, [fold]).predictions;
-}
-
-/** The given rows of a matrix, as a matrix of their own. */
-function rowsOf(x: Matrix, rows: Int32Array): Matrix {
-  const data = new Float64Array(rows.length * x.cols);
-  rows.forEach((r, i) => data.set(x.data.subarray(r * x.cols, (r + 1) * x.cols), i * x.cols));
-  return { data, rows: rows.length, cols: x.cols };
 }
 
 /** Joins shares of one CV (each with some folds predicted) into the whole; every row must be covered. */
