@@ -387,8 +387,8 @@ export function FitView({ engine }: Props) {
         </label>
         <label>
           <input type="radio" name="sweep-mode" checked={isExact} onChange={() => setExact(true)} />{' '}
-          Exact: every cell on all its features. For the same model and rows, about a minute (55–65
-          s, by how the features are spread).
+          Exact: every cell on all its features. For the same model and rows, just under a minute
+          (50–60 s, by how the features are spread).
         </label>
         {!isSketchValid && (
           <p className="warning" role="note">
