@@ -112,21 +112,26 @@ export interface Tridiagonal {
  * column's vector entries are loaded once for two rows: about 1.5x (d = 768) to 2x (d ≥ 1,536)
  * faster than the two-sweep form, with the same reflectors to rounding.
  */
-export function tridiagonalize(a: Float64Array, d: number): Tridiagonal {
+export function tridiagonalize(input: Float64Array, d: number): Tridiagonal {
   const diag = new Float64Array(d);
   const off = new Float64Array(Math.max(d - 1, 0));
   const tau = new Float64Array(d);
   if (d < 3) {
-    if (d >= 2) off[0] = a[d];
-    for (let k = 0; k < d; k++) diag[k] = a[k * d + k];
-    return { d, diag, off, vectors: a, tau };
+    if (d >= 2) off[0] = input[d];
+    for (let k = 0; k < d; k++) diag[k] = input[k * d + k];
+    return { d, diag, off, vectors: input, tau };
   }
+  // On the SIMD kernels the matrix and vectors live in the kernels' memory, and each step's sweep
+  // over the trailing block runs there; the matrix is copied back at the end.
+  const work = simdKernels()?.tridiagonalWorkspace(input, d) ?? {
+    a: input,
+    vectors: [0, 1, 2, 3].map(() => new Float64Array(d)),
+    sweep: sweepPairsScalar,
+  };
+  const { a, sweep } = work;
   // Vectors are indexed by row of `a`: v (reflector) and p (then w) of the current step, u and q of
   // the next.
-  let v = new Float64Array(d);
-  let p = new Float64Array(d);
-  let u = new Float64Array(d);
-  let q = new Float64Array(d);
+  let [v, p, u, q] = work.vectors;
 
   /** Reflector zeroing column k below its subdiagonal: stored in the column, copied to `out`; τ. */
   const reflector = (k: number, out: Float64Array): number => {
@@ -188,41 +193,10 @@ export function tridiagonalize(a: Float64Array, d: number): Tridiagonal {
     if (k + 3 < d) tn = reflector(s, u);
     else u.fill(0, s + 1, d);
     q.fill(0, s + 1, d);
-    // One sweep over the rest: A ← A − v·wᵀ − w·vᵀ, and q += A·u with the updated values.
-    let g = s + 1;
-    for (; g + 1 < d; g += 2) {
-      const b0 = g * d;
-      const b1 = b0 + d;
-      const v0 = v[g];
-      const w0 = p[g];
-      const u0 = u[g];
-      const v1 = v[g + 1];
-      const w1 = p[g + 1];
-      const u1 = u[g + 1];
-      let acc0 = 0;
-      let acc1 = 0;
-      for (let h = s + 1; h < g; h++) {
-        const vh = v[h];
-        const wh = p[h];
-        const uh = u[h];
-        const x0 = a[b0 + h] - (v0 * wh + w0 * vh);
-        const x1 = a[b1 + h] - (v1 * wh + w1 * vh);
-        a[b0 + h] = x0;
-        a[b1 + h] = x1;
-        acc0 += x0 * uh;
-        acc1 += x1 * uh;
-        q[h] += x0 * u0 + x1 * u1;
-      }
-      // The pair's corner: (g, g), (g+1, g), (g+1, g+1).
-      const x00 = a[b0 + g] - 2 * v0 * w0;
-      const x10 = a[b1 + g] - (v1 * w0 + w1 * v0);
-      const x11 = a[b1 + g + 1] - 2 * v1 * w1;
-      a[b0 + g] = x00;
-      a[b1 + g] = x10;
-      a[b1 + g + 1] = x11;
-      q[g] += acc0 + x00 * u0 + x10 * u1;
-      q[g + 1] += acc1 + x10 * u0 + x11 * u1;
-    }
+    // One sweep over the rest: A ← A − v·wᵀ − w·vᵀ, and q += A·u with the updated values. Rows
+    // go in pairs; an unpaired last row is done below.
+    sweep(a, d, s, v, p, u, q);
+    const g = d - ((d - s - 1) % 2);
     if (g < d) {
       const base = g * d;
       const vg = v[g];
@@ -247,7 +221,57 @@ export function tridiagonalize(a: Float64Array, d: number): Tridiagonal {
   diag[d - 2] = a[(d - 2) * d + d - 2];
   off[d - 2] = a[(d - 1) * d + d - 2];
   diag[d - 1] = a[(d - 1) * d + d - 1];
-  return { d, diag, off, vectors: a, tau };
+  if (a !== input) input.set(a);
+  return { d, diag, off, vectors: input, tau };
+}
+
+/**
+ * One tridiagonalisation step's sweep (see `tridiagonalize`) in plain JavaScript: rows g = s+1,
+ * s+3, … in pairs (g, g+1) with g + 1 < d, so that each column's vector entries are loaded once
+ * for two rows. The SIMD kernel `sweepPairs` does the same.
+ */
+export function sweepPairsScalar(
+  a: Float64Array,
+  d: number,
+  s: number,
+  v: Float64Array,
+  p: Float64Array,
+  u: Float64Array,
+  q: Float64Array,
+): void {
+  for (let g = s + 1; g + 1 < d; g += 2) {
+    const b0 = g * d;
+    const b1 = b0 + d;
+    const v0 = v[g];
+    const w0 = p[g];
+    const u0 = u[g];
+    const v1 = v[g + 1];
+    const w1 = p[g + 1];
+    const u1 = u[g + 1];
+    let acc0 = 0;
+    let acc1 = 0;
+    for (let h = s + 1; h < g; h++) {
+      const vh = v[h];
+      const wh = p[h];
+      const uh = u[h];
+      const x0 = a[b0 + h] - (v0 * wh + w0 * vh);
+      const x1 = a[b1 + h] - (v1 * wh + w1 * vh);
+      a[b0 + h] = x0;
+      a[b1 + h] = x1;
+      acc0 += x0 * uh;
+      acc1 += x1 * uh;
+      q[h] += x0 * u0 + x1 * u1;
+    }
+    // The pair's corner: (g, g), (g+1, g), (g+1, g+1).
+    const x00 = a[b0 + g] - 2 * v0 * w0;
+    const x10 = a[b1 + g] - (v1 * w0 + w1 * v0);
+    const x11 = a[b1 + g + 1] - 2 * v1 * w1;
+    a[b0 + g] = x00;
+    a[b1 + g] = x10;
+    a[b1 + g + 1] = x11;
+    q[g] += acc0 + x00 * u0 + x10 * u1;
+    q[g + 1] += acc1 + x10 * u0 + x11 * u1;
+  }
 }
 
 function reflect(t: Tridiagonal, k: number, x: Float64Array): void {

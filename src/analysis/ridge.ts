@@ -251,12 +251,12 @@ function tridiagonalSolve(p: Primal, d: number, alphas: readonly number[]): Floa
  * Lanczos steps on a d × d Gram that cost about what its tridiagonalisation (4d³/3 multiply-adds)
  * does. A step is a d² product, and its reorthogonalisation against the s steps before it 4·s·d
  * (2s²·d over s steps). Their speeds relative to the tridiagonalisation's, measured on one core
- * (BENCHMARKS.md, "Pooling sweep"): on the SIMD kernels the product runs 2.4x and the
- * reorthogonalisation 1.4x its multiply-adds per second (at 768 features 800 steps took 237 ms
- * against its 219 ms); in plain JavaScript both run at about a third.
+ * (BENCHMARKS.md, "Pooling sweep"): on the SIMD kernels the product runs at about 0.6 and the
+ * reorthogonalisation at 0.4 of its multiply-adds per second (the tridiagonalisation's sweep keeps
+ * two rows and four vectors in cache); in plain JavaScript both run at about a third.
  */
 function gramStepLimit(d: number): number {
-  const [product, basis] = simdKernels() ? [2.4, 1.4] : [1 / 3, 1 / 3];
+  const [product, basis] = simdKernels() ? [0.6, 0.4] : [1 / 3, 1 / 3];
   const budget = (4 * d ** 3) / 3;
   const cost = (s: number) => (s * d * d) / product + (2 * s * s * d) / basis;
   let steps = 0;
@@ -265,13 +265,12 @@ function gramStepLimit(d: number): number {
 }
 
 /**
- * How many times faster a Lanczos run over the rows goes than `krylovStepLimit` assumes: the SIMD
- * kernels (simd.ts) run its passes and basis at 2.5–4x the JavaScript loops, while the direct
- * solve's tridiagonalisation stays in JavaScript. So with them a run may take that many more
- * steps before the direct solve is the quicker.
+ * How much more of the direct solve's multiply-adds a Lanczos run over the rows may spend than
+ * `krylovStepLimit` assumes (its passes at half the direct kernels' speed, as in JavaScript): on
+ * the SIMD kernels its passes and basis run at about 0.7 of the direct solve's speed.
  */
 function lanczosSpeedup(): number {
-  return simdKernels() ? 2.5 : 1;
+  return simdKernels() ? 1.4 : 1;
 }
 
 /** Turns z-unit weights into raw-unit slopes and an intercept over shifted features. */

@@ -13,6 +13,7 @@ interface KernelExports {
   matTimes(a: number, m: number, d: number, v: number, out: number): void;
   symLowerTimes(a: number, d: number, v: number, out: number): void;
   subtractRows(a: number, m: number, d: number, h: number, w: number): void;
+  sweepPairs(a: number, d: number, s: number, v: number, w: number, u: number, q: number): void;
   rowsPass(
     x: number,
     n: number,
@@ -48,6 +49,27 @@ export interface SimdKernels {
   ): FoldPasses;
   /** An empty orthonormal basis of d-vectors held in the kernels' memory. */
   basis(d: number): OrthonormalBasis;
+  /**
+   * A copy of a [d, d] matrix and four d-vectors in the kernels' memory, for linalg's
+   * `tridiagonalize`, with the kernel that does each step's sweep over the trailing block (as
+   * linalg's `sweepPairsScalar`, on arrays of this workspace).
+   */
+  tridiagonalWorkspace(a: Float64Array, d: number): TridiagonalWorkspace;
+}
+
+/** See `SimdKernels.tridiagonalWorkspace`. */
+export interface TridiagonalWorkspace {
+  a: Float64Array;
+  vectors: Float64Array[];
+  sweep(
+    a: Float64Array,
+    d: number,
+    s: number,
+    v: Float64Array,
+    w: Float64Array,
+    u: Float64Array,
+    q: Float64Array,
+  ): void;
 }
 
 /** A Lanczos run's orthonormal basis v₀, v₁, … (see krylov.ts). */
@@ -195,6 +217,22 @@ const KERNELS: SimdKernels = {
       }
       us.forEach((v, f) => v && accs[f].set(acc.subarray(f * d4, f * d4 + d)));
       return sums;
+    };
+  },
+
+  tridiagonalWorkspace(input, d) {
+    const k = instantiate();
+    reserve(k, (d * d + 4 * d) * 8);
+    const a = new Float64Array(k.memory.buffer, 0, d * d);
+    a.set(input.subarray(0, d * d));
+    const vectors = [0, 1, 2, 3].map(
+      (i) => new Float64Array(k.memory.buffer, (d * d + i * d) * 8, d),
+    );
+    return {
+      a,
+      vectors,
+      sweep: (m, n, s, v, w, u, q) =>
+        k.sweepPairs(m.byteOffset, n, s, v.byteOffset, w.byteOffset, u.byteOffset, q.byteOffset),
     };
   },
 

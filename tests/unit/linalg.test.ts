@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   addGramLower,
   addGramLowerScalar,
@@ -10,7 +10,7 @@ import {
   type Tridiagonal,
 } from '../../src/analysis/linalg.ts';
 import { makeNormal } from '../../src/analysis/rng.ts';
-import { simdKernels } from '../../src/analysis/simd.ts';
+import { simdKernels, useSimdKernels } from '../../src/analysis/simd.ts';
 import { solveGauss } from '../support/gauss.ts';
 
 // The kernels ridge stands on, each against a plain reference. Sizes cover the kernels' edges:
@@ -87,7 +87,11 @@ describe.each([
   });
 });
 
-describe('tridiagonalize', () => {
+// The tridiagonalisation's sweeps run on the SIMD kernel and on their JavaScript form.
+describe.each(['SIMD', 'JavaScript'])('tridiagonalize (%s sweeps)', (kernels) => {
+  beforeAll(() => useSimdKernels(kernels === 'SIMD'));
+  afterAll(() => useSimdKernels(true));
+
   it('factors a symmetric matrix as Q·T·Qᵀ with Q orthogonal', () => {
     for (const d of SIZES) {
       const a = randomSymmetric(d, d);
@@ -118,7 +122,10 @@ describe('tridiagonalize', () => {
   });
 });
 
-describe('solveShifted', () => {
+describe.each(['SIMD', 'JavaScript'])('solveShifted (%s sweeps)', (kernels) => {
+  beforeAll(() => useSimdKernels(kernels === 'SIMD'));
+  afterAll(() => useSimdKernels(true));
+
   it('solves (A + αI)x = b for every α of a grid from one factorisation', () => {
     for (const d of SIZES) {
       // A = XᵀX: positive semi-definite, singular when d > rows, as ridge's Grams can be.
