@@ -1,6 +1,8 @@
-;; The ridge solves' three hot loops in WebAssembly SIMD (f64x2): a Gram matrix, the product of a
-;; symmetric matrix with a vector, and a pass over a fold's rows for ZᵀZ·v. V8 does not vectorise
-;; the JavaScript forms of these loops; here each instruction does two multiply-adds in double
+;; The ridge solves' hot loops in WebAssembly SIMD (f64x2): a Gram matrix; a matrix's products
+;; with a vector (a symmetric Gram's, read by halves, and A·v and w −= Aᵀ·h for Lanczos's
+;; reorthogonalisation); a pass over a fold's rows for ZᵀZ·v; and the Householder
+;; tridiagonalisation's sweep over its trailing block. V8 does not vectorise the JavaScript forms
+;; of these loops; here each instruction does two multiply-adds in double
 ;; precision, so results agree with them to rounding (the order of the sums differs).
 ;;
 ;; Every size is padded by the caller (see simd.ts) so that no loop has a tail: counts of rows and

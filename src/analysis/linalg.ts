@@ -1,6 +1,8 @@
 // Dense symmetric linear algebra for ridge: Gram matrices and a Householder tridiagonalisation
 // that, once computed, solves (A + αI)x = b for every α in O(d²). That is what makes a whole
-// regularisation grid cost one O(d³) factorisation per fold instead of one per α.
+// regularisation grid cost one O(d³) factorisation per fold instead of one per α. The Gram and
+// the tridiagonalisation's sweeps run on the WebAssembly SIMD kernels where there are some
+// (simd.ts); the JavaScript loops here are their fallback and their reference.
 
 import { simdKernels } from './simd.ts';
 
