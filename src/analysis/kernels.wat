@@ -2,12 +2,13 @@
 ;; with a vector (a symmetric Gram's, read by halves, and A·v and w −= Aᵀ·h for Lanczos's
 ;; reorthogonalisation); a pass over a fold's rows for ZᵀZ·v; and the Householder
 ;; tridiagonalisation's sweep over its trailing block. V8 does not vectorise the JavaScript forms
-;; of these loops; here each instruction does two multiply-adds in double
-;; precision, so results agree with them to rounding (the order of the sums differs).
+;; of these loops; here each instruction does two multiply-adds in double precision, so results
+;; agree with them to rounding (the order of the sums differs).
 ;;
-;; Every size is padded by the caller (see simd.ts) so that no loop has a tail: counts of rows and
-;; columns are multiples of 4 and the padding is zeros. All pointers are byte offsets into the
-;; exported memory; all arithmetic is f64.
+;; Except for the tridiagonalisation's sweep, which takes any size, every size is padded by the
+;; caller (see simd.ts) so that no loop has a tail: counts of rows and columns are multiples of 4
+;; and the padding is zeros. All pointers are byte offsets into the exported memory; all
+;; arithmetic is f64.
 ;;
 ;; Compiled to kernelsWasm.ts by `npm run kernels`; a unit test checks the two agree.
 (module
