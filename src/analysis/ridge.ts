@@ -379,10 +379,18 @@ export function cvPredictions(
     const maxSteps =
       options.maxKrylovSteps ??
       krylovStepLimit(d, largestTrainingFold(x.rows, folds), x.rows / folds);
-    const sets = heldFolds.map((f) => {
-      const train = Int32Array.from(foldRows.flatMap((rows, g) => (g === f ? [] : [...rows])));
-      return krylovTrainingSet(x, y, train, options.standardise);
-    });
+    // Each fold block's sums are taken once; a training set's scaler is its other blocks' sums.
+    const shift = columnMeans(x);
+    const blocks = foldRows.map((rows) => ({ rows, moments: rowMoments(x, y, rows, shift) }));
+    const sets = heldFolds.map((f) =>
+      krylovTrainingSet(
+        x,
+        y,
+        blocks.filter((_, g) => g !== f),
+        shift,
+        options.standardise,
+      ),
+    );
     // The rows are passed over fold by fold, the same order whichever folds this share holds, so
     // a share's predictions are those of the whole CV to the last bit.
     const order = Int32Array.from(foldRows.flatMap((rows) => [...rows]));
@@ -395,14 +403,27 @@ export function cvPredictions(
       alphas,
       maxSteps,
     );
+    const unsolved: number[] = [];
     heldFolds.forEach((f, i) => {
       const held = foldRows[f];
-      // Not converged within the cap: this fold is solved directly, as it would have been.
-      const fromFold = solved[i]
-        ? heldOutPredictions(x, sets[i], solved[i].weights, held)
-        : directFold(x, y, options, f);
-      fromFold.forEach((p, a) => held.forEach((r) => (predictions[a][r] = p[r])));
+      const weights = solved[i]?.weights;
+      if (!weights) {
+        unsolved.push(f);
+        return;
+      }
+      heldOutPredictions(x, sets[i], weights, held).forEach((p, a) =>
+        held.forEach((r) => (predictions[a][r] = p[r])),
+      );
     });
+    // Folds not converged within the cap are solved directly, as they would have been: in one
+    // call, so that its block sums and Gram or kernels are built once for all of them.
+    if (unsolved.length) {
+      const direct = cvPredictions(x, y, { ...options, solver: 'direct' }, unsolved);
+      for (const f of unsolved)
+        direct.predictions.forEach((p, a) =>
+          foldRows[f].forEach((r) => (predictions[a][r] = p[r])),
+        );
+    }
     return { alphas, folds, fold, predictions, mode };
   }
 
@@ -448,9 +469,10 @@ export function cvPredictions(
 const largestTrainingFold = (rows: number, folds: number) => rows - Math.floor(rows / folds);
 
 /**
- * Krylov is chosen where its typical cost is under this fraction of the direct solve's: its passes
- * over the rows run at about half the multiply-adds per second of the direct kernels (see
- * BENCHMARKS.md, "Pooling sweep"), so at 3,072 features it wins by about 3x and at 1,536 it ties.
+ * Krylov is chosen where its typical cost is under this fraction of the direct solve's. In plain
+ * JavaScript its passes over the rows run at about half the multiply-adds per second of the direct
+ * kernels, so at 3,072 features it wins by about 3x and at 1,536 it ties; on the SIMD kernels at
+ * about 0.7 (`lanczosSpeedup`), which leaves the same choice (see BENCHMARKS.md, "Pooling sweep").
  */
 const KRYLOV_MARGIN = 3;
 
@@ -527,25 +549,63 @@ export function cvShares(
   return all.map((f) => ({ folds: [f], cost }));
 }
 
-/**
- * A training set for Krylov: its rows of x read in place with the scaler fitted on them, and its
- * targets centred on their mean. (`standardisedRows` copies the rows, for the dual kernel.)
- */
-function krylovTrainingSet(x: Matrix, y: ArrayLike<number>, rows: Int32Array, standardise = true) {
+/** Sums over a block of rows of x − shift and of its squares, and of the targets. */
+interface RowMoments {
+  n: number;
+  sum: Float64Array; // [cols]
+  squares: Float64Array; // [cols]
+  sumY: number;
+}
+
+function rowMoments(x: Matrix, y: ArrayLike<number>, rows: Int32Array, shift: Float64Array) {
   const d = x.cols;
+  const m: RowMoments = {
+    n: rows.length,
+    sum: new Float64Array(d),
+    squares: new Float64Array(d),
+    sumY: 0,
+  };
+  for (const r of rows) {
+    m.sumY += y[r];
+    for (let k = 0; k < d; k++) {
+      const v = x.data[r * d + k] - shift[k];
+      m.sum[k] += v;
+      m.squares[k] += v * v;
+    }
+  }
+  return m;
+}
+
+/**
+ * A training set for Krylov: the rows of some blocks of x, read in place, with the scaler fitted
+ * on them, and their targets centred on their mean. The scaler comes from the blocks' sums, taken
+ * about `shift` (the column means), so that the variance Σ(x − shift)²/n − (mean − shift)² loses
+ * nothing to cancellation. (`standardisedRows` copies the rows, for the dual kernel.)
+ */
+function krylovTrainingSet(
+  x: Matrix,
+  y: ArrayLike<number>,
+  blocks: readonly { rows: Int32Array; moments: RowMoments }[],
+  shift: Float64Array,
+  standardise = true,
+) {
+  const d = x.cols;
+  const rows = Int32Array.from(blocks.flatMap((b) => [...b.rows]));
+  const n = rows.length;
   const mean = new Float64Array(d);
   const std = new Float64Array(d);
   let meanY = 0;
-  for (const r of rows) {
-    meanY += y[r];
-    for (let k = 0; k < d; k++) mean[k] += x.data[r * d + k];
+  for (const { moments: m } of blocks) {
+    meanY += m.sumY / n;
+    for (let k = 0; k < d; k++) {
+      mean[k] += m.sum[k] / n;
+      std[k] += m.squares[k] / n;
+    }
   }
-  meanY /= rows.length;
-  for (let k = 0; k < d; k++) mean[k] /= rows.length;
-  for (const r of rows) for (let k = 0; k < d; k++) std[k] += (x.data[r * d + k] - mean[k]) ** 2;
   for (let k = 0; k < d; k++) {
-    const v = Math.sqrt(std[k] / rows.length);
+    const v = Math.sqrt(Math.max(std[k] - mean[k] ** 2, 0));
     std[k] = standardise && v > STD_FLOOR ? v : 1;
+    mean[k] += shift[k];
   }
   const c = Float64Array.from(rows, (r) => y[r] - meanY);
   const z: StandardisedRows = { x, rows, mean, std };
@@ -573,16 +633,6 @@ function heldOutPredictions(
     });
   }
   return out;
-}
-
-/** One fold's held-out predictions per α by the direct solve. */
-function directFold(
-  x: Matrix,
-  y: ArrayLike<number>,
-  options: RidgeCVOptions,
-  fold: number,
-): Float64Array[] {
-  return cvPredictions(x, y, { ...options, solver: 'direct' }, [fold]).predictions;
 }
 
 /** Joins shares of one CV (each with some folds predicted) into the whole; every row must be covered. */
@@ -653,9 +703,11 @@ export function fitRidge(
   checkAlphas([alpha]);
   const d = x.cols;
   const { solver = 'auto' } = options;
+  const shift = columnMeans(x);
+  const all = Int32Array.from({ length: x.rows }, (_, i) => i);
   if (solver === 'krylov' || (solver === 'auto' && krylovPays(d, x.rows, x.rows))) {
-    const all = Int32Array.from({ length: x.rows }, (_, i) => i);
-    const { z, c, meanY } = krylovTrainingSet(x, y, all);
+    const block = { rows: all, moments: rowMoments(x, y, all, shift) };
+    const { z, c, meanY } = krylovTrainingSet(x, y, [block], shift);
     const maxSteps = options.maxKrylovSteps ?? krylovStepLimit(d, x.rows, x.rows);
     const solved = krylovRidge(rowsOperator(z), rowsTransposeTimes(z, c), [alpha], maxSteps);
     if (solved)
@@ -666,8 +718,6 @@ export function fitRidge(
         alpha,
       };
   }
-  const shift = columnMeans(x);
-  const all = Int32Array.from({ length: x.rows }, (_, i) => i);
   const block = blockStats(x, y, all, shift);
   let w: Float64Array;
   let meanShifted: Float64Array;
