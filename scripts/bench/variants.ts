@@ -188,7 +188,8 @@ function prepare(input: VariantInput) {
   const { config, tokenizer, texts } = input;
   const maxTokens = maxTokensOf(config, tokenizer);
   const tokens = texts.map((t) => tokenize(tokenizer, t, maxTokens));
-  const layers = config.num_hidden_layers + 1;
+  // The bench's model states its depth; a config without one would size batches for 12 layers.
+  const layers = (config.num_hidden_layers ?? 12) + 1;
   const budget = Math.max(
     maxTokens,
     Math.floor(STACKED_FLOAT_BUDGET / (layers * config.hidden_size)),

@@ -131,7 +131,11 @@ export class Engine {
         ...(isDirectRegression(files.config) ? ['logits'] : []),
         'pooler_output',
       ];
-      rewrite = rewriteForHiddenStates(files.onnx, { pooling: true, keepOutputs });
+      rewrite = rewriteForHiddenStates(files.onnx, {
+        pooling: true,
+        keepOutputs,
+        expectedLayers: files.config.num_hidden_layers,
+      });
     } catch (e) {
       if (e instanceof GraphError) throw new EngineError('not-encoder', e.message);
       if (e instanceof OnnxFormatError) {

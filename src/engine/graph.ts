@@ -2,10 +2,11 @@
  * The ONNX rewrite: expose every layer's hidden state, prune what no output needs, and add pooled
  * outputs so batch work can fetch `[batch, layers, hidden]` instead of token tensors.
  *
- * ORT can only return declared graph outputs, so the hidden states are found in the graph by name
- * pattern and structure, stacked into one `hidden_states` output, and the rest of the graph is
- * pruned backwards from the outputs that are kept (the masked-LM head of a fill-mask export costs
- * close to half the encoder's per-token multiply-adds).
+ * ORT can only return declared graph outputs, so the hidden states are found in the graph by its
+ * structure (residual.ts), cast to float32 where the model computes in another type, stacked into
+ * one `hidden_states` output, and the rest of the graph is pruned backwards from the outputs that
+ * are kept (the masked-LM head of a fill-mask export costs close to half the encoder's per-token
+ * multiply-adds).
  */
 import {
   DataType,
@@ -21,6 +22,9 @@ import {
   type ParsedNode,
   type TensorSpec,
 } from './onnx.ts';
+import { GraphError, findResidualStream } from './residual.ts';
+
+export { GraphError };
 
 /** Name of the stacked per-layer output: `[layers, batch, tokens, hidden]`. */
 export const HIDDEN_STATES = 'hidden_states';
@@ -32,86 +36,12 @@ export const POOLED_OUTPUTS = {
 } as const;
 export type DevicePooling = keyof typeof POOLED_OUTPUTS;
 
-/** Thrown when a graph is not a BERT-family encoder whose layers can be found. */
-export class GraphError extends Error {
-  override name = 'GraphError';
-}
-
-/** Where a group of nodes sits: the embeddings, or encoder layer N. */
-type Group = { kind: 'embeddings' } | { kind: 'layer'; index: number };
-
-const LAYER_RE = /\/(?:encoder|transformer)\/layer\.(\d+)\//;
-const EMBEDDINGS_RE = /\/embeddings\//;
-/** Producers of a block's final LayerNorm: decomposed (opset < 17) or fused (opset >= 17). */
-const LAYER_NORM_OUT_RE = /(?:LayerNorm|layer_norm)\/(?:Add_1|LayerNormalization)$/;
-
-function groupOf(node: ParsedNode): Group | null {
-  const layer = LAYER_RE.exec(node.name);
-  if (layer) return { kind: 'layer', index: Number(layer[1]) };
-  if (EMBEDDINGS_RE.test(node.name)) return { kind: 'embeddings' };
-  return null;
-}
-
-const groupKey = (g: Group) => (g.kind === 'embeddings' ? -1 : g.index);
-
-const NOT_FOUND_HELP =
-  "Looked for node outputs named like '/encoder/layer.N/output/LayerNorm/Add_1_output_0' " +
-  "(opset < 17) or '.../LayerNorm/LayerNormalization_output_0' (opset >= 17), with or without a " +
-  "'/roberta' prefix, or '/transformer/layer.N/output_layer_norm/...' (DistilBERT), each leaving " +
-  'its layer. Load a BERT-family encoder exported from PyTorch (feature-extraction, fill-mask or ' +
-  'text-classification).';
-
 /**
- * Finds the tensor that carries each hidden state: the embeddings output, then each layer's.
- * A group's hidden state is the one tensor produced inside it, by a LayerNorm, and read outside it.
+ * Finds the tensor that carries each hidden state, the embeddings' first, by the graph's residual
+ * stream (see residual.ts); `expectedLayers` is config.json's layer count where it states one.
  */
-export function findHiddenStates(model: ParsedModel): string[] {
-  const { nodes, outputs } = model.graph;
-  const groupByNode = new Map<ParsedNode, number>();
-  const producerGroup = new Map<string, number>();
-  const producer = new Map<string, ParsedNode>();
-  for (const node of nodes) {
-    const g = groupOf(node);
-    if (g) groupByNode.set(node, groupKey(g));
-    for (const out of node.outputs) {
-      producer.set(out, node);
-      if (g) producerGroup.set(out, groupKey(g));
-    }
-  }
-  if (groupByNode.size === 0) {
-    throw new GraphError(`No encoder layers were found in this ONNX graph. ${NOT_FOUND_HELP}`);
-  }
-
-  // Tensors that cross a group boundary: read by a node of another group, or a graph output.
-  const leaving = new Map<number, Set<string>>();
-  const mark = (tensor: string, readerGroup: number | undefined) => {
-    const from = producerGroup.get(tensor);
-    if (from === undefined || from === readerGroup) return;
-    const node = producer.get(tensor)!;
-    if (!LAYER_NORM_OUT_RE.test(node.name)) return;
-    if (!leaving.has(from)) leaving.set(from, new Set());
-    leaving.get(from)!.add(tensor);
-  };
-  for (const node of nodes) for (const input of node.inputs) mark(input, groupByNode.get(node));
-  for (const out of outputs) mark(out.name, undefined);
-
-  const layerCount = Math.max(...[...groupByNode.values()]) + 1;
-  const found: string[] = [];
-  for (let key = -1; key < layerCount; key++) {
-    const tensors = [...(leaving.get(key) ?? [])];
-    const where = key === -1 ? 'the embeddings' : `layer ${key}`;
-    if (tensors.length === 0) {
-      throw new GraphError(`The hidden state of ${where} was not found. ${NOT_FOUND_HELP}`);
-    }
-    if (tensors.length > 1) {
-      throw new GraphError(
-        `${where} has several candidate hidden states (${tensors.join(', ')}); the graph does not ` +
-          'look like a plain encoder export.',
-      );
-    }
-    found.push(tensors[0]);
-  }
-  return found;
+export function findHiddenStates(model: ParsedModel, expectedLayers?: number): string[] {
+  return findResidualStream(model, expectedLayers).hiddenStates;
 }
 
 /** Options of `rewriteForHiddenStates`. */
@@ -120,6 +50,8 @@ export interface RewriteOptions {
   pooling: boolean;
   /** Original outputs to keep beside the hidden states (e.g. `logits` of a regression model). */
   keepOutputs?: string[];
+  /** Encoder layers config.json states, checked against the graph's. */
+  expectedLayers?: number;
 }
 
 /** What the rewrite did, for the UI and the benchmark. */
@@ -127,6 +59,8 @@ export interface RewriteResult {
   bytes: Uint8Array;
   /** Tensor names of the hidden states, embeddings first. */
   hiddenStateTensors: string[];
+  /** Element type the graph computes the hidden states in (they are exposed as float32). */
+  computeType: DataType;
   /** The graph's outputs after the rewrite. */
   outputs: string[];
   /** The graph's inputs after the rewrite (unused inputs are removed). */
@@ -153,9 +87,9 @@ function constInt64(name: string, values: number[]): TensorSpec {
 /** Builds the nodes that stack the hidden states and, in pooled mode, reduce them. */
 function addedNodes(
   hidden: string[],
+  elemTypes: number[],
   pooling: boolean,
   opset: number,
-  elemType: number,
 ): { nodes: NodeSpec[]; initializers: TensorSpec[]; outputs: string[] } {
   const p = REWRITE_PREFIX;
   const axes0 = constInt64(`${p}axes_0`, [0]);
@@ -172,9 +106,22 @@ function addedNodes(
             { name: 'axes', kind: 'ints', value: Array.from(axes.data as BigInt64Array, Number) },
           ],
         };
-  const nodes: NodeSpec[] = hidden.map((name, i) =>
-    unsqueeze(`${p}Unsqueeze_${i}`, name, `${p}layer_${i}`, axes0),
-  );
+  // Every exposed state is float32, whatever the model computes in (float16 files).
+  const nodes: NodeSpec[] = hidden.flatMap((name, i) => {
+    if (elemTypes[i] === DataType.FLOAT || !elemTypes[i]) {
+      return [unsqueeze(`${p}Unsqueeze_${i}`, name, `${p}layer_${i}`, axes0)];
+    }
+    return [
+      {
+        name: `${p}CastLayer_${i}`,
+        opType: 'Cast',
+        inputs: [name],
+        outputs: [`${p}layer_f32_${i}`],
+        attributes: [{ name: 'to', kind: 'int' as const, value: DataType.FLOAT }],
+      },
+      unsqueeze(`${p}Unsqueeze_${i}`, `${p}layer_f32_${i}`, `${p}layer_${i}`, axes0),
+    ];
+  });
   const stacked = HIDDEN_STATES;
   // [layers, batch, tokens, hidden]
   nodes.push({
@@ -194,7 +141,6 @@ function addedNodes(
     dims: [],
     data: BigInt64Array.of(0n),
   };
-  const floatType = elemType === DataType.FLOAT16 ? DataType.FLOAT16 : DataType.FLOAT;
   const negBig: TensorSpec = {
     name: `${p}neg_big`,
     dataType: DataType.FLOAT,
@@ -231,22 +177,15 @@ function addedNodes(
     attributes: [{ name: 'perm', kind: 'ints', value: [1, 0, 2] }],
   });
   nodes.push(
-    // mask [batch, tokens] -> [1, batch, tokens, 1] in the hidden states' float type
+    // mask [batch, tokens] -> [1, batch, tokens, 1] in float32, as the stacked states are
     {
       name: `${p}CastMask`,
       opType: 'Cast',
       inputs: ['attention_mask'],
       outputs: [`${p}mask`],
-      attributes: [{ name: 'to', kind: 'int', value: floatType }],
+      attributes: [{ name: 'to', kind: 'int', value: DataType.FLOAT }],
     },
     unsqueeze(`${p}UnsqueezeMask`, `${p}mask`, `${p}mask4`, axes03),
-    {
-      name: `${p}CastOne`,
-      opType: 'Cast',
-      inputs: [`${p}one_f32`],
-      outputs: [`${p}one`],
-      attributes: [{ name: 'to', kind: 'int', value: floatType }],
-    },
     // CLS: token 0 of every layer -> [layers, batch, hidden]
     {
       name: `${p}GatherCls`,
@@ -275,16 +214,9 @@ function addedNodes(
       outputs: [`${p}pad4`],
     },
     {
-      name: `${p}CastNegBig`,
-      opType: 'Cast',
-      inputs: [negBig.name],
-      outputs: [`${p}neg_big_t`],
-      attributes: [{ name: 'to', kind: 'int', value: floatType }],
-    },
-    {
       name: `${p}PadPenalty`,
       opType: 'Mul',
-      inputs: [`${p}pad4`, `${p}neg_big_t`],
+      inputs: [`${p}pad4`, negBig.name],
       outputs: [`${p}penalty`],
     },
     {
@@ -302,7 +234,7 @@ function addedNodes(
     axes03,
     idx0,
     negBig,
-    { name: `${p}one_f32`, dataType: DataType.FLOAT, dims: [], data: Float32Array.of(1) },
+    { name: `${p}one`, dataType: DataType.FLOAT, dims: [], data: Float32Array.of(1) },
   ];
   return { nodes, initializers, outputs: [HIDDEN_STATES, ...Object.values(POOLED_OUTPUTS)] };
 }
@@ -328,12 +260,12 @@ export function rewriteForHiddenStates(bytes: Uint8Array, options: RewriteOption
   const model = parseModel(bytes);
   const { graph } = model;
   const opset = model.opsets.get('') ?? 0;
-  const hidden = findHiddenStates(model);
+  const stream = findResidualStream(model, options.expectedLayers);
+  const hidden = stream.hiddenStates;
   const originalOutputs = graph.outputs.map((o) => o.name);
   const keep = (options.keepOutputs ?? []).filter((name) => originalOutputs.includes(name));
-  const elemType = graph.outputs[0]?.elemType || DataType.FLOAT;
 
-  const added = addedNodes(hidden, options.pooling, opset, elemType);
+  const added = addedNodes(hidden, stream.elemTypes, options.pooling, opset);
   // Topological order holds: added nodes only read original tensors or earlier added ones.
   const allNodes = [...graph.nodes];
   const addedParsed: ParsedNode[] = added.nodes.map((n) => ({
@@ -361,7 +293,7 @@ export function rewriteForHiddenStates(bytes: Uint8Array, options: RewriteOption
         name === HIDDEN_STATES
           ? [hidden.length, 'batch_size', 'sequence_length', 'hidden_size']
           : ['batch_size', hidden.length, 'hidden_size'];
-      const info = { name, elemType: elemType as DataType, shape };
+      const info = { name, elemType: DataType.FLOAT, shape };
       return { ...info, raw: fieldOf(GraphField.output, encodeValueInfo(info)) };
     }),
   ];
@@ -375,7 +307,11 @@ export function rewriteForHiddenStates(bytes: Uint8Array, options: RewriteOption
         ...initializers,
         ...added.initializers
           .filter((t) => read.has(t.name) && addedInitNames.has(t.name))
-          .map((t) => ({ name: t.name, raw: fieldOf(GraphField.initializer, encodeTensor(t)) })),
+          .map((t) => ({
+            name: t.name,
+            dataType: t.dataType,
+            raw: fieldOf(GraphField.initializer, encodeTensor(t)),
+          })),
       ],
       inputs,
       outputs: outputSpecs,
@@ -386,6 +322,7 @@ export function rewriteForHiddenStates(bytes: Uint8Array, options: RewriteOption
   return {
     bytes: serializeModel(rewritten),
     hiddenStateTensors: hidden,
+    computeType: (stream.elemTypes.find((t) => t !== DataType.FLOAT) ?? DataType.FLOAT) as DataType,
     outputs: outputSpecs.map((o) => o.name),
     inputs: inputs.map((i) => i.name),
     originalOutputs,

@@ -9,11 +9,15 @@ import { EngineError } from './errors.ts';
 import { fetchFile, openCache, type FileStore, type ProgressFn } from './download.ts';
 import type { Dtype, ModelSource } from './protocol.ts';
 
-/** The subset of a Hugging Face `config.json` the engine reads. */
+/**
+ * The subset of a Hugging Face `config.json` the engine reads, with width and depth under one
+ * name whatever the family calls them (DistilBERT writes `dim` and `n_layers`).
+ */
 export interface ModelConfig {
   model_type: string;
   hidden_size: number;
-  num_hidden_layers: number;
+  /** Encoder layers, where config.json states them; the graph's residual stream decides otherwise. */
+  num_hidden_layers?: number;
   max_position_embeddings?: number;
   pad_token_id?: number;
   num_labels?: number;
@@ -118,14 +122,43 @@ export function parseJsonFile<T>(bytes: Uint8Array, file: string): T {
   }
 }
 
-function checkConfig(config: ModelConfig): ModelConfig {
-  if (typeof config.hidden_size !== 'number' || typeof config.num_hidden_layers !== 'number') {
+/** Families whose exports are decoders or encoder-decoders: their graphs are not read here. */
+const NOT_ENCODERS =
+  /^(gpt|llama|mistral|mixtral|qwen|phi|gemma|opt|bloom|falcon|t5|mt5|bart|mbart|marian|pegasus|whisper|clip|vit|wav2vec|codegen|starcoder)/;
+
+/** Key names for width and depth, per family; most use the BERT names. */
+const CONFIG_KEYS: Record<string, { width: string; depth: string }> = {
+  distilbert: { width: 'dim', depth: 'n_layers' },
+};
+
+/**
+ * Reads config.json as the Hub writes it: width and depth under each family's own keys. A family
+ * that is not an encoder, or a config with no width, is refused with a sentence naming it.
+ */
+export function normaliseConfig(raw: Record<string, unknown>): ModelConfig {
+  const modelType = typeof raw.model_type === 'string' ? raw.model_type : '';
+  const keys = CONFIG_KEYS[modelType] ?? { width: 'hidden_size', depth: 'num_hidden_layers' };
+  const named = modelType ? `"${modelType}"` : 'with no model_type';
+  if (NOT_ENCODERS.test(modelType)) {
     throw new EngineError(
       'not-encoder',
-      'config.json has no hidden_size or num_hidden_layers: this does not look like a BERT-family encoder.',
+      `config.json describes a ${named} model, which is not a BERT-family encoder: readscope reads encoders such as BERT, RoBERTa, XLM-RoBERTa, DistilBERT, ELECTRA or DeBERTa.`,
     );
   }
-  return config;
+  const width = raw[keys.width];
+  const depth = raw[keys.depth];
+  if (typeof width !== 'number' || !(width > 0)) {
+    throw new EngineError(
+      'not-encoder',
+      `config.json of this ${named} model has no "${keys.width}" (the hidden width): this does not look like a BERT-family encoder's config.`,
+    );
+  }
+  return {
+    ...(raw as Partial<ModelConfig>),
+    model_type: modelType,
+    hidden_size: width,
+    num_hidden_layers: typeof depth === 'number' && depth > 0 ? depth : undefined,
+  };
 }
 
 type TokenizerClass = new (json: object, config: object) => PreTrainedTokenizer;
@@ -209,7 +242,9 @@ export async function loadModelFiles(
   store?: FileStore | null,
 ): Promise<ModelFiles> {
   const read = fileReader(source, onProgress, store);
-  const config = checkConfig(parseJsonFile<ModelConfig>(await read('config.json'), 'config.json'));
+  const config = normaliseConfig(
+    parseJsonFile<Record<string, unknown>>(await read('config.json'), 'config.json'),
+  );
   const tokenizer = await loadTokenizer(source, read, onProgress);
   const onnxFile = onnxFileFor(dtype);
   const onnx = await read(onnxFile);

@@ -168,6 +168,11 @@ export interface ParsedNamed {
   raw: Uint8Array;
 }
 
+/** An initializer: its name, element type (TensorProto.DataType) and original bytes. */
+export interface ParsedTensor extends ParsedNamed {
+  dataType: number;
+}
+
 /** A graph input or output with its declared element type and shape. */
 export interface ParsedValueInfo extends ParsedNamed {
   elemType: number;
@@ -176,10 +181,11 @@ export interface ParsedValueInfo extends ParsedNamed {
 
 export interface ParsedGraph {
   nodes: ParsedNode[];
-  initializers: ParsedNamed[];
+  initializers: ParsedTensor[];
   inputs: ParsedValueInfo[];
   outputs: ParsedValueInfo[];
-  valueInfo: ParsedNamed[];
+  /** Type annotations of intermediate tensors, where the exporter wrote them. */
+  valueInfo: ParsedValueInfo[];
   /** Every other GraphProto field (name, doc_string, sparse initializers, ...), untouched. */
   other: Uint8Array[];
 }
@@ -226,11 +232,40 @@ function parseNode(field: ProtoField): ParsedNode {
   return node;
 }
 
-function nameOf(field: ProtoField, nameFieldNo: number): string {
-  for (const f of lenFields(field.data, 'named entry')) {
-    if (f.no === nameFieldNo && f.wire === WIRE_LEN) return decodeString(f.data);
+function parseTensorHeader(field: ProtoField): ParsedTensor {
+  const tensor: ParsedTensor = { name: '', dataType: 0, raw: field.raw };
+  for (const f of lenFields(field.data, 'initializer')) {
+    if (f.no === 8 && f.wire === WIRE_LEN) tensor.name = decodeString(f.data);
+    else if (f.no === 2 && f.wire !== WIRE_LEN) tensor.dataType = f.value;
   }
-  return '';
+  return tensor;
+}
+
+/** An integer attribute of a node (e.g. Cast's `to`), or undefined where the node has none. */
+export function intAttribute(node: ParsedNode, name: string): number | undefined {
+  const body = lenFields(node.raw, 'node')[0];
+  if (!body) return undefined;
+  for (const f of lenFields(body.data, 'node')) {
+    if (f.no !== 5 || f.wire !== WIRE_LEN) continue;
+    const attr = lenFields(f.data, 'attribute');
+    const named = attr.find((a) => a.no === 1 && a.wire === WIRE_LEN);
+    if (!named || decodeString(named.data) !== name) continue;
+    return attr.find((a) => a.no === 3 && a.wire !== WIRE_LEN)?.value;
+  }
+  return undefined;
+}
+
+/** The element type of a Constant node's `value` tensor, or undefined. */
+export function constantDataType(node: ParsedNode): number | undefined {
+  const body = lenFields(node.raw, 'node')[0];
+  if (!body) return undefined;
+  for (const f of lenFields(body.data, 'node')) {
+    if (f.no !== 5 || f.wire !== WIRE_LEN) continue;
+    const tensor = lenFields(f.data, 'attribute').find((a) => a.no === 5 && a.wire === WIRE_LEN);
+    if (!tensor) continue;
+    return lenFields(tensor.data, 'tensor').find((t) => t.no === 2 && t.wire !== WIRE_LEN)?.value;
+  }
+  return undefined;
 }
 
 function parseValueInfo(field: ProtoField): ParsedValueInfo {
@@ -280,10 +315,10 @@ export function parseModel(bytes: Uint8Array): ParsedModel {
   };
   for (const f of lenFields(graphField.data, 'graph')) {
     if (f.no === 1) graph.nodes.push(parseNode(f));
-    else if (f.no === 5) graph.initializers.push({ name: nameOf(f, 8), raw: f.raw });
+    else if (f.no === 5) graph.initializers.push(parseTensorHeader(f));
     else if (f.no === 11) graph.inputs.push(parseValueInfo(f));
     else if (f.no === 12) graph.outputs.push(parseValueInfo(f));
-    else if (f.no === 13) graph.valueInfo.push({ name: nameOf(f, 1), raw: f.raw });
+    else if (f.no === 13) graph.valueInfo.push(parseValueInfo(f));
     else graph.other.push(f.raw);
   }
   return { opsets, graph, other: top.filter((f) => f !== graphField).map((f) => f.raw) };

@@ -102,7 +102,7 @@ describe('bad models end in a typed error, and the next load works', () => {
     ['missing-onnx', 'missing-file', /no onnx\/model\.onnx \(HTTP 404/],
     ['html-config', 'not-json', /HTML page, not JSON/],
     ['truncated', 'bad-onnx', /not a complete ONNX model/],
-    ['not-encoder', 'not-encoder', /Looked for node outputs named like/],
+    ['not-encoder', 'not-encoder', /residual stream was not found/],
     ['drop-connection', 'network', /download of onnx\/model\.onnx (stopped|broke off)/],
   ] as const;
 

@@ -31,76 +31,92 @@ const TOLERANCE = 1e-5;
 function embeddingTable(): Float32Array {
   const t = new Float32Array(VOCAB * HIDDEN);
   for (let v = 0; v < VOCAB; v++)
-    for (let h = 0; h < HIDDEN; h++) t[v * HIDDEN + h] = v === PAD ? 1000 : v - h * 0.5;
+    for (let h = 0; h < HIDDEN; h++) t[v * HIDDEN + h] = v === PAD ? 1000 + 100 * h : v - h * 0.5;
   return t;
 }
-const scaleOf = (layer: number) => layer + 2;
-const biasOf = (layer: number, h: number) => 0.25 * (layer + 1) - h * 0.1;
+/** Sublayer k (two per layer) computes f(x) = x * scale + shift, then LayerNorm(x + f(x)). */
+const scaleOf = (k: number) => 0.5 + 0.25 * k;
+const shiftOf = (k: number, h: number) => 0.25 * (k + 1) - h * 0.1 + (h === 1 ? 0.3 * k : 0);
+const gammaOf = (k: number, h: number) => 1 + 0.1 * k + 0.05 * h;
+const betaOf = (k: number, h: number) => 0.01 * k - 0.02 * h;
+const EPS = 1e-5;
 
-/** An encoder-shaped graph: embeddings, two "layers" (x * s + b) named like a torch export, an LM head. */
-function syntheticModel(opset: number, lastName = 'last_hidden_state'): Uint8Array {
+/**
+ * An encoder-shaped graph: embeddings, then per layer two residual sublayers, each
+ * LayerNorm(x + x * s + c), and an LM head. Names are flat (`add_3`, `layer_norm_1`), as the
+ * dynamo exporter writes them, so nothing but the structure can tell the layers apart. Before
+ * opset 17 LayerNorm is decomposed, as TorchScript exports it; from 17 it is one op.
+ */
+function syntheticModel(
+  opset: number,
+  { lastName = 'last_hidden_state', noResidualAt = -1 } = {},
+): Uint8Array {
   const nodes: NodeSpec[] = [];
+  const vec = (name: string, f: (h: number) => number): TensorSpec => ({
+    name,
+    dataType: DataType.FLOAT,
+    dims: [HIDDEN],
+    data: Float32Array.from({ length: HIDDEN }, (_, h) => f(h)),
+  });
+  const scalar = (name: string, v: number): TensorSpec => ({
+    name,
+    dataType: DataType.FLOAT,
+    dims: [],
+    data: Float32Array.of(v),
+  });
   const inits: TensorSpec[] = [
+    { name: 'w_emb', dataType: DataType.FLOAT, dims: [VOCAB, HIDDEN], data: embeddingTable() },
     {
-      name: 'embeddings.word_embeddings.weight',
-      dataType: DataType.FLOAT,
-      dims: [VOCAB, HIDDEN],
-      data: embeddingTable(),
-    },
-    { name: 'zero', dataType: DataType.FLOAT, dims: [HIDDEN], data: new Float32Array(HIDDEN) },
-    {
-      name: 'lm_head.weight',
+      name: 'w_head',
       dataType: DataType.FLOAT,
       dims: [HIDDEN, VOCAB],
       data: new Float32Array(HIDDEN * VOCAB).fill(0.5),
     },
   ];
-  nodes.push({
-    name: '/embeddings/word_embeddings/Gather',
-    opType: 'Gather',
-    inputs: ['embeddings.word_embeddings.weight', 'input_ids'],
-    outputs: ['/embeddings/word_embeddings/Gather_output_0'],
-  });
-  nodes.push({
-    name: '/embeddings/LayerNorm/Add_1',
-    opType: 'Add',
-    inputs: ['/embeddings/word_embeddings/Gather_output_0', 'zero'],
-    outputs: ['/embeddings/LayerNorm/Add_1_output_0'],
-  });
-  let x = '/embeddings/LayerNorm/Add_1_output_0';
-  for (let l = 0; l < LAYERS; l++) {
-    const p = `/encoder/layer.${l}`;
-    inits.push({
-      name: `scale_${l}`,
-      dataType: DataType.FLOAT,
-      dims: [],
-      data: Float32Array.of(scaleOf(l)),
-    });
-    inits.push({
-      name: `bias_${l}`,
-      dataType: DataType.FLOAT,
-      dims: [HIDDEN],
-      data: Float32Array.from({ length: HIDDEN }, (_, h) => biasOf(l, h)),
-    });
-    nodes.push({
-      name: `${p}/intermediate/Mul`,
-      opType: 'Mul',
-      inputs: [x, `scale_${l}`],
-      outputs: [`${p}/intermediate/Mul_output_0`],
-    });
-    const out = l === LAYERS - 1 ? lastName : `${p}/output/LayerNorm/Add_1_output_0`;
-    nodes.push({
-      name: `${p}/output/LayerNorm/Add_1`,
-      opType: 'Add',
-      inputs: [`${p}/intermediate/Mul_output_0`, `bias_${l}`],
-      outputs: [out],
-    });
-    x = out;
+  // The decomposed LayerNorm's constants; the fused op carries epsilon as an attribute.
+  if (opset < 17) inits.push(scalar('eps', EPS), scalar('two', 2));
+  let n = 0;
+  const node = (opType: string, inputs: string[], extra: Partial<NodeSpec> = {}): string => {
+    const out = `${opType.toLowerCase()}_${n++}`;
+    nodes.push({ name: `node_${out}`, opType, inputs, outputs: [out], ...extra });
+    return out;
+  };
+  const axesAttr = { attributes: [{ name: 'axes', kind: 'ints' as const, value: [-1] }] };
+  const layerNorm = (x: string, k: number): string => {
+    inits.push(
+      vec(`gamma_${k}`, (h) => gammaOf(k, h)),
+      vec(`beta_${k}`, (h) => betaOf(k, h)),
+    );
+    if (opset >= 17) {
+      return node('LayerNormalization', [x, `gamma_${k}`, `beta_${k}`], {
+        attributes: [
+          { name: 'axis', kind: 'int', value: -1 },
+          { name: 'epsilon', kind: 'float', value: EPS },
+        ],
+      });
+    }
+    const mean = node('ReduceMean', [x], axesAttr);
+    const centred = node('Sub', [x, mean]);
+    const variance = node('ReduceMean', [node('Pow', [centred, 'two'])], axesAttr);
+    const std = node('Sqrt', [node('Add', [variance, 'eps'])]);
+    return node('Add', [node('Mul', [node('Div', [centred, std]), `gamma_${k}`]), `beta_${k}`]);
+  };
+  let x = node('Gather', ['w_emb', 'input_ids']);
+  for (let k = 0; k < 2 * LAYERS; k++) {
+    inits.push(
+      scalar(`scale_${k}`, scaleOf(k)),
+      vec(`shift_${k}`, (h) => shiftOf(k, h)),
+    );
+    const branch = node('Add', [node('Mul', [x, `scale_${k}`]), `shift_${k}`]);
+    x = layerNorm(k === noResidualAt ? branch : node('Add', [x, branch]), k);
   }
+  // The last hidden state is a graph output under its export name.
+  nodes.find((nd) => nd.outputs[0] === x)!.outputs = [lastName];
+  x = lastName;
   nodes.push({
-    name: '/lm_head/decoder/MatMul',
+    name: 'node_lm_head',
     opType: 'MatMul',
-    inputs: [x, 'lm_head.weight'],
+    inputs: [x, 'w_head'],
     outputs: ['logits'],
   });
   const ints = (name: string) => ({
@@ -129,18 +145,27 @@ function syntheticModel(opset: number, lastName = 'last_hidden_state'): Uint8Arr
   });
 }
 
-/** Reference hidden states `[layers+1][batch][tokens][hidden]` by plain loops. */
+/** LayerNorm of one vector in float64, as sublayer k's weights make it. */
+function layerNormRef(v: number[], k: number): number[] {
+  const mean = v.reduce((a, x) => a + x, 0) / v.length;
+  const variance = v.reduce((a, x) => a + (x - mean) ** 2, 0) / v.length;
+  const std = Math.sqrt(variance + EPS);
+  return v.map((x, h) => ((x - mean) / std) * gammaOf(k, h) + betaOf(k, h));
+}
+
+/** Reference hidden states `[layers+1][batch][tokens][hidden]` by plain loops in float64. */
 function reference(ids: number[][]): number[][][][] {
   const emb = embeddingTable();
+  const sublayer = (v: number[], k: number) =>
+    layerNormRef(
+      v.map((x, h) => x + (x * scaleOf(k) + shiftOf(k, h))),
+      k,
+    );
   const states = [
     ids.map((row) => row.map((id) => Array.from(emb.subarray(id * HIDDEN, (id + 1) * HIDDEN)))),
   ];
   for (let l = 0; l < LAYERS; l++) {
-    states.push(
-      states[l].map((row) =>
-        row.map((v) => v.map((x, h) => Math.fround(x * scaleOf(l)) + biasOf(l, h))),
-      ),
-    );
+    states.push(states[l].map((row) => row.map((v) => sublayer(sublayer(v, 2 * l), 2 * l + 1))));
   }
   return states;
 }
@@ -166,12 +191,13 @@ async function run(model: Uint8Array, fetch: string[]) {
 describe.each([13, 18])('rewrite at opset %i', (opset) => {
   const model = syntheticModel(opset);
 
-  it('finds the embeddings and every layer, the renamed last one included', () => {
-    expect(findHiddenStates(parseModel(model))).toEqual([
-      '/embeddings/LayerNorm/Add_1_output_0',
-      '/encoder/layer.0/output/LayerNorm/Add_1_output_0',
-      'last_hidden_state',
-    ]);
+  it('finds the embeddings and every layer by structure, the renamed last one included', () => {
+    const found = findHiddenStates(parseModel(model));
+    expect(found).toHaveLength(LAYERS + 1);
+    expect(found[0]).toBe('gather_0');
+    expect(found[LAYERS]).toBe('last_hidden_state');
+    // Layer 0's state is the second sublayer's normalised sum: read by the next layer's addition.
+    expect(found[1]).toMatch(opset >= 17 ? /^layernormalization_/ : /^add_/);
   });
 
   it('prunes the LM head and its weights when only hidden states are kept', () => {
@@ -226,7 +252,7 @@ describe.each([13, 18])('rewrite at opset %i', (opset) => {
 });
 
 describe('models the rewrite refuses', () => {
-  it('names what it looked for when the graph is not an encoder', () => {
+  it('says what it found when the graph is not an encoder', () => {
     const notEncoder = encodeModel({
       irVersion: 8,
       opsets: [{ domain: '', version: 14 }],
@@ -244,7 +270,7 @@ describe('models the rewrite refuses', () => {
     });
     expect(() => rewriteForHiddenStates(notEncoder, { pooling: false })).toThrow(GraphError);
     expect(() => rewriteForHiddenStates(notEncoder, { pooling: false })).toThrow(
-      /LayerNorm\/Add_1_output_0/,
+      /residual stream was not found.*0 residual additions and 0 normalisations/,
     );
   });
 
@@ -253,16 +279,18 @@ describe('models the rewrite refuses', () => {
     expect(() => parseModel(model.subarray(0, model.length - 40))).toThrow(OnnxFormatError);
   });
 
-  it('reports a missing layer by its place', () => {
-    // A graph whose layer 0 output is not produced by a LayerNorm-named node.
+  it('refuses a graph whose depth disagrees with config.json, naming both', () => {
     const model = syntheticModel(14);
-    const broken = new TextDecoder('latin1')
-      .decode(model)
-      .replaceAll(
-        '/encoder/layer.0/output/LayerNorm/Add_1',
-        '/encoder/layer.0/output/LayerNorX/Add_1',
-      );
-    const bytes = Uint8Array.from(broken, (c) => c.charCodeAt(0));
-    expect(() => findHiddenStates(parseModel(bytes))).toThrow(/layer 0 was not found/);
+    expect(() => rewriteForHiddenStates(model, { pooling: false, expectedLayers: 3 })).toThrow(
+      /holds 2 layers \(4 chained residual additions\) but config.json says 3/,
+    );
+  });
+
+  it('refuses a residual stream broken half-way, with what it found', () => {
+    // Layer 1's attention sublayer has no skip connection: the chain stops after 3 additions.
+    const model = syntheticModel(18, { noResidualAt: 2 });
+    expect(() => findHiddenStates(parseModel(model), 2)).toThrow(
+      /holds 1 layer \(2 chained residual additions\) but config.json says 2.*It has 3 residual additions and 4 normalisations/,
+    );
   });
 });
