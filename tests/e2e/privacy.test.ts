@@ -6,6 +6,7 @@
 import type { Browser, BrowserContext, Request } from 'playwright-core';
 import type { PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { folderSource, loadNodeEngine } from '../../src/engine/node.ts';
 import { launchBrowser, startBuiltApp } from '../support/browser.ts';
 import { HUB_ORG, startHub, type HubServer } from '../support/hub-server.ts';
 
@@ -61,7 +62,14 @@ let hub: HubServer;
 let url: string;
 const requests: Request[] = [];
 
+/** How many tokens the model (roberta-tiny, which the fake Hub serves) makes of USER_TEXT. */
+let USER_TOKENS: number;
+
 beforeAll(async () => {
+  const engine = await loadNodeEngine(await folderSource('public/models/roberta-tiny'), {
+    threads: 1,
+  });
+  USER_TOKENS = (await engine.encode(USER_TEXT).finally(() => engine.release())).tokens.length;
   hub = await startHub();
   process.env.READSCOPE_MODEL_HOSTS = hub.url;
   ({ server: app, url } = await startBuiltApp('test-results/dist-privacy'));
@@ -95,16 +103,33 @@ describe('a whole session on the production build', () => {
       `${url}/?source=hub&model=${HUB_ORG}/roberta-tiny&host=${encodeURIComponent(hub.url)}&backend=wasm`,
     );
     await page.getByTestId('backend-name').waitFor({ timeout: 120_000 });
+    const heatmap = page.getByTestId('token-heatmap').locator('canvas');
+    const columns = async () =>
+      Number((await heatmap.getAttribute('aria-label'))?.match(/: \d+ × (\d+)/)?.[1]);
+    await heatmap.waitFor({ timeout: 60_000 });
+    const sampleTokens = await columns();
+    expect(sampleTokens).not.toBe(USER_TOKENS);
 
     const box = page.getByLabel('Text (stays in this tab)');
     await box.fill(USER_TEXT);
-    // the layers table follows the new text once the worker has encoded it
-    await page.waitForFunction(
-      (n) =>
-        document.querySelector('.layer-summary h2')?.textContent?.includes(`${n} tokens`) === false,
-      0,
-    );
-    await page.waitForTimeout(1500);
+    // Check only once the user's text has been through the engine and the readability worker:
+    // the layers show its own token count, settled, and the hard sentences list its sentences.
+    const layers = page.locator('.layers-panel');
+    await expect
+      .poll(async () => `${await columns()} ${await layers.getAttribute('aria-busy')}`, {
+        timeout: 60_000,
+      })
+      .toBe(`${USER_TOKENS} false`);
+    const hard = page.getByRole('region', { name: /Hard sentences/ });
+    await expect
+      .poll(
+        async () => {
+          const items = (await hard.getByRole('listitem').allTextContents()).join(' ');
+          return `${await hard.getAttribute('aria-busy')} ${MARKERS.filter((m) => items.includes(m))}`;
+        },
+        { timeout: 60_000 },
+      )
+      .toBe(`false ${MARKERS}`);
     await page.getByRole('tab', { name: 'Compare two texts' }).click();
     await page.getByRole('tab', { name: 'Read a text' }).click();
 
@@ -173,16 +198,17 @@ describe('a whole session on the production build', () => {
     await page.goto(url);
     const before = requests.length;
     const outcome = await page.evaluate(async () => {
-      const violations: string[] = [];
-      document.addEventListener('securitypolicyviolation', (e) =>
-        violations.push(e.violatedDirective),
+      // The policy reports its refusal as an event; wait for that event, not for a while.
+      const violation = new Promise<string>((resolve) =>
+        document.addEventListener('securitypolicyviolation', (e) => resolve(e.violatedDirective), {
+          once: true,
+        }),
       );
       const result = await fetch('http://127.0.0.2:9/collect', { method: 'POST', body: 'x' }).then(
         () => 'sent',
         () => 'refused',
       );
-      await new Promise((r) => setTimeout(r, 100));
-      return { result, violations };
+      return { result, violations: [await violation] };
     });
     expect(outcome.result).toBe('refused');
     expect(outcome.violations).toContain('connect-src');

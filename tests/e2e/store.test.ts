@@ -78,7 +78,10 @@ it('saves, lists and deletes heads', async () => {
     const m = (await (self as unknown as WithImport).importModule(path)) as StoreModule;
     const db = await m.openStore();
     await m.saveHead(db, { id: 'h1', name: 'Ridge L6', head: { weights: [0.5, -1], bias: 0.1 } });
-    await new Promise((r) => setTimeout(r, 5));
+    // Heads list newest first by their save time: the second is saved once the clock has moved
+    // past the first's stamp, so the order is decided by the order of the saves.
+    const first = (await m.getHead(db, 'h1'))!.savedAt;
+    while (Date.now() <= first) await Promise.resolve();
     await m.saveHead(db, { id: 'h2', name: 'Attention', head: { kind: 'attention' } });
     const listed = (await m.listHeads(db)).map((h) => h.id);
     const h1 = await m.getHead<{ weights: number[] }>(db, 'h1');
