@@ -19,12 +19,12 @@ import {
   type PoolingStrategy,
 } from './pooling.ts';
 import type { AlphaScore, RidgeCVResult, RidgeModel } from './ridge.ts';
+import { DTYPES, type Dtype } from '../engine/dtypes.ts';
 
 export const HEAD_VERSION = 1;
 
 /** Weight formats a model can be loaded in; a head fitted on one is only valid for that one. */
-export const DTYPES = ['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4', 'q4f16', 'bnb4'] as const;
-export type Dtype = (typeof DTYPES)[number];
+export { DTYPES, type Dtype };
 
 /** Strategies a head can sit on: the parameter-free ones and a trained pooler. */
 export type HeadStrategy = ParameterFreeStrategy | 'pooler';

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { HeadStrategy } from '../analysis/head.ts';
 import { STRATEGIES } from '../analysis/pooling.ts';
 import type { Engine } from '../engine/engine.ts';
+import { DTYPES, DTYPE_INFO, isDtype } from '../engine/dtypes.ts';
 import { EngineError } from '../engine/errors.ts';
 import { sourceLabel } from '../engine/load.ts';
 import { folderSource, loadNodeEngine } from '../engine/node.ts';
@@ -36,7 +37,8 @@ export const COMMAND_OPTIONS = {
 export const MODEL_HELP = `  --model M       a model folder (config.json, tokenizer files, onnx/) or a Hub id; a Hub
                   model's files are kept for later runs in ~/.cache/readscope (or READSCOPE_CACHE)
   --host URL      Hub host for a Hub id (default: https://huggingface.co/)
-  --dtype D       fp32 (default), fp16 or q8: which onnx/ file to load
+  --dtype D       which onnx/ file to load: fp32 (model.onnx, the default), fp16, q8
+                  (model_quantized.onnx), int8, uint8, q4 or bnb4
   --threads N     CPU threads for onnxruntime (default: all cores)`;
 
 /** Texts embedded per engine call: bounds memory (~40 kB per text and pooling for roberta-base). */
@@ -44,7 +46,8 @@ export const CHUNK_TEXTS = 512;
 /** Texts per engine call when raw token states come back too (~0.8 MB per text for roberta-base). */
 export const TOKEN_CHUNK_TEXTS = 32;
 
-const DTYPES: readonly Dtype[] = ['fp32', 'fp16', 'q8'];
+/** The dtypes onnxruntime-node's CPU provider runs. */
+const CPU_DTYPES = DTYPES.filter((d) => DTYPE_INFO[d].backends.includes('cpu'));
 
 /** The strategies a ridge head can sit on, in the order the grid lists them. */
 export const HEAD_STRATEGIES: readonly HeadStrategy[] = (
@@ -99,8 +102,11 @@ export async function loadModel(
 ): Promise<Engine> {
   if (!values.model) throw new CliError('--model is required (a model folder or a Hub id).');
   const dtype = (values.dtype ?? 'fp32') as Dtype;
-  if (!DTYPES.includes(dtype)) {
-    throw new CliError(`--dtype must be one of ${DTYPES.join(', ')}; got "${values.dtype}".`);
+  if (!CPU_DTYPES.includes(dtype)) {
+    throw new CliError(
+      `--dtype must be one of ${CPU_DTYPES.join(', ')}; got "${values.dtype}".` +
+        (isDtype(values.dtype) ? ` ${values.dtype} files need a GPU (WebGPU) to run.` : ''),
+    );
   }
   const threads =
     values.threads === undefined ? undefined : intOption('threads', values.threads, 1, 1, 1024);

@@ -7,6 +7,7 @@ import * as transformers from '@huggingface/transformers';
 import { AutoTokenizer, PreTrainedTokenizer, env } from '@huggingface/transformers';
 import { EngineError } from './errors.ts';
 import { fetchFile, openCache, type FileStore, type ProgressFn } from './download.ts';
+import { DTYPES, DTYPE_INFO, dtypesIn } from './dtypes.ts';
 import type { Dtype, ModelSource } from './protocol.ts';
 
 /**
@@ -36,14 +37,7 @@ export interface ModelFiles {
 
 /** The ONNX file name transformers.js exports use for each dtype. */
 export function onnxFileFor(dtype: Dtype): string {
-  switch (dtype) {
-    case 'fp32':
-      return 'onnx/model.onnx';
-    case 'fp16':
-      return 'onnx/model_fp16.onnx';
-    case 'q8':
-      return 'onnx/model_quantized.onnx';
-  }
+  return DTYPE_INFO[dtype].file;
 }
 
 /** A short label for a source, shown in the UI and stored with fitted heads. */
@@ -89,18 +83,29 @@ function fileReader(source: ModelSource, onProgress: ProgressFn, store?: FileSto
         return fetchFile(servedUrl(source.path, file), file, onProgress, null);
       case 'files': {
         const blob = source.files[file];
-        if (!blob) {
-          throw new EngineError(
-            'missing-file',
-            `The folder "${source.name}" has no ${file}. Pick the model's top folder (the one holding config.json and onnx/).`,
-          );
-        }
+        if (!blob) throw missingInFolder(source, file);
         const bytes = new Uint8Array(await blob.arrayBuffer());
         onProgress({ file, loaded: bytes.length, total: bytes.length });
         return bytes;
       }
     }
   };
+}
+
+/** The error for a file a picked folder lacks: for an ONNX file, which dtypes the folder has. */
+function missingInFolder(source: Extract<ModelSource, { kind: 'files' }>, file: string) {
+  const dtype = DTYPES.find((d) => DTYPE_INFO[d].file === file);
+  const present = dtypesIn(Object.keys(source.files));
+  if (dtype && present.length) {
+    return new EngineError(
+      'missing-file',
+      `The folder "${source.name}" has no ${file}, so it cannot be loaded as ${dtype}; it holds ${present.join(', ')}. Choose one of those.`,
+    );
+  }
+  return new EngineError(
+    'missing-file',
+    `The folder "${source.name}" has no ${file}. Pick the model's top folder (the one holding config.json and onnx/).`,
+  );
 }
 
 /** Parses a JSON model file, telling an HTML page (a wrong URL or a login wall) from bad JSON. */

@@ -7,8 +7,9 @@
 export type BackendChoice = 'auto' | 'webgpu' | 'wasm';
 /** The backend that actually runs (`cpu` is onnxruntime-node). */
 export type Backend = 'webgpu' | 'wasm' | 'cpu';
-/** Weight precision; each maps to a file of the transformers.js layout. */
-export type Dtype = 'fp32' | 'fp16' | 'q8';
+import type { Dtype } from './dtypes.ts';
+
+export type { Dtype };
 /** Pooled vectors computed inside the graph for batch work. */
 export type DevicePooling = 'cls' | 'mean' | 'max';
 /**

@@ -27,6 +27,8 @@ export class GraphError extends Error {
 
 /** Ops that pass a tensor on unchanged in value (up to rounding) and shape. */
 const TRANSPARENT = new Set(['Cast', 'Identity', 'Dropout']);
+/** Ops whose output depends on their input's shape, never on its values. */
+const SHAPE_ONLY = new Set(['Shape', 'Size']);
 /** Normalisation ops that appear whole in an export. */
 const NORM_OPS = new Set([
   'LayerNormalization',
@@ -94,7 +96,10 @@ class GraphIndex {
     }
   }
 
-  /** Whether `ancestor` is read, directly or not, to compute `tensor`. */
+  /**
+   * Whether `ancestor`'s values are read, directly or not, to compute `tensor`. Shape-only reads
+   * do not count: positions made from `Shape(embeddings)` (DistilBERT) do not make a residual.
+   */
   isAncestor(ancestor: string, tensor: string): boolean {
     const seen = new Set<string>();
     const stack = [tensor];
@@ -104,7 +109,8 @@ class GraphIndex {
       if (seen.has(t) || this.constant.has(t)) continue;
       seen.add(t);
       const node = this.producer.get(t);
-      if (node) for (const i of node.inputs) if (i && !seen.has(i)) stack.push(i);
+      if (!node || SHAPE_ONLY.has(node.opType)) continue;
+      for (const i of node.inputs) if (i && !seen.has(i)) stack.push(i);
     }
     return false;
   }

@@ -2,6 +2,7 @@
  * Model, backend, dtype, layer and strategy choices live in the URL so a view can be shared.
  * The text itself never does: it stays on the device.
  */
+import { isDtype } from '../engine/dtypes.ts';
 import type { BackendChoice, Dtype, ModelSource } from '../engine/protocol.ts';
 
 export const DEFAULT_HUB_MODEL = 'Xenova/roberta-base';
@@ -15,7 +16,6 @@ export interface UrlChoices {
 }
 
 const BACKENDS: BackendChoice[] = ['auto', 'webgpu', 'wasm'];
-const DTYPES: Dtype[] = ['fp32', 'fp16', 'q8'];
 
 /** Reads the choices from a query string, falling back to defaults for anything unknown. */
 export function readChoices(search: string): UrlChoices {
@@ -26,12 +26,12 @@ export function readChoices(search: string): UrlChoices {
       ? { kind: 'served', path: model }
       : { kind: 'hub', id: model, ...(q.get('host') ? { host: q.get('host')! } : {}) };
   const backend = q.get('backend') as BackendChoice;
-  const dtype = q.get('dtype') as Dtype;
+  const dtype = q.get('dtype');
   const layer = Number.parseInt(q.get('layer') ?? '', 10);
   return {
     source,
     backend: BACKENDS.includes(backend) ? backend : 'auto',
-    dtype: DTYPES.includes(dtype) ? dtype : 'fp32',
+    dtype: isDtype(dtype) ? dtype : 'fp32',
     layer: Number.isFinite(layer) ? layer : null,
     strategy: q.get('strategy'),
   };
