@@ -72,8 +72,6 @@ export interface RewriteResult {
 }
 
 const REWRITE_PREFIX = 'readscope/';
-/** Subgraph-carrying ops may read initializers by outer name: keep all initializers then. */
-const SUBGRAPH_OPS = new Set(['If', 'Loop', 'Scan']);
 
 function constInt64(name: string, values: number[]): TensorSpec {
   return {
@@ -248,6 +246,7 @@ function neededNodes(nodes: ParsedNode[], targets: Set<string>): ParsedNode[] {
     if (!node.outputs.some((o) => needed.has(o))) continue;
     keep[i] = true;
     for (const input of node.inputs) if (input) needed.add(input);
+    for (const input of node.implicitInputs ?? []) needed.add(input);
   }
   return nodes.filter((_, i) => keep[i]);
 }
@@ -280,10 +279,11 @@ export function rewriteForHiddenStates(bytes: Uint8Array, options: RewriteOption
   const targets = new Set([...added.outputs, ...keep]);
   const kept = neededNodes([...allNodes, ...addedParsed], targets);
 
+  const produced = new Set(kept.flatMap((n) => n.outputs));
   const read = new Set<string>();
-  for (const n of kept) for (const i of n.inputs) read.add(i);
-  const keepAllInitializers = kept.some((n) => SUBGRAPH_OPS.has(n.opType));
-  const initializers = graph.initializers.filter((t) => keepAllInitializers || read.has(t.name));
+  for (const n of kept) for (const i of [...n.inputs, ...(n.implicitInputs ?? [])]) read.add(i);
+  // Subgraphs' reads of outer initializers are in `read` too (implicit inputs).
+  const initializers = graph.initializers.filter((t) => read.has(t.name));
   const inputs = graph.inputs.filter((i) => read.has(i.name));
 
   const outputSpecs = [
@@ -315,8 +315,10 @@ export function rewriteForHiddenStates(bytes: Uint8Array, options: RewriteOption
       ],
       inputs,
       outputs: outputSpecs,
-      // Shape annotations of pruned tensors would dangle; ORT re-infers what it needs.
-      valueInfo: [],
+      // Shape annotations of kept tensors stay: ORT's fusions read them, and without them it fuses
+      // differently (a quantised file's results then move by a quantisation step). Pruned
+      // tensors' annotations would dangle.
+      valueInfo: graph.valueInfo.filter((v) => produced.has(v.name)),
     },
   };
   return {

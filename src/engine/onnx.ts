@@ -158,6 +158,11 @@ export interface ParsedNode {
   domain: string;
   inputs: string[];
   outputs: string[];
+  /**
+   * Outer tensors that the node's subgraphs (If, Loop, Scan) read by name: inputs in all but name,
+   * so pruning and ancestry must follow them. A superset: every name a subgraph node reads.
+   */
+  implicitInputs?: string[];
   /** The whole GraphProto.node field, tag included. */
   raw: Uint8Array;
 }
@@ -228,8 +233,26 @@ function parseNode(field: ProtoField): ParsedNode {
     else if (f.no === 3) node.name = decodeString(f.data);
     else if (f.no === 4) node.opType = decodeString(f.data);
     else if (f.no === 7) node.domain = decodeString(f.data);
+    else if (f.no === 5) {
+      const read = subgraphReads(f.data);
+      if (read.length) (node.implicitInputs ??= []).push(...read);
+    }
   }
   return node;
+}
+
+/** Every tensor name the nodes of an attribute's subgraphs (`g`, `graphs`) read, nested ones too. */
+function subgraphReads(attribute: Uint8Array): string[] {
+  const names: string[] = [];
+  for (const a of lenFields(attribute, 'attribute')) {
+    if ((a.no !== 6 && a.no !== 11) || a.wire !== WIRE_LEN) continue;
+    for (const g of lenFields(a.data, 'subgraph')) {
+      if (g.no !== 1 || g.wire !== WIRE_LEN) continue;
+      const inner = parseNode(g);
+      names.push(...inner.inputs.filter(Boolean), ...(inner.implicitInputs ?? []));
+    }
+  }
+  return names;
 }
 
 function parseTensorHeader(field: ProtoField): ParsedTensor {

@@ -6,7 +6,8 @@
  * (BERT, RoBERTa, XLM-R, DistilBERT, ELECTRA, DeBERTa, ALBERT, MPNet) each addition is normalised
  * and the normalised tensor is the next addition's `x`; in a pre-LN one the sum itself is. Chained
  * that way the additions give `2 × layers` links; the hidden states are the `x` entering each
- * layer's first addition, and the normalised (or plain) sum after the last one.
+ * layer's first addition, and the sum after the last one, normalised where a norm reads it (each
+ * layer's in post-LN, the final norm in pre-LN).
  *
  * Nothing here reads node names: exports by TorchScript (`/encoder/layer.3/...`) and by the dynamo
  * exporter (`layer_norm_7`), quantised files (`DynamicQuantizeLinear` after a LayerNorm) and
@@ -110,7 +111,9 @@ class GraphIndex {
       seen.add(t);
       const node = this.producer.get(t);
       if (!node || SHAPE_ONLY.has(node.opType)) continue;
-      for (const i of node.inputs) if (i && !seen.has(i)) stack.push(i);
+      for (const i of [...node.inputs, ...(node.implicitInputs ?? [])]) {
+        if (i && !seen.has(i)) stack.push(i);
+      }
     }
     return false;
   }
@@ -330,7 +333,8 @@ export function findResidualStream(model: ParsedModel, expectedLayers?: number):
         `${describe(index, residuals, longest)}${claim}. ${NEEDS}`,
     );
   }
-  hiddenStates.push(isPostNorm ? index.root(lastNorm!) : index.root(last.out));
+  // Pre-LN encoders (ModernBERT) end in a final norm, which their last hidden state includes.
+  hiddenStates.push(index.root(lastNorm ?? last.out));
   return {
     hiddenStates,
     elemTypes: hiddenStates.map((t) => index.elemType(t)),
