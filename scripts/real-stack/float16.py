@@ -5,7 +5,7 @@
 # The only change for readscope: transformers.js topologically sorts the converted graph with
 # onnxslim's bundled onnx_graphsurgeon (`gs.import_onnx(model); graph.toposort()`). onnxslim is
 # not available to this generator, so `_toposort_graph` below does the same job (a stable Kahn
-# sort of the top-level graph's nodes). Nothing else differs.
+# sort of the graph's nodes, recursing into subgraphs). Nothing else differs.
 #
 # MIT License
 #
@@ -887,7 +887,7 @@ def check_if_fp16_ready(graph_proto):
 def _toposort_graph(graph: onnx_proto.GraphProto):
     """Stable topological sort of graph.node (readscope's stand-in for onnx_graphsurgeon's
     toposort): a node goes after every node whose output it reads, including reads from inside
-    its subgraphs; otherwise the original order is kept."""
+    its subgraphs; otherwise the original order is kept. Subgraphs are sorted the same way."""
 
     def subgraph_inputs(node):
         names = set()
@@ -930,3 +930,10 @@ def _toposort_graph(graph: onnx_proto.GraphProto):
         raise ValueError("graph has a cycle; cannot sort it topologically")
     del graph.node[:]
     graph.node.extend(nodes[i] for i in order)
+    # graphsurgeon's toposort recurses into subgraphs (If/Loop bodies) too.
+    for node in graph.node:
+        for attr in node.attribute:
+            if attr.type == onnx.AttributeProto.GRAPH:
+                _toposort_graph(attr.g)
+            for g in attr.graphs:
+                _toposort_graph(g)
