@@ -20,14 +20,22 @@ const MAX_FILE_BYTES = 2 * 1024 * 1024;
 
 describe('real-stack fixtures', () => {
   it('are committed', () => {
-    expect(FOLDERS).toEqual(
-      expect.arrayContaining([
-        'roberta-mlm-ts14',
-        'roberta-mlm-dyn18',
-        'bert-fe-ts14',
-        'distilbert-fe-ts14',
-      ]),
-    );
+    expect(FOLDERS).toEqual([
+      'albert-fe-ts14',
+      'bert-fe-dyn18',
+      'bert-fe-ts14',
+      'deberta-fe-dyn18',
+      'deberta-fe-ts14',
+      'distilbert-fe-dyn18',
+      'distilbert-fe-ts14',
+      'electra-fe-ts14',
+      'modernbert-fe-ts14',
+      'mpnet-fe-ts14',
+      'roberta-mlm-dyn18',
+      'roberta-mlm-ts14',
+      'roberta-reg-ts14',
+      'xlmr-mlm-ts14',
+    ]);
   });
 
   it.each(FOLDERS)('%s: files exist with the stated sizes', (name) => {
