@@ -8,7 +8,12 @@ import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { expect, it } from 'vitest';
 import { predictLite } from '../../src/readability/lite.ts';
-import { artefactDir, openPage, serveAppInChromium } from '../support/browser.ts';
+import {
+  artefactDir,
+  openServedModel,
+  serveAppInChromium,
+  waitForBackend,
+} from '../support/browser.ts';
 import { commonLitCsv } from '../support/commonlit-csv.ts';
 
 const ROWS = 320;
@@ -21,13 +26,11 @@ const env = serveAppInChromium();
 /** The submission of an unbroken run, to compare the resumed run with. */
 let unbroken: Buffer | undefined;
 
-async function openBatch(context: BrowserContext): Promise<Page> {
-  const page = await openPage(
-    context,
-    `${env.url}/?source=served&model=/models/roberta-tiny-cls&backend=wasm&view=batch&chunk=${CHUNK}`,
-  );
-  await page.getByTestId('backend-name').waitFor({ timeout: LOAD_TIMEOUT });
-  return page;
+function openBatch(context: BrowserContext, chunk = CHUNK): Promise<Page> {
+  return openServedModel(context, env.url, '/models/roberta-tiny-cls', {
+    extra: `&view=batch&chunk=${chunk}`,
+    timeout: LOAD_TIMEOUT,
+  });
 }
 
 /** Uploads the generated file and takes the "skip" decision after checking the listed problems. */
@@ -53,6 +56,23 @@ async function uploadAndSkip(page: Page) {
   // Nothing can be scored until the user has decided.
   expect(await page.getByRole('button', { name: /^Score \d+ rows$/ }).count()).toBe(0);
   await page.getByRole('button', { name: 'Skip these 4 rows' }).click();
+}
+
+/**
+ * In a fresh context (nothing saved yet): the file uploaded, the bad rows skipped and scoring
+ * started; returns once at least `rows` rows are done.
+ */
+async function scoreUntil(rows: number): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await env.browser.newContext();
+  const page = await openBatch(context);
+  await uploadAndSkip(page);
+  await page.getByRole('button', { name: `Score ${ROWS} rows` }).click();
+  await page.waitForFunction(
+    (min) => Number(document.querySelector('[data-done]')?.getAttribute('data-done')) >= min,
+    rows,
+    { polling: 'raf', timeout: 60_000 },
+  );
+  return { context, page };
 }
 
 async function download(page: Page, button: string): Promise<Buffer> {
@@ -121,18 +141,10 @@ it('uploads, validates, scores and downloads a submission checked row for row', 
 
 it('resumes after a reload mid-run and writes a file identical to the unbroken run', async () => {
   expect(unbroken, 'the unbroken run must pass first').toBeDefined();
-  const context = await env.browser.newContext(); // fresh storage: nothing saved yet
-  const page = await openBatch(context);
-  await uploadAndSkip(page);
-  await page.getByRole('button', { name: `Score ${ROWS} rows` }).click();
   // Reload as soon as a few chunks are saved, well before the end.
-  await page.waitForFunction(
-    (min) => Number(document.querySelector('[data-done]')?.getAttribute('data-done')) >= min,
-    5 * CHUNK,
-    { polling: 'raf', timeout: 60_000 },
-  );
+  const { context, page } = await scoreUntil(5 * CHUNK);
   await page.reload();
-  await page.getByTestId('backend-name').waitFor({ timeout: LOAD_TIMEOUT });
+  await waitForBackend(page, LOAD_TIMEOUT);
   const [before] = await storedRows(page);
   expect(before.scoredRows).toBeGreaterThanOrEqual(5 * CHUNK);
   expect(before.scoredRows).toBeLessThan(ROWS);
@@ -162,11 +174,7 @@ it('cancels inside a chunk, keeps the model, and resumes to the same file', asyn
   const context = await env.browser.newContext();
   // A first chunk of 256 rows (the largest the view allows), so only a cancel that reaches into
   // the engine stops before anything is saved.
-  const page = await openPage(
-    context,
-    `${env.url}/?source=served&model=/models/roberta-tiny-cls&backend=wasm&view=batch&chunk=256`,
-  );
-  await page.getByTestId('backend-name').waitFor({ timeout: LOAD_TIMEOUT });
+  const page = await openBatch(context, 256);
   await uploadAndSkip(page);
   await page.getByRole('button', { name: `Score ${ROWS} rows` }).click();
   await page.getByRole('button', { name: 'Cancel' }).click();
@@ -186,15 +194,7 @@ it('cancels inside a chunk, keeps the model, and resumes to the same file', asyn
 
 it('carries on when the engine worker crashes mid-batch, with no row lost or scored twice', async () => {
   expect(unbroken, 'the unbroken run must pass first').toBeDefined();
-  const context = await env.browser.newContext();
-  const page = await openBatch(context);
-  await uploadAndSkip(page);
-  await page.getByRole('button', { name: `Score ${ROWS} rows` }).click();
-  await page.waitForFunction(
-    (min) => Number(document.querySelector('[data-done]')?.getAttribute('data-done')) >= min,
-    3 * CHUNK,
-    { polling: 'raf', timeout: 60_000 },
-  );
+  const { context, page } = await scoreUntil(3 * CHUNK);
   // An uncaught exception inside the real engine worker, as a crash in ORT or the tokenizer would be.
   const engineWorker = page.workers().find((w) => w.url().includes('engine/worker'));
   expect(
@@ -205,6 +205,7 @@ it('carries on when the engine worker crashes mid-batch, with no row lost or sco
       .join(', '),
   ).toBeDefined();
   await engineWorker!.evaluate(() => {
+    // Thrown from a task of its own (no delay), so it escapes evaluate's promise uncaught.
     setTimeout(() => {
       throw new Error('simulated crash in the engine worker');
     });
@@ -221,11 +222,10 @@ it('carries on when the engine worker crashes mid-batch, with no row lost or sco
 
 it('refuses a file without an id column, and scores with the lite model when no head fits', async () => {
   const context = await env.browser.newContext();
-  const page = await openPage(
-    context,
-    `${env.url}/?source=served&model=/models/roberta-tiny&backend=wasm&view=batch`,
-  );
-  await page.getByTestId('backend-name').waitFor({ timeout: LOAD_TIMEOUT });
+  const page = await openServedModel(context, env.url, '/models/roberta-tiny', {
+    extra: '&view=batch',
+    timeout: LOAD_TIMEOUT,
+  });
   const input = page.getByLabel('Texts to score (CSV)');
   await input.setInputFiles({
     name: 'wrong.csv',

@@ -5,7 +5,7 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { oracleForward } from '../oracle/forward.ts';
-import { openPage, serveAppInChromium } from '../support/browser.ts';
+import { openPage, openServedModel, serveAppInChromium } from '../support/browser.ts';
 
 const env = serveAppInChromium();
 
@@ -42,11 +42,7 @@ async function encodeIn(page: Page, backend: 'wasm' | 'webgpu', model: string, t
 
 describe.each(['wasm', 'webgpu'] as const)('the app on %s', (backend) => {
   it('loads a bundled fixture and shows every layer', async () => {
-    const page = await openPage(
-      env.browser,
-      `${env.url}/?source=served&model=/models/roberta-tiny&backend=${backend}`,
-    );
-    await page.getByTestId('backend-name').waitFor({ timeout: 120_000 });
+    const page = await openServedModel(env.browser, env.url, '/models/roberta-tiny', { backend });
     expect(await page.getByTestId('backend-name').textContent()).toBe(backend.toUpperCase());
     const rows = page.locator('.layer-summary tbody tr');
     await rows.first().waitFor({ timeout: 60_000 });

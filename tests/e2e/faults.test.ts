@@ -4,20 +4,20 @@
  * the user, and the results are still right.
  */
 import { stat } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RESUMES } from '../../src/engine/download.ts';
-import { openPage, serveAppInChromium } from '../support/browser.ts';
-import { BROKEN_ORG, startHub, type HubServer } from '../support/hub-server.ts';
+import {
+  modelUrl,
+  openPage,
+  openServedModel,
+  serveAppInChromium,
+  waitForBackend,
+} from '../support/browser.ts';
+import { BROKEN_ORG } from '../support/hub-server.ts';
+import { serveHub } from '../support/serve-hub.ts';
 
 const env = serveAppInChromium();
-let hub: HubServer;
-
-beforeAll(async () => {
-  hub = await startHub();
-});
-afterAll(async () => {
-  await hub?.close();
-});
+const hub = serveHub();
 
 describe('a download that breaks off', () => {
   const onnxRequests = (model: string) =>
@@ -27,11 +27,9 @@ describe('a download that breaks off', () => {
 
   it('is taken up again where it stopped, without a word to the user', async () => {
     const size = (await stat('public/models/roberta-tiny/onnx/model.onnx')).size;
-    const page = await openPage(
-      env.browser,
-      `${env.url}/?source=hub&model=${BROKEN_ORG}/flaky&host=${encodeURIComponent(hub.url)}&backend=wasm`,
-    );
-    await page.getByTestId('backend-name').waitFor({ timeout: 120_000 });
+    const page = await openServedModel(env.browser, env.url, `${BROKEN_ORG}/flaky`, {
+      hub: hub.url,
+    });
     expect(await page.getByTestId('backend-name').textContent()).toBe('WASM');
     expect(await page.getByRole('alert').count()).toBe(0);
     // The browser asked for the rest only (a CORS-safelisted range: no preflight).
@@ -46,7 +44,7 @@ describe('a download that breaks off', () => {
   it('shows what happened when it cannot be taken up again, and loads on Retry', async () => {
     const page = await openPage(
       env.browser,
-      `${env.url}/?source=hub&model=${BROKEN_ORG}/outage&host=${encodeURIComponent(hub.url)}&backend=wasm`,
+      modelUrl(env.url, `${BROKEN_ORG}/outage`, { hub: hub.url }),
     );
     const alert = page.getByRole('alert');
     await alert.waitFor({ timeout: 120_000 });
@@ -57,7 +55,7 @@ describe('a download that breaks off', () => {
     const failed = onnxRequests('outage').length;
     expect(failed).toBe(RESUMES + 1);
     await page.getByRole('button', { name: 'Retry' }).click();
-    await page.getByTestId('backend-name').waitFor({ timeout: 120_000 });
+    await waitForBackend(page);
     expect(await page.getByTestId('backend-name').textContent()).toBe('WASM');
     expect(onnxRequests('outage').length).toBeGreaterThan(failed);
     await page.close();
@@ -102,11 +100,9 @@ describe('a lost WebGPU device', () => {
   });
 
   it('shows the switch in the app', async () => {
-    const page = await openPage(
-      env.browser,
-      `${env.url}/?source=served&model=/models/roberta-tiny&backend=webgpu`,
-    );
-    await page.getByTestId('backend-name').waitFor({ timeout: 120_000 });
+    const page = await openServedModel(env.browser, env.url, '/models/roberta-tiny', {
+      backend: 'webgpu',
+    });
     expect(await page.getByTestId('backend-name').textContent()).toBe('WEBGPU');
     await page.close();
   });

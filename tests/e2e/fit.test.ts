@@ -19,7 +19,7 @@ import {
 import type { CliIo } from '../../src/cli/io.ts';
 import { main } from '../../src/cli/main.ts';
 import { sweepPlan } from '../../src/pipeline/fitRun.ts';
-import { artefactDir, openPage, serveAppInChromium } from '../support/browser.ts';
+import { artefactDir, openServedModel, serveAppInChromium } from '../support/browser.ts';
 import { commonLitCsv } from '../support/commonlit-csv.ts';
 
 const MODEL = 'public/models/roberta-tiny';
@@ -62,11 +62,9 @@ async function scoreWithCli(headBytes: Buffer, csv: string, extra: string[] = []
 
 /** The Fit view on the tiny model, loaded on WASM, with the labelled file picked. */
 async function fitViewWithTrain(context: BrowserContext): Promise<Page> {
-  const page = await openPage(
-    context,
-    `${env.url}/?source=served&model=/models/roberta-tiny&backend=wasm&view=fit`,
-  );
-  await page.getByTestId('backend-name').waitFor({ timeout: 120_000 });
+  const page = await openServedModel(context, env.url, '/models/roberta-tiny', {
+    extra: '&view=fit',
+  });
   await page.getByLabel('Labelled texts (CSV with a target column)').setInputFiles({
     name: 'train.csv',
     mimeType: 'text/csv',

@@ -4,18 +4,17 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, openPage, serveAppInChromium } from '../support/browser.ts';
-import { BROKEN_ORG, HUB_ORG, startHub, type HubServer } from '../support/hub-server.ts';
+import {
+  launchBrowser,
+  openPage,
+  openServedModel,
+  serveAppInChromium,
+} from '../support/browser.ts';
+import { BROKEN_ORG, HUB_ORG } from '../support/hub-server.ts';
+import { serveHub } from '../support/serve-hub.ts';
 
 const env = serveAppInChromium();
-let hub: HubServer;
-
-beforeAll(async () => {
-  hub = await startHub();
-});
-afterAll(async () => {
-  await hub?.close();
-});
+const hub = serveHub();
 
 interface LoadOutcome {
   ok: boolean;
@@ -84,11 +83,9 @@ describe('the Hub code path', () => {
   });
 
   it('is what the app does when given a model id and a host in the URL', async () => {
-    const page = await openPage(
-      env.browser,
-      `${env.url}/?source=hub&model=${HUB_ORG}/bert-tiny&host=${encodeURIComponent(hub.url)}&backend=wasm`,
-    );
-    await page.getByTestId('backend-name').waitFor({ timeout: 120_000 });
+    const page = await openServedModel(env.browser, env.url, `${HUB_ORG}/bert-tiny`, {
+      hub: hub.url,
+    });
     expect(await page.getByTestId('backend').textContent()).toContain(`${HUB_ORG}/bert-tiny`);
     expect(
       hub.requests.some((r) => r.path === `/${HUB_ORG}/bert-tiny/resolve/main/onnx/model.onnx`),
@@ -148,11 +145,9 @@ describe('a browser with no WebGPU adapter', () => {
   });
 
   it('falls back to WASM on auto and shows it', async () => {
-    const page = await openPage(
-      plain,
-      `${env.url}/?source=served&model=/models/roberta-tiny&backend=auto`,
-    );
-    await page.getByTestId('backend-name').waitFor({ timeout: 120_000 });
+    const page = await openServedModel(plain, env.url, '/models/roberta-tiny', {
+      backend: 'auto',
+    });
     expect(await page.getByTestId('backend-name').textContent()).toBe('WASM');
     await page.close();
   });
@@ -189,11 +184,7 @@ describe('dtype and backend that do not go together', () => {
 
 describe('a model folder picked from disk', () => {
   it('loads through the folder picker, files staying on the device', async () => {
-    const page = await openPage(
-      env.browser,
-      `${env.url}/?source=served&model=/models/bert-tiny&backend=wasm`,
-    );
-    await page.getByTestId('backend-name').waitFor({ timeout: 120_000 });
+    const page = await openServedModel(env.browser, env.url, '/models/bert-tiny');
     const before = new Set<string>();
     page.on('request', (r) => before.add(new URL(r.url()).pathname));
     await page.getByLabel('Source').selectOption('files');

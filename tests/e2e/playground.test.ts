@@ -10,14 +10,20 @@ import { existsSync } from 'node:fs';
 import type { BrowserContext, Page, Route } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { folderSource, loadNodeEngine } from '../../src/engine/node.ts';
-import { artefactDir, openPage, startBuiltApp, serveAppInChromium } from '../support/browser.ts';
+import {
+  artefactDir,
+  modelUrl,
+  openPage,
+  openServedModel,
+  serveAppInChromium,
+  startBuiltApp,
+  waitForBackend,
+} from '../support/browser.ts';
 
 const env = serveAppInChromium({ webgpu: false });
 let context: BrowserContext;
 
 const TINY = '/models/roberta-tiny';
-const app = (model: string, extra = '', base = env.url) =>
-  `${base}/?source=served&model=${model}&backend=wasm${extra}`;
 
 const NEW_TEXT =
   'The cat sat on the mat. It was a warm day, and the sun came in through the open window.';
@@ -37,18 +43,18 @@ const ENCODE_REQUESTS_SCRIPT = `
 
 beforeAll(async () => {
   // Let Vite finish optimising dependencies once, so no test sees a reload.
-  const warm = await openPage(env.browser, app(TINY));
-  await warm.getByTestId('backend-name').waitFor({ timeout: 120_000 });
+  const warm = await openServedModel(env.browser, env.url, TINY);
   await warm.close();
 });
 afterEach(async () => {
   await context?.close();
 });
 
-async function newPage(target: string): Promise<Page> {
+/** The app on `model` (served by `base`) in a fresh context, once the model has loaded. */
+async function openModel(model: string, base = env.url, timeout?: number): Promise<Page> {
   context = await env.browser.newContext({ viewport: { width: 1280, height: 900 } });
   await context.addInitScript(ENCODE_REQUESTS_SCRIPT);
-  return openPage(context, target);
+  return openServedModel(context, base, model, { timeout });
 }
 
 const tokenHeatmap = (page: Page) => page.getByTestId('token-heatmap').locator('canvas');
@@ -81,7 +87,7 @@ describe('the Read view', () => {
       await held;
       await route.continue();
     });
-    const page = await openPage(context, app(TINY));
+    const page = await openPage(context, modelUrl(env.url, TINY));
     const lite = page.getByLabel('Lite readability score');
     await lite.waitFor();
     expect(Number(await lite.textContent())).toBeGreaterThan(-4);
@@ -89,14 +95,13 @@ describe('the Read view', () => {
     expect(await page.getByTestId('no-head').count()).toBe(0);
     await shot(page, 'main', 'read-loading');
     release();
-    await page.getByTestId('backend-name').waitFor({ timeout: 120_000 });
+    await waitForBackend(page);
     expect(await page.getByTestId('backend-name').textContent()).toBe('WASM');
     await page.getByTestId('no-head').waitFor();
   });
 
   it('updates every panel as text is typed; layer and strategy live in the URL', async () => {
-    const page = await newPage(app(TINY));
-    await page.getByTestId('backend-name').waitFor({ timeout: 120_000 });
+    const page = await openModel(TINY);
     const before = await waitForTokens(page, (n) => n > 0);
     const liteBefore = await page.getByLabel('Lite readability score').textContent();
 
@@ -171,14 +176,13 @@ describe('the Read view', () => {
 
     // The choices survive a reload from the URL.
     await page.reload();
-    await page.getByTestId('backend-name').waitFor({ timeout: 120_000 });
+    await waitForBackend(page);
     await page.getByText('Tokens at layer 2 (PCA)').waitFor({ timeout: 60_000 });
     expect(await page.getByRole('radio', { name: 'CLS', exact: true }).isChecked()).toBe(true);
   });
 
   it('scores with every fitted head and shows the fine-tuned score', async () => {
-    const page = await newPage(app(TINY));
-    await page.getByTestId('backend-name').waitFor({ timeout: 120_000 });
+    const page = await openModel(TINY);
     // Two heads for the loaded model and one for another, saved the way the Fit view saves them.
     const head = (
       strategy: string,
@@ -216,7 +220,7 @@ describe('the Read view', () => {
       localStorage.setItem('readscope.activeHead', 'h-mean');
     })(${JSON.stringify(records)})`);
     await page.reload();
-    await page.getByTestId('backend-name').waitFor({ timeout: 120_000 });
+    await waitForBackend(page);
     const score = page.getByLabel('Encoder readability score');
     await score.waitFor({ timeout: 60_000 });
     expect(await page.locator('.score-panel').textContent()).toMatch(/head “mean head”/);
@@ -240,8 +244,7 @@ describe('the Read view', () => {
   });
 
   it('shows the fine-tuned regression score of roberta-tiny-cls', async () => {
-    const page = await newPage(app('/models/roberta-tiny-cls'));
-    await page.getByTestId('backend-name').waitFor({ timeout: 120_000 });
+    const page = await openModel('/models/roberta-tiny-cls');
     const score = page.getByLabel('Encoder readability score');
     await score.waitFor({ timeout: 60_000 });
     expect(Number.isFinite(Number(await score.textContent()))).toBe(true);
@@ -306,8 +309,7 @@ describe('the Read view', () => {
       sentences.map((s, i) => [s, scores.scores![i + 1] - scores.scores![0]]),
     );
 
-    const page = await newPage(app('/models/roberta-tiny-cls'));
-    await page.getByTestId('backend-name').waitFor({ timeout: 120_000 });
+    const page = await openModel('/models/roberta-tiny-cls');
     await page.getByRole('textbox', { name: /Text/ }).fill(text);
     const section = page.getByRole('region', { name: /Hard sentences/ });
     await expect
@@ -328,8 +330,7 @@ describe('the Read view', () => {
   });
 
   it("shows bert-tiny's trained pooler at the last layer only", async () => {
-    const page = await newPage(app('/models/bert-tiny'));
-    await page.getByTestId('backend-name').waitFor({ timeout: 120_000 });
+    const page = await openModel('/models/bert-tiny');
     const pooler = page.locator('tr[data-strategy="pooler"]');
     await pooler.locator('canvas').waitFor({ timeout: 60_000 });
     await page.locator('.pooling-panel select').selectOption('1');
@@ -383,8 +384,7 @@ describe('typing while a long text is encoded', () => {
       expect(typed.truncation).not.toBeNull();
       expect(typed.truncation!.totalTokens).toBeGreaterThan(long.truncation!.totalTokens);
 
-      const page = await newPage(app(model, '', build === 'production' ? built!.url : env.url));
-      await page.getByTestId('backend-name').waitFor({ timeout: 280_000 });
+      const page = await openModel(model, build === 'production' ? built!.url : env.url, 280_000);
       await waitForTokens(page, (n) => n > 0);
       const box = page.getByRole('textbox', { name: /Text/ });
       await box.fill(LONG_TEXT);

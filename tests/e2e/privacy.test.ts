@@ -7,7 +7,7 @@ import type { Browser, BrowserContext, Request } from 'playwright-core';
 import type { PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { folderSource, loadNodeEngine } from '../../src/engine/node.ts';
-import { launchBrowser, startBuiltApp } from '../support/browser.ts';
+import { launchBrowser, openServedModel, startBuiltApp } from '../support/browser.ts';
 import { HUB_ORG, startHub, type HubServer } from '../support/hub-server.ts';
 
 /** Words that appear nowhere but in what the "user" types. */
@@ -97,12 +97,8 @@ function leaks(r: Request): string[] {
 
 describe('a whole session on the production build', () => {
   it('reads, compares, and sends the text nowhere', async () => {
-    const page = await context.newPage();
     const hubHost = new URL(hub.url).host;
-    await page.goto(
-      `${url}/?source=hub&model=${HUB_ORG}/roberta-tiny&host=${encodeURIComponent(hub.url)}&backend=wasm`,
-    );
-    await page.getByTestId('backend-name').waitFor({ timeout: 120_000 });
+    const page = await openServedModel(context, url, `${HUB_ORG}/roberta-tiny`, { hub: hub.url });
     const heatmap = page.getByTestId('token-heatmap').locator('canvas');
     const columns = async () =>
       Number((await heatmap.getAttribute('aria-label'))?.match(/: \d+ × (\d+)/)?.[1]);
@@ -143,13 +139,12 @@ describe('a whole session on the production build', () => {
   });
 
   it('fits heads on a labelled file and scores a file, and sends none of it anywhere', async () => {
-    const page = await context.newPage();
     const hubHost = new URL(hub.url).host;
-    const model = `${HUB_ORG}/roberta-tiny`;
-    const host = encodeURIComponent(hub.url);
     const first = requests.length;
-    await page.goto(`${url}/?source=hub&model=${model}&host=${host}&backend=wasm&view=fit`);
-    await page.getByTestId('backend-name').waitFor({ timeout: 120_000 });
+    const page = await openServedModel(context, url, `${HUB_ORG}/roberta-tiny`, {
+      hub: hub.url,
+      extra: '&view=fit',
+    });
     await page.getByLabel('Labelled texts (CSV with a target column)').setInputFiles({
       name: 'train.csv',
       mimeType: 'text/csv',

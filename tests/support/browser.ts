@@ -114,6 +114,45 @@ export async function openPage(context: BrowserContext | Browser, url: string): 
   return page;
 }
 
+/** How the app is asked to load a model on start (its URL parameters). */
+export interface ModelPageOptions {
+  /** `wasm` (the default), `webgpu` or `auto`. */
+  backend?: 'wasm' | 'webgpu' | 'auto';
+  /** Further URL parameters, appended as given, e.g. `&view=batch`. */
+  extra?: string;
+  /** A Hub-layout host: `model` is then a Hub id loaded from there, not a path the app serves. */
+  hub?: string;
+}
+
+/** The app's address that loads `model` (a served path such as `/models/roberta-tiny`, or a Hub id). */
+export function modelUrl(appUrl: string, model: string, options: ModelPageOptions = {}): string {
+  const { backend = 'wasm', extra = '', hub } = options;
+  const source = hub
+    ? `source=hub&model=${model}&host=${encodeURIComponent(hub)}`
+    : `source=served&model=${model}`;
+  return `${appUrl}/?${source}&backend=${backend}${extra}`;
+}
+
+/** Waits until the page's engine is ready: the badge names the backend it runs on. */
+export async function waitForBackend(page: Page, timeout = 120_000): Promise<void> {
+  await page.getByTestId('backend-name').waitFor({ timeout });
+}
+
+/**
+ * Opens the app on `model` (see `modelUrl`) in a new page and returns the page once the model has
+ * loaded and the backend it runs on is shown; `timeout` bounds the load (120 s).
+ */
+export async function openServedModel(
+  context: BrowserContext | Browser,
+  appUrl: string,
+  model: string,
+  options: ModelPageOptions & { timeout?: number } = {},
+): Promise<Page> {
+  const page = await openPage(context, modelUrl(appUrl, model, options));
+  await waitForBackend(page, options.timeout);
+  return page;
+}
+
 /** Where e2e tests save screenshots and other artefacts. */
 export function artefactDir(): string {
   const dir = 'test-results/artefacts';
