@@ -16,6 +16,9 @@ import type {
 } from './protocol.ts';
 
 /** An engine failure as seen by the page. */
+/** What dtype files a source holds, read on the page (metadata only). */
+export { listDtypeFiles, type DtypeFile } from './listing.ts';
+
 export class EngineCallError extends Error {
   override name = 'EngineCallError';
   constructor(readonly info: EngineErrorInfo) {

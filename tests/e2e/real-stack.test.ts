@@ -142,6 +142,20 @@ describe('on the software WebGPU adapter (webgpu EP alone)', () => {
 });
 
 describe('the app', () => {
+  it('offers the dtypes the folder holds, each with its size', async () => {
+    const ref = readRealStackReference('roberta-mlm-dyn18');
+    const page = await openServedModel(env.browser, env.url, served(ref.name));
+    const options = page.getByTestId('dtype-choice').locator('option');
+    const want = Object.entries(ref.dtypes).map(([dtype, f]) => ({ dtype, kB: f!.bytes / 1e3 }));
+    await expect.poll(() => options.count()).toBe(want.length);
+    for (const [i, { dtype, kB }] of want.entries()) {
+      expect(await options.nth(i).getAttribute('value')).toBe(dtype);
+      // Sizes here are between 100 kB and 1 MB: shown as whole kilobytes.
+      expect(await options.nth(i).textContent()).toContain(`${Math.round(kB)} kB`);
+    }
+    await page.close();
+  });
+
   it('loads the q8 fill-mask RoBERTa on WASM and renders its views', async () => {
     const ref = readRealStackReference('roberta-mlm-ts14');
     const page = await openServedModel(env.browser, env.url, served(ref.name), {

@@ -1,11 +1,14 @@
 /**
- * A local stand-in for the Hugging Face Hub on 127.0.0.1: serves the committed fixtures in the
- * Hub's `<org>/<name>/resolve/<revision>/<file>` layout, with an ETag and `bytes=N-` range
- * requests as the Hub answers them, plus broken models for fault tests. Every request is recorded
+ * A local stand-in for the Hugging Face Hub on 127.0.0.1: serves the committed fixtures (bundled
+ * ones and the real-stack folders of tests/fixtures/hf) in the Hub's
+ * `<org>/<name>/resolve/<revision>/<file>` layout, with an ETag and `bytes=N-` range requests as
+ * the Hub answers them, the API's listing of a model's onnx/ folder
+ * (`/api/models/<org>/<name>/tree/<revision>/onnx`), plus broken models for fault tests. Every request is recorded
  * so tests can check what the app asked for.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readFile, readdir, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -152,6 +155,26 @@ function sendFile(
   else res.end(part);
 }
 
+/** A model of the fake Hub's own org: a bundled fixture, else a real-stack folder. */
+function folderOf(name: string): string {
+  const bundled = join('public/models', name);
+  return existsSync(bundled) ? bundled : join('tests/fixtures/hf', name);
+}
+
+/** The Hub API's listing of a model's onnx/ folder: path, size and LFS size of each file. */
+async function sendTree(res: ServerResponse, name: string) {
+  const dir = join(folderOf(name), 'onnx');
+  const entries = await Promise.all(
+    (await readdir(dir)).map(async (file) => {
+      const { size } = await stat(join(dir, file));
+      return { type: 'file', path: `onnx/${file}`, size, lfs: { size } };
+    }),
+  );
+  const body = JSON.stringify(entries);
+  res.writeHead(200, { ...CORS, 'Content-Type': 'application/json' });
+  res.end(body);
+}
+
 /** Starts the fake Hub on a free loopback port. */
 export async function startHub(): Promise<HubServer> {
   const requests: HubServer['requests'] = [];
@@ -169,13 +192,19 @@ export async function startHub(): Promise<HubServer> {
       res.writeHead(404, { ...CORS, 'Content-Type': 'text/plain' });
       res.end('Entry not found');
     };
+    const tree = /^\/api\/models\/([^/]+)\/([^/.][^/]*)\/tree\/[^/]+\/onnx$/.exec(path);
+    if (tree) {
+      if (tree[1] !== HUB_ORG) return notFound();
+      void sendTree(res, tree[2]).catch(notFound);
+      return;
+    }
     if (!m || (m[1] !== HUB_ORG && m[1] !== BROKEN_ORG) || m[4].includes('..')) return notFound();
     const [, org, name, , file] = m;
     void (async () => {
       if (org === BROKEN_ORG && (await serveBroken(req, name, file, res, served))) return;
-      const folder = org === BROKEN_ORG ? 'roberta-tiny' : name;
+      const folder = org === BROKEN_ORG ? 'public/models/roberta-tiny' : folderOf(name);
       try {
-        const body = await readFile(join('public/models', folder, file));
+        const body = await readFile(join(folder, file));
         const type = file.endsWith('.json') ? 'application/json' : 'application/octet-stream';
         sendFile(req, res, body, { type, head: req.method === 'HEAD' });
       } catch {

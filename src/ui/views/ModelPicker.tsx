@@ -1,4 +1,6 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
+import { listDtypeFiles, type DtypeFile } from '../../engine/client.ts';
+import { DTYPES, DTYPE_INFO } from '../../engine/dtypes.ts';
 import type { BackendChoice, Dtype, LoadOptions, ModelSource } from '../../engine/protocol.ts';
 
 export const SERVED_MODELS = [
@@ -27,6 +29,47 @@ export function filesSource(list: FileList): ModelSource | null {
   return Object.keys(files).length ? { kind: 'files', name, files } : null;
 }
 
+/** A file size as people read it: 1.2 MB, 476 MB. */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1e3) return `${bytes} B`;
+  const [value, unit] =
+    bytes < 1e6 ? [bytes / 1e3, 'kB'] : bytes < 1e9 ? [bytes / 1e6, 'MB'] : [bytes / 1e9, 'GB'];
+  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${unit}`;
+}
+
+/**
+ * The dtype files a source holds, listed again when it changes (a Hub id once typing pauses);
+ * null while unknown, or where the source cannot be listed: then every dtype is offered.
+ */
+function useDtypeFiles(source: ModelSource | null): DtypeFile[] | null {
+  const [listed, setListed] = useState<{ key: string; files: DtypeFile[] | null } | null>(null);
+  const key = !source
+    ? ''
+    : source.kind === 'hub'
+      ? `hub:${source.host ?? ''}:${source.id}`
+      : source.kind === 'served'
+        ? `served:${source.path}`
+        : `files:${source.name}:${Object.keys(source.files).length}`;
+  useEffect(() => {
+    if (!source || (source.kind === 'hub' && !source.id)) return;
+    let live = true;
+    const timer = setTimeout(
+      () =>
+        void listDtypeFiles(source).then((files) => {
+          if (live) setListed({ key, files });
+        }),
+      source.kind === 'hub' ? 400 : 0,
+    );
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+    // The key names the source; the object itself is rebuilt on every render.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [key]);
+  return listed?.key === key ? listed.files : null;
+}
+
 /** Where the model comes from (Hub id, served folder, folder on disk), backend and dtype. */
 export function ModelPicker({ initial, busy, onLoad }: Props) {
   const [kind, setKind] = useState<ModelSource['kind']>(initial.source.kind);
@@ -48,9 +91,18 @@ export function ModelPicker({ initial, busy, onLoad }: Props) {
         ? { kind, path: served }
         : picked;
 
+  const files = useDtypeFiles(source);
+  // Offer what the source holds; when it cannot be listed, every dtype.
+  const offered: DtypeFile[] = files?.length
+    ? files
+    : DTYPES.map((d) => ({ dtype: d, bytes: null }));
+  const chosen = offered.some((f) => f.dtype === dtype)
+    ? dtype
+    : (offered.find((f) => f.dtype === 'fp32') ?? offered[0]).dtype;
+
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    if (source) onLoad({ source, backend, dtype });
+    if (source) onLoad({ source, backend, dtype: chosen });
   };
 
   return (
@@ -78,6 +130,10 @@ export function ModelPicker({ initial, busy, onLoad }: Props) {
                 {m}
               </option>
             ))}
+            {/* A folder the app serves that the list does not name, as the URL gave it. */}
+            {!SERVED_MODELS.some((m) => `/models/${m}` === served) && (
+              <option value={served}>{served}</option>
+            )}
           </select>
         </label>
       )}
@@ -103,10 +159,17 @@ export function ModelPicker({ initial, busy, onLoad }: Props) {
       </label>
       <label>
         Precision
-        <select value={dtype} onChange={(e) => setDtype(e.target.value as Dtype)}>
-          <option value="fp32">fp32</option>
-          <option value="fp16">fp16 (WebGPU with shader-f16)</option>
-          <option value="q8">q8 (WASM)</option>
+        <select
+          value={chosen}
+          onChange={(e) => setDtype(e.target.value as Dtype)}
+          data-testid="dtype-choice"
+        >
+          {offered.map(({ dtype: d, bytes }) => (
+            <option key={d} value={d}>
+              {DTYPE_INFO[d].label}
+              {bytes !== null ? ` · ${formatBytes(bytes)}` : ''}
+            </option>
+          ))}
         </select>
       </label>
       <button type="submit" disabled={busy || !source || (kind === 'hub' && !hubId.trim())}>
