@@ -2,6 +2,7 @@
  * Backend choice (WebGPU, then WASM; CPU in Node) and session creation on a rewritten graph.
  * onnxruntime is injected so the same code runs on onnxruntime-web and onnxruntime-node.
  */
+import { DTYPE_INFO } from './dtypes.ts';
 import { EngineError } from './errors.ts';
 import type { Backend, BackendChoice, Dtype, ModelInfo } from './protocol.ts';
 
@@ -52,38 +53,45 @@ export async function probeWebGpu(): Promise<AdapterInfo | null> {
 }
 
 /**
- * Resolves the user's backend and dtype against what the browser offers: q8 runs on WASM (ORT's
- * WebGPU EP would quietly run its quantised ops on the CPU), fp16 needs WebGPU with shader-f16.
+ * Resolves the user's backend and dtype against what the browser offers (engine/dtypes.ts says
+ * where each dtype runs): 8-bit files run on WASM (ORT's WebGPU EP would quietly run their integer
+ * ops on the CPU), fp16 files need WebGPU with shader-f16.
  */
 export async function chooseBackend(
   choice: BackendChoice,
   dtype: Dtype = 'fp32',
 ): Promise<{ backend: Exclude<Backend, 'cpu'>; adapter?: AdapterInfo }> {
-  if (dtype === 'q8') {
+  const { backends } = DTYPE_INFO[dtype];
+  const runsOn = (b: 'webgpu' | 'wasm') => backends.includes(b);
+  if (!runsOn('webgpu')) {
     if (choice === 'webgpu') {
       throw new EngineError(
         'session',
-        'q8 models run on WASM: on WebGPU their quantised operators fall back to the CPU. Choose WASM for q8, or fp32/fp16 for WebGPU.',
+        `${dtype} models run on WASM: on WebGPU their quantised operators fall back to the CPU. Choose WASM for ${dtype}, or fp32/fp16 for WebGPU.`,
       );
     }
     return { backend: 'wasm' };
   }
-  if (dtype === 'fp16' && choice === 'wasm') {
-    throw new EngineError('session', 'fp16 models run on WebGPU only. Choose fp32 or q8 for WASM.');
+  if (!runsOn('wasm') && choice === 'wasm') {
+    throw new EngineError(
+      'session',
+      `${dtype} models run on WebGPU only. Choose fp32 or q8 for WASM.`,
+    );
   }
   if (choice === 'wasm') return { backend: 'wasm' };
   const adapter = await probeWebGpu();
-  if (adapter && dtype === 'fp16' && !adapter.hasShaderF16) {
+  const needsF16 = dtype === 'fp16' || dtype === 'q4f16';
+  if (adapter && needsF16 && !adapter.hasShaderF16) {
     throw new EngineError(
       'session',
-      `This GPU (${adapter.description}) has no shader-f16 support, which fp16 models need. Choose fp32.`,
+      `This GPU (${adapter.description}) has no shader-f16 support, which ${dtype} models need. Choose fp32.`,
     );
   }
   if (adapter) return { backend: 'webgpu', adapter };
-  if (choice === 'webgpu') {
+  if (choice === 'webgpu' || !runsOn('wasm')) {
     throw new EngineError(
       'no-webgpu',
-      'This browser offers no WebGPU adapter (no navigator.gpu, or no usable GPU). Choose WASM, or open the page in a browser with WebGPU enabled.',
+      `This browser offers no WebGPU adapter (no navigator.gpu, or no usable GPU)${runsOn('wasm') ? '' : `, which ${dtype} models need`}. Choose WASM${runsOn('wasm') ? '' : ' with fp32 or q8'}, or open the page in a browser with WebGPU enabled.`,
     );
   }
   return { backend: 'wasm' };
