@@ -12,7 +12,7 @@ import {
   decodeString,
   readFields,
   type ProtoField,
-} from './proto.ts';
+} from './protobuf.ts';
 
 /** ONNX TensorProto.DataType values the project uses. */
 export const DataType = {

@@ -1,5 +1,6 @@
 /**
- * Minimal protobuf wire-format reader and writer.
+ * Minimal protobuf wire-format reader and writer (the codec under onnx.ts; not to be confused with
+ * protocol.ts, the worker messages).
  *
  * Only what the ONNX graph rewrite and the fixture generator need: varints, length-delimited
  * fields, fixed32 floats. Fields the caller does not touch are kept as their raw bytes, so a
