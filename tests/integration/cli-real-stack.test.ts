@@ -11,13 +11,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { headToJson, type RidgeHead } from '../../src/analysis/head.ts';
 import { makeNormal } from '../../src/analysis/rng.ts';
-import { main } from '../../src/cli/main.ts';
 import { DTYPE_INFO, type Dtype } from '../../src/engine/dtypes.ts';
 import {
   listRealStackFolders,
   readRealStackReference,
   type RealStackReference,
 } from '../support/realStack.ts';
+import { cli } from '../support/cli.ts';
 
 /** fp32 against PyTorch, 8-bit and 4-bit against their own file's run: as real-stack.test.ts. */
 const TOLERANCE = 1e-4;
@@ -31,16 +31,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-async function cli(...argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, {
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
-  });
-  return { code, stdout, stderr };
-}
 
 /** The padded batch's last-layer masked means `[texts, hidden]` from the reference states. */
 function referenceMeans(ref: RealStackReference, dtype: Dtype): number[][] {

@@ -24,7 +24,6 @@ import { formatNumber, submissionCsv } from '../../src/data/submission.ts';
 import type { Engine } from '../../src/engine/engine.ts';
 import { folderSource, loadNodeEngine } from '../../src/engine/node.ts';
 import { predictLite } from '../../src/readability/lite.ts';
-import { main } from '../../src/cli/main.ts';
 import { HEAD_STRATEGIES } from '../../src/cli/model.ts';
 import { extractTokenFeatures } from '../../src/pipeline/fitRun.ts';
 import {
@@ -36,6 +35,7 @@ import {
 } from '../../src/pipeline/scoring.ts';
 import { HUB_ORG, startHub, type HubServer } from '../support/hub-server.ts';
 import { generateRows, testCsv, trainCsv, type GeneratedRow } from '../support/commonlit.ts';
+import { cli } from '../support/cli.ts';
 
 const TINY = 'public/models/roberta-tiny';
 const TINY_CLS = 'public/models/roberta-tiny-cls';
@@ -44,17 +44,6 @@ let dir: string;
 const at = (name: string) => join(dir, name);
 const testRows = generateRows(60, 2);
 const trainRows = generateRows(80, 1);
-
-/** Runs the CLI in-process with collecting streams (stderr not a TTY). */
-async function cli(...argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, {
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
-  });
-  return { code, stdout, stderr };
-}
 
 /** Runs `run` on a model folder loaded in Node (onnxruntime-node), released afterwards. */
 async function withModel<T>(model: string, run: (engine: Engine) => Promise<T>): Promise<T> {
