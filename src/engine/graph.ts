@@ -22,12 +22,15 @@ import {
   type ParsedNode,
   type TensorSpec,
 } from './onnx.ts';
-import { GraphError, findResidualStream } from './residual.ts';
+import { findAttentionProbabilities } from './attention.ts';
+import { GraphError, GraphIndex, findResidualStream } from './residual.ts';
 
 export { GraphError };
 
 /** Name of the stacked per-layer output: `[layers, batch, tokens, hidden]`. */
 export const HIDDEN_STATES = 'hidden_states';
+/** Name of the stacked attention probabilities: `[layers, batch, heads, tokens, tokens]`. */
+export const ATTENTIONS = 'attentions';
 /** Pooled outputs, each `[batch, layers, hidden]`; padding never enters them. */
 export const POOLED_OUTPUTS = {
   cls: 'pooled_cls',
@@ -52,6 +55,11 @@ export interface RewriteOptions {
   keepOutputs?: string[];
   /** Encoder layers config.json states, checked against the graph's. */
   expectedLayers?: number;
+  /**
+   * Also return every layer's attention probabilities as `attentions`,
+   * `[layers, batch, heads, tokens, tokens]` (single-text inspection: batch work never asks).
+   */
+  attentions?: boolean;
 }
 
 /** What the rewrite did, for the UI and the benchmark. */
@@ -82,6 +90,67 @@ function constInt64(name: string, values: number[]): TensorSpec {
   };
 }
 
+/** The shared `[0]` axes initializer every stacking Unsqueeze reads. */
+const AXES_0 = constInt64(`${REWRITE_PREFIX}axes_0`, [0]);
+
+/** An Unsqueeze node: axes as an input from opset 13, as an attribute before. */
+function unsqueezeNode(
+  opset: number,
+  name: string,
+  input: string,
+  output: string,
+  axes: TensorSpec,
+): NodeSpec {
+  return opset >= 13
+    ? { name, opType: 'Unsqueeze', inputs: [input, axes.name], outputs: [output] }
+    : {
+        name,
+        opType: 'Unsqueeze',
+        inputs: [input],
+        outputs: [output],
+        attributes: [
+          { name: 'axes', kind: 'ints', value: Array.from(axes.data as BigInt64Array, Number) },
+        ],
+      };
+}
+
+/**
+ * Nodes that stack `tensors` along a new axis 0 into `output`, each cast to float32 first where
+ * the model computes it in another type (float16 files): every exposed tensor is float32.
+ */
+function stackedFloat(
+  tensors: string[],
+  elemTypes: number[],
+  opset: number,
+  prefix: string,
+  output: string,
+): NodeSpec[] {
+  const nodes: NodeSpec[] = tensors.flatMap((name, i) => {
+    const unsqueezed = `${prefix}_${i}`;
+    if (elemTypes[i] === DataType.FLOAT || !elemTypes[i]) {
+      return [unsqueezeNode(opset, `${prefix}Unsqueeze_${i}`, name, unsqueezed, AXES_0)];
+    }
+    return [
+      {
+        name: `${prefix}Cast_${i}`,
+        opType: 'Cast',
+        inputs: [name],
+        outputs: [`${prefix}_f32_${i}`],
+        attributes: [{ name: 'to', kind: 'int' as const, value: DataType.FLOAT }],
+      },
+      unsqueezeNode(opset, `${prefix}Unsqueeze_${i}`, `${prefix}_f32_${i}`, unsqueezed, AXES_0),
+    ];
+  });
+  nodes.push({
+    name: `${prefix}Concat`,
+    opType: 'Concat',
+    inputs: tensors.map((_, i) => `${prefix}_${i}`),
+    outputs: [output],
+    attributes: [{ name: 'axis', kind: 'int', value: 0 }],
+  });
+  return nodes;
+}
+
 /** Builds the nodes that stack the hidden states and, in pooled mode, reduce them. */
 function addedNodes(
   hidden: string[],
@@ -90,45 +159,12 @@ function addedNodes(
   opset: number,
 ): { nodes: NodeSpec[]; initializers: TensorSpec[]; outputs: string[] } {
   const p = REWRITE_PREFIX;
-  const axes0 = constInt64(`${p}axes_0`, [0]);
-  // Unsqueeze takes axes as an input from opset 13; before, as an attribute.
-  const unsqueeze = (name: string, input: string, output: string, axes: TensorSpec): NodeSpec =>
-    opset >= 13
-      ? { name, opType: 'Unsqueeze', inputs: [input, axes.name], outputs: [output] }
-      : {
-          name,
-          opType: 'Unsqueeze',
-          inputs: [input],
-          outputs: [output],
-          attributes: [
-            { name: 'axes', kind: 'ints', value: Array.from(axes.data as BigInt64Array, Number) },
-          ],
-        };
-  // Every exposed state is float32, whatever the model computes in (float16 files).
-  const nodes: NodeSpec[] = hidden.flatMap((name, i) => {
-    if (elemTypes[i] === DataType.FLOAT || !elemTypes[i]) {
-      return [unsqueeze(`${p}Unsqueeze_${i}`, name, `${p}layer_${i}`, axes0)];
-    }
-    return [
-      {
-        name: `${p}CastLayer_${i}`,
-        opType: 'Cast',
-        inputs: [name],
-        outputs: [`${p}layer_f32_${i}`],
-        attributes: [{ name: 'to', kind: 'int' as const, value: DataType.FLOAT }],
-      },
-      unsqueeze(`${p}Unsqueeze_${i}`, `${p}layer_f32_${i}`, `${p}layer_${i}`, axes0),
-    ];
-  });
-  const stacked = HIDDEN_STATES;
+  const axes0 = AXES_0;
+  const unsqueeze = (name: string, input: string, output: string, axes: TensorSpec) =>
+    unsqueezeNode(opset, name, input, output, axes);
   // [layers, batch, tokens, hidden]
-  nodes.push({
-    name: `${p}Concat`,
-    opType: 'Concat',
-    inputs: hidden.map((_, i) => `${p}layer_${i}`),
-    outputs: [stacked],
-    attributes: [{ name: 'axis', kind: 'int', value: 0 }],
-  });
+  const nodes = stackedFloat(hidden, elemTypes, opset, `${p}layer`, HIDDEN_STATES);
+  const stacked = HIDDEN_STATES;
   if (!pooling) return { nodes, initializers: [axes0], outputs: [HIDDEN_STATES] };
 
   const axes2 = constInt64(`${p}axes_2`, [2]);
@@ -265,6 +301,19 @@ export function rewriteForHiddenStates(bytes: Uint8Array, options: RewriteOption
   const keep = (options.keepOutputs ?? []).filter((name) => originalOutputs.includes(name));
 
   const added = addedNodes(hidden, stream.elemTypes, options.pooling, opset);
+  if (options.attentions) {
+    const probs = findAttentionProbabilities(model, stream);
+    const index = new GraphIndex(model);
+    const stacked = stackedFloat(
+      probs,
+      probs.map((t) => index.elemType(t)),
+      opset,
+      `${REWRITE_PREFIX}attention`,
+      ATTENTIONS,
+    );
+    added.nodes.push(...stacked);
+    added.outputs.push(ATTENTIONS);
+  }
   // Topological order holds: added nodes only read original tensors or earlier added ones.
   const allNodes = [...graph.nodes];
   const addedParsed: ParsedNode[] = added.nodes.map((n) => ({
@@ -292,7 +341,9 @@ export function rewriteForHiddenStates(bytes: Uint8Array, options: RewriteOption
       const shape =
         name === HIDDEN_STATES
           ? [hidden.length, 'batch_size', 'sequence_length', 'hidden_size']
-          : ['batch_size', hidden.length, 'hidden_size'];
+          : name === ATTENTIONS
+            ? [hidden.length - 1, 'batch_size', 'heads', 'sequence_length', 'sequence_length']
+            : ['batch_size', hidden.length, 'hidden_size'];
       const info = { name, elemType: DataType.FLOAT, shape };
       return { ...info, raw: fieldOf(GraphField.output, encodeValueInfo(info)) };
     }),

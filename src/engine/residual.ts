@@ -27,7 +27,7 @@ export class GraphError extends Error {
 }
 
 /** Ops that pass a tensor on unchanged in value (up to rounding) and shape. */
-const TRANSPARENT = new Set(['Cast', 'Identity', 'Dropout']);
+export const TRANSPARENT = new Set(['Cast', 'Identity', 'Dropout']);
 /** Ops whose output depends on their input's shape, never on its values. */
 const SHAPE_ONLY = new Set(['Shape', 'Size']);
 /** Normalisation ops that appear whole in an export. */
@@ -48,10 +48,12 @@ export interface ResidualStream {
   layers: number;
   /** True when each residual sum is normalised before the next layer reads it. */
   isPostNorm: boolean;
+  /** Per layer, the sum its attention sublayer's residual addition makes (where attention ends). */
+  attentionSums: string[];
 }
 
 /** Where a graph's tensors come from and go to. */
-class GraphIndex {
+export class GraphIndex {
   readonly producer = new Map<string, ParsedNode>();
   readonly consumers = new Map<string, ParsedNode[]>();
   /** Tensors computed from initializers and constants alone. */
@@ -340,5 +342,6 @@ export function findResidualStream(model: ParsedModel, expectedLayers?: number):
     elemTypes: hiddenStates.map((t) => index.elemType(t)),
     layers,
     isPostNorm,
+    attentionSums: Array.from({ length: layers }, (_, l) => best.links[2 * l].out),
   };
 }
