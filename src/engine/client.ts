@@ -3,6 +3,7 @@
  * any error the worker is replaced, because a failed session or promise poisons it for later runs.
  */
 import type {
+  AttendedText,
   BatchPooling,
   EmbeddedBatch,
   EncodedText,
@@ -98,11 +99,15 @@ export class EngineClient {
       case 'error':
         this.pending.delete(event.requestId);
         p.reject(new EngineCallError(event.error));
-        // A cancel stops between batches: no session or promise failed, so the worker stays.
-        if (event.error.code !== 'cancelled') this.restart(event.error);
+        // A cancel stops between batches, and an export whose attention cannot be shown fails
+        // before any session runs: the worker and its model stay in both cases.
+        if (event.error.code !== 'cancelled' && event.error.code !== 'no-attention') {
+          this.restart(event.error);
+        }
         return;
       case 'ready':
       case 'encoded':
+      case 'attended':
       case 'embedded':
       case 'device-lost':
         this.pending.delete(event.requestId);
@@ -192,6 +197,15 @@ export class EngineClient {
   }
 
   /** Every layer's hidden state for one text. */
+  /** Every layer's attention probabilities for one text (a second session, started on first use). */
+  async attend(text: string): Promise<AttendedText> {
+    return this.withRecovery(async () => {
+      const event = await this.call({ type: 'attend', text });
+      if (event.status !== 'attended') throw new Error(`unexpected ${event.status}`);
+      return event.result;
+    });
+  }
+
   async encode(text: string): Promise<EncodedText> {
     return this.withRecovery(async () => {
       const event = await this.call({ type: 'encode', text });

@@ -12,7 +12,9 @@ import { loadModelFiles, sourceLabel, type ModelConfig } from './load.ts';
 import { isDirectRegression } from '../analysis/head.ts';
 import { projectTokens } from '../analysis/directions.ts';
 import { pool, poolOptionsFor, validLayers } from '../analysis/pooling.ts';
+import { AttentionRunner } from './attend.ts';
 import type {
+  AttendedText,
   Backend,
   BatchPooling,
   DevicePooling,
@@ -110,6 +112,7 @@ export class Engine {
     private readonly session: OrtSession,
     private readonly tokenizer: PreTrainedTokenizer,
     private readonly padId: number,
+    private readonly attention: AttentionRunner,
   ) {}
 
   /** Downloads, rewrites, starts and warms up a model; throws EngineError on any failure. */
@@ -174,7 +177,17 @@ export class Engine {
       warmupMs: 0,
     };
     const padId = files.config.pad_token_id ?? files.tokenizer.pad_token_id ?? 0;
-    const engine = new Engine(info, runtime, session, files.tokenizer, padId);
+    const attention = new AttentionRunner({
+      ort: runtime.ort,
+      backend: runtime.backend,
+      threads: runtime.threads,
+      tokenizer: files.tokenizer,
+      padId,
+      maxTokens: info.maxTokens,
+      expectedLayers: files.config.num_hidden_layers,
+      readOnnx: files.readOnnx,
+    });
+    const engine = new Engine(info, runtime, session, files.tokenizer, padId, attention);
 
     onStage('warmup');
     const warmStart = performance.now();
@@ -421,6 +434,12 @@ export class Engine {
 
   /** Frees the session. */
   async release(): Promise<void> {
+    await this.attention.release();
     await this.session.release();
+  }
+
+  /** Every layer's attention probabilities for one text; the first call starts their session. */
+  attend(text: string): Promise<AttendedText> {
+    return this.attention.attend(text);
   }
 }

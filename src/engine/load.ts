@@ -33,6 +33,8 @@ export interface ModelFiles {
   /** The ONNX file for the chosen dtype. */
   onnx: Uint8Array;
   onnxFile: string;
+  /** Reads the ONNX file again, quietly (the browser's cache or the disk answers). */
+  readOnnx: () => Promise<Uint8Array>;
 }
 
 /** The ONNX file name transformers.js exports use for each dtype. */
@@ -253,5 +255,6 @@ export async function loadModelFiles(
   const tokenizer = await loadTokenizer(source, read, onProgress);
   const onnxFile = onnxFileFor(dtype);
   const onnx = await read(onnxFile);
-  return { config, tokenizer, onnx, onnxFile };
+  const readOnnx = () => fileReader(source, () => {}, store)(onnxFile);
+  return { config, tokenizer, onnx, onnxFile, readOnnx };
 }

@@ -73,6 +73,18 @@ export interface EncodedText {
   states: Float32Array;
 }
 
+/** Every layer's attention probabilities for one text (the single-text views only). */
+export interface AttendedText {
+  tokens: string[];
+  ids: number[];
+  truncation: { keptTokens: number; totalTokens: number } | null;
+  /** Encoder layers (the embeddings have no attention). */
+  layers: number;
+  heads: number;
+  /** [layers, heads, tokens, tokens]: row q of a head is query token q's weights over the keys. */
+  attentions: Float32Array;
+}
+
 /** Last-layer token states asked of a batch run (Conv1D pooling reads them). */
 export interface TokenRequest {
   /** [dim, hidden] row-major: each token state x comes back as P·x; null: raw (dim = hidden). */
@@ -120,6 +132,7 @@ export type EngineErrorCode =
   | 'bad-json'
   | 'bad-onnx'
   | 'not-encoder'
+  | 'no-attention'
   | 'no-webgpu'
   | 'network'
   | 'session'
@@ -138,6 +151,8 @@ export interface EngineErrorInfo {
 export type EngineRequest =
   | { type: 'load'; requestId: number; options: LoadOptions }
   | { type: 'encode'; requestId: number; text: string }
+  /** Attention probabilities of one text, on a second session started on first use. */
+  | { type: 'attend'; requestId: number; text: string }
   | {
       type: 'embed';
       requestId: number;
@@ -169,6 +184,7 @@ export type EngineEvent =
     }
   | { status: 'ready'; requestId: number; info: ModelInfo }
   | { status: 'encoded'; requestId: number; result: EncodedText }
+  | { status: 'attended'; requestId: number; result: AttendedText }
   | { status: 'batch-progress'; requestId: number; done: number; total: number }
   | { status: 'embedded'; requestId: number; result: EmbeddedBatch }
   | { status: 'error'; requestId: number; error: EngineErrorInfo }

@@ -87,6 +87,12 @@ async function handle(request: EngineRequest) {
         result.states.buffer,
       ]);
     }
+    case 'attend': {
+      const result = await requireEngine().attend(request.text);
+      return post({ status: 'attended', requestId: request.requestId, result }, [
+        result.attentions.buffer,
+      ]);
+    }
     case 'embed': {
       const controller = new AbortController();
       const { requestId } = request;

@@ -129,6 +129,38 @@ describe('on WASM, one folder per architecture', () => {
   });
 });
 
+describe('attention on WASM', () => {
+  it.each(['roberta-mlm-ts14', 'bert-fe-ts14'])(
+    "%s: every layer and head equals PyTorch's output_attentions to 1e-4",
+    async (name) => {
+      const ref = readRealStackReference(name);
+      const text = ref.batches.find((b) => b.name === 'short')!.texts[0];
+      const page = await openPage(env.browser, env.url);
+      const args = JSON.stringify({ path: served(name), text });
+      const got = await page.evaluate<{
+        dims: number[];
+        data: number[];
+      }>(`(async ({ path, text }) => {
+        const { EngineClient } = await import('/src/engine/client.ts');
+        const client = new EngineClient();
+        try {
+          await client.load({ source: { kind: 'served', path }, backend: 'wasm', dtype: 'fp32' });
+          const r = await client.attend(text);
+          return { dims: [r.layers, 1, r.heads, r.ids.length, r.ids.length], data: Array.from(r.attentions) };
+        } finally {
+          client.dispose();
+        }
+      })(${args})`);
+      const want = ref.tensor('torch/short/attentions');
+      expect(got.dims).toEqual(want.dims);
+      let worst = 0;
+      want.data.forEach((v, i) => (worst = Math.max(worst, Math.abs(got.data[i] - v))));
+      expect(worst).toBeLessThan(1e-4);
+      await page.close();
+    },
+  );
+});
+
 describe('on the software WebGPU adapter (webgpu EP alone)', () => {
   it.each(['roberta-mlm-ts14', 'bert-fe-ts14'])('%s fp32 matches PyTorch to 1e-3', async (name) => {
     const ref = readRealStackReference(name);

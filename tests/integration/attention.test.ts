@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ATTENTIONS, HIDDEN_STATES, rewriteForHiddenStates } from '../../src/engine/graph.ts';
+import { folderSource, loadNodeEngine } from '../../src/engine/node.ts';
 import { listRealStackFolders, readRealStackReference } from '../support/realStack.ts';
 
 const TOLERANCE = 1e-4;
@@ -62,4 +63,25 @@ it('a batch rewrite does not compute attention', () => {
   const model = readFileSync(join(ref.dir, ref.dtypes.fp32!.file));
   const batch = rewriteForHiddenStates(model, { pooling: true });
   expect(batch.outputs).not.toContain(ATTENTIONS);
+});
+
+describe.each(['roberta-mlm-ts14', 'bert-fe-ts14'])('Engine.attend on %s', (name) => {
+  it(`returns the short text's attention as PyTorch computes it (${TOLERANCE})`, async () => {
+    const ref = readRealStackReference(name);
+    const engine = await loadNodeEngine(await folderSource(ref.dir), { threads: 1 });
+    try {
+      const short = ref.batches.find((b) => b.name === 'short')!;
+      const got = await engine.attend(short.texts[0]);
+      const want = ref.tensor('torch/short/attentions'); // [layers, 1, heads, T, T]
+      expect(got.ids).toEqual(short.input_ids[0]);
+      expect([got.layers, 1, got.heads, got.ids.length, got.ids.length]).toEqual(want.dims);
+      let worst = 0;
+      want.data.forEach((v, i) => (worst = Math.max(worst, Math.abs(got.attentions[i] - v))));
+      expect(worst).toBeLessThan(TOLERANCE);
+      // The batch session is untouched: it still encodes as before.
+      expect((await engine.encode(short.texts[0])).ids).toEqual(got.ids);
+    } finally {
+      await engine.release();
+    }
+  });
 });
