@@ -5,14 +5,16 @@
  * Writes bench/results.json and prints the tables. See BENCHMARKS.md for what each row means.
  *
  * Options: --excerpts N (8)  --reps N (3)  --variant-reps N (2)  --threads 1,2 (1 and all cores)
- * --only node,wasm,webgpu,variants,wasm-variants (all; also wasm-builds, op-profile)
+ * --only node,wasm,webgpu,variants,wasm-variants,typing (all; also wasm-builds, op-profile)
  * --model DIR (bench/models/roberta-base-random)
  * --out FILE (bench/results.json).
  * The software WebGPU adapter is ~100x slower than WASM, so its run scores only the short probe
- * text: a correctness check, not a speed figure.
+ * text: a correctness check, not a speed figure. `typing` measures the Read view's main thread
+ * while a long text is encoded and the user types (scripts/bench/typing.ts): the production build
+ * on roberta-tiny, and the development build on the base-size model where it has been generated.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { runBrowserEngine, runBrowserPass, runBrowserVariants } from './bench/chromium.ts';
@@ -20,12 +22,21 @@ import type { EngineTimings } from './bench/engineRun.ts';
 import { EXCERPT_WORDS, makeExcerpts, probeText } from './bench/excerpts.ts';
 import type { ModelInfo } from '../src/engine/protocol.ts';
 import { fmt, formatTable, median, perSecond } from './bench/stats.ts';
+import { runTyping, type TypingRun } from './bench/typing.ts';
+import { TYPED } from '../tests/support/typing.ts';
 import type { OpTime, VariantRow } from './bench/variants.ts';
-import { startApp } from '../tests/support/browser.ts';
+import { startApp, startBuiltApp } from '../tests/support/browser.ts';
 
 type Runtime = 'node-cpu' | 'chromium-wasm' | 'chromium-webgpu';
 type Part =
-  'node' | 'wasm' | 'webgpu' | 'variants' | 'wasm-variants' | 'wasm-builds' | 'op-profile';
+  | 'node'
+  | 'wasm'
+  | 'webgpu'
+  | 'variants'
+  | 'wasm-variants'
+  | 'wasm-builds'
+  | 'op-profile'
+  | 'typing';
 
 interface EngineRow extends Omit<EngineTimings, 'probe'> {
   runtime: Runtime;
@@ -69,9 +80,10 @@ const VARIANT_REPS = Number(option('variant-reps', '2'));
 const OUT = option('out', 'bench/results.json');
 const THREADS = [...new Set(option('threads', `1,${CORES}`).split(',').map(Number))];
 const PARTS = new Set(
-  option('only', 'node,wasm,webgpu,variants,wasm-variants').split(',') as Part[],
+  option('only', 'node,wasm,webgpu,variants,wasm-variants,typing').split(',') as Part[],
 );
 const log = (line: string) => console.error(line);
+const TYPED_KEYS = TYPED.length;
 const load1 = () => Number(loadavg()[0].toFixed(2));
 
 function ensureModel(): { generatedMs?: number } {
@@ -130,7 +142,9 @@ function maxAbsDiff(a: readonly number[], b: readonly number[]): number {
 }
 
 async function main() {
-  const model = ensureModel();
+  // The typing part uses the base-size model where it exists, and does not generate it.
+  const model = [...PARTS].some((p) => p !== 'typing') ? ensureModel() : {};
+  const hasModel = existsSync(join(MODEL_DIR, 'onnx', 'model.onnx'));
   const texts = makeExcerpts(EXCERPTS);
   const words = texts.map((t) => t.split(/\s+/).length);
   // Vite serves the project root, and public/ at the site root.
@@ -189,9 +203,11 @@ async function main() {
     PARTS.has('webgpu') ||
     PARTS.has('wasm-variants') ||
     PARTS.has('wasm-builds') ||
-    PARTS.has('op-profile');
+    PARTS.has('op-profile') ||
+    PARTS.has('typing');
   const buildRows: { build: string; threads: number; passesMs: number[]; medianMs: number }[] = [];
   const opProfiles: OpProfile[] = [];
+  const typingRuns: (TypingRun & { loadAverage: number })[] = [];
   const app = needsBrowser ? await startApp() : null;
   try {
     if (app && PARTS.has('wasm')) {
@@ -301,6 +317,38 @@ async function main() {
         opProfiles.push(opProfileOf(threads, n, w.row));
       }
     }
+    if (app && PARTS.has('typing')) {
+      const outDir = join(tmpdir(), `readscope-bench-dist-${process.pid}`);
+      log('typing: building the app for production ...');
+      const built = await startBuiltApp(outDir);
+      try {
+        log('typing, production build, roberta-tiny ...');
+        const la = load1();
+        const run = await runTyping(built.url, {
+          build: 'production',
+          model: '/models/roberta-tiny',
+          reps: REPS,
+        });
+        chromium = run.chromium ?? chromium;
+        typingRuns.push({ ...run, loadAverage: la });
+      } finally {
+        await built.server.close();
+        rmSync(outDir, { recursive: true, force: true });
+      }
+      if (hasModel) {
+        log('typing, development build, the base-size model ...');
+        const la = load1();
+        const run = await runTyping(app.url, {
+          build: 'development',
+          model: modelPath,
+          reps: REPS,
+        });
+        chromium = run.chromium ?? chromium;
+        typingRuns.push({ ...run, loadAverage: la });
+      } else {
+        log(`  no ${relative(ROOT, MODEL_DIR)}: the development-build typing run is skipped`);
+      }
+    }
   } finally {
     await app?.server.close();
   }
@@ -344,11 +392,15 @@ async function main() {
       loadAverage: { start: loadStart, end: load1() },
       gpu: 'none (the WebGPU adapter, if any, is SwiftShader in software)',
     },
-    model: {
-      dir: relative(ROOT, MODEL_DIR),
-      onnxMiB: Number((statSync(join(MODEL_DIR, 'onnx', 'model.onnx')).size / 2 ** 20).toFixed(1)),
-      ...model,
-    },
+    model: hasModel
+      ? {
+          dir: relative(ROOT, MODEL_DIR),
+          onnxMiB: Number(
+            (statSync(join(MODEL_DIR, 'onnx', 'model.onnx')).size / 2 ** 20).toFixed(1),
+          ),
+          ...model,
+        }
+      : null,
     excerpts: {
       count: EXCERPTS,
       probeText: probeText(),
@@ -366,6 +418,7 @@ async function main() {
     variants: variantSets,
     wasmBuilds: buildRows,
     opProfiles,
+    typing: typingRuns,
   };
   mkdirSync(dirname(OUT), { recursive: true });
   writeFileSync(OUT, `${JSON.stringify(results, null, 2)}\n`);
@@ -376,7 +429,50 @@ async function main() {
         `over ${r.passesMs.length} passes`,
     );
   for (const p of opProfiles) console.log(`\n${renderOpProfile(p)}`);
+  if (typingRuns.length) console.log(`\n${renderTyping(typingRuns)}`);
   console.log(`\nwrote ${OUT}`);
+}
+
+/** The typing table: idle and during-encode figures side by side, with their ratios. */
+function renderTyping(runs: (TypingRun & { loadAverage: number })[]): string {
+  const pair = (idle: number, during: number) => `${fmt(idle, 0)} → ${fmt(during, 0)}`;
+  const ratio = (r: number | null) => (r === null ? '—' : `${fmt(r, 2)}x`);
+  return (
+    `typing while a long text is encoded: idle → during the encode, medians over ${runs[0].reps.length} reps ` +
+    `(${TYPED_KEYS} keys each)\n` +
+    formatTable(
+      [
+        'build, model',
+        'tokens',
+        'key→frame median ms',
+        'ratio',
+        'key→frame max ms',
+        'ratio',
+        'long tasks',
+        'long-task max ms',
+        'ratio',
+        'worst',
+        'blocked',
+        'until panels s',
+        'load avg',
+      ],
+      runs.map((r) => [
+        `${r.build}, ${r.model.split('/').pop()}`,
+        String(r.tokens),
+        pair(r.idle.keyToFrameMedianMs, r.encoding.keyToFrameMedianMs),
+        ratio(r.keyToFrameMedianOverIdle),
+        pair(r.idle.keyToFrameMaxMs, r.encoding.keyToFrameMaxMs),
+        ratio(r.keyToFrameMaxOverIdle),
+        `${fmt(r.idle.longTasks, 0)} → ${fmt(r.encoding.longTasks, 0)}`,
+        pair(r.idle.longTaskMaxMs, r.encoding.longTaskMaxMs),
+        ratio(r.longTaskMaxOverIdle),
+        pair(r.worstIdleLongTaskMs, r.worstLongTaskMs),
+        `${fmt(100 * r.encoding.blockedShare, 0)}%`,
+        fmt(r.untilPanelsMs / 1000, 1),
+        fmt(r.loadAverage, 1),
+      ]),
+    )
+  );
 }
 
 /** Kernel time by operator on both runtimes, from one profiled run each. */

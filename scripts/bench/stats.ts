@@ -76,3 +76,57 @@ export function formatTable(headers: readonly string[], rows: readonly (readonly
       .trimEnd();
   return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
+
+/** A main-thread long task as the `longtask` PerformanceObserver reports it (page clock, ms). */
+export interface LongTask {
+  start: number;
+  duration: number;
+}
+
+/** One input event: when it happened and how long until the next animation frame (ms). */
+export interface KeyLatency {
+  at: number;
+  ms: number;
+}
+
+/** How responsive the page was over one stretch of time. */
+export interface Responsiveness {
+  /** The stretch's length, ms. */
+  windowMs: number;
+  /** Input events in the stretch (one per key). */
+  keys: number;
+  keyToFrameMedianMs: number;
+  keyToFrameMaxMs: number;
+  /** Long tasks that began in the stretch: how many, the longest, and their sum. */
+  longTasks: number;
+  longTaskMaxMs: number;
+  longTaskTotalMs: number;
+  /** Share of the stretch the main thread spent in long tasks (0–1). */
+  blockedShare: number;
+}
+
+/**
+ * The long tasks that began in `[from, to]` and the keys pressed in `[keysFrom, to]` (page clock,
+ * ms; `keysFrom` defaults to `from`), summarised: 0 for the long-task figures where there were
+ * none, NaN for the key figures where no key was pressed.
+ */
+export function responsiveness(
+  tasks: readonly LongTask[],
+  keys: readonly KeyLatency[],
+  window: { from: number; to: number; keysFrom?: number },
+): Responsiveness {
+  const { from, to, keysFrom = from } = window;
+  const during = tasks.filter((t) => t.start >= from && t.start <= to).map((t) => t.duration);
+  const latency = keys.filter((k) => k.at >= keysFrom && k.at <= to).map((k) => k.ms);
+  const total = during.reduce((s, d) => s + d, 0);
+  return {
+    windowMs: to - from,
+    keys: latency.length,
+    keyToFrameMedianMs: latency.length ? median(latency) : Number.NaN,
+    keyToFrameMaxMs: latency.length ? Math.max(...latency) : Number.NaN,
+    longTasks: during.length,
+    longTaskMaxMs: Math.max(0, ...during),
+    longTaskTotalMs: total,
+    blockedShare: to > from ? total / (to - from) : 0,
+  };
+}

@@ -19,6 +19,14 @@ import {
   startBuiltApp,
   waitForBackend,
 } from '../support/browser.ts';
+import {
+  ENCODE_REQUESTS_SCRIPT,
+  LONG_TEXT,
+  startLongEncode,
+  TYPED,
+  textBox,
+  typeAtEnd,
+} from '../support/typing.ts';
 
 const env = serveAppInChromium({ webgpu: false });
 let context: BrowserContext;
@@ -27,19 +35,6 @@ const TINY = '/models/roberta-tiny';
 
 const NEW_TEXT =
   'The cat sat on the mat. It was a warm day, and the sun came in through the open window.';
-
-/**
- * Records the text of every `encode` request the page posts to a worker, so a test can wait until a
- * given text has gone to the engine (the message is the engine protocol's `{ type: 'encode', text }`).
- */
-const ENCODE_REQUESTS_SCRIPT = `
-  self.__encodeRequests = [];
-  const post = Worker.prototype.postMessage;
-  Worker.prototype.postMessage = function (message, ...rest) {
-    if (message && message.type === 'encode') self.__encodeRequests.push(message.text);
-    return post.call(this, message, ...rest);
-  };
-`;
 
 beforeAll(async () => {
   // Let Vite finish optimising dependencies once, so no test sees a reload.
@@ -338,18 +333,6 @@ describe('the Read view', () => {
   });
 });
 
-/** At least 512 tokens of prose (the sample excerpt, repeated with variations). */
-const LONG_TEXT = Array.from(
-  { length: 18 },
-  (_, i) =>
-    `Part ${i + 1}. When the young people returned to the ballroom, it presented a decidedly ` +
-    'changed appearance. Instead of an interior scene, it was a winter landscape. The floor was ' +
-    'covered with snow-white canvas, not laid on smoothly, but rumpled over bumps and hillocks, ' +
-    'like a real snow field. The numerous palms and evergreens were powdered with flour.',
-).join(' ');
-
-const TYPED = ' and then, while the encoder was still reading, somebody kept on typing more words';
-
 /** The bench's roberta-base-shaped random model (512 tokens, 13 × 768), when it was generated. */
 const BASE = 'bench/models/roberta-base-random';
 
@@ -386,20 +369,12 @@ describe('typing while a long text is encoded', () => {
 
       const page = await openModel(model, build === 'production' ? built!.url : env.url, 280_000);
       await waitForTokens(page, (n) => n > 0);
-      const box = page.getByRole('textbox', { name: /Text/ });
-      await box.fill(LONG_TEXT);
       // Typing starts once the settled long text has gone to the engine's worker, and goes on
       // through the encode, the analysis worker and the panels' render.
-      await page.waitForFunction(
-        (text) =>
-          (self as unknown as { __encodeRequests: string[] }).__encodeRequests.includes(text),
-        LONG_TEXT,
-        { timeout: 60_000 },
-      );
-      await box.press('End');
-      await box.pressSequentially(TYPED, { delay: 60 });
+      await startLongEncode(page);
+      await typeAtEnd(page);
       // No keystroke was lost or reordered while the page was busy.
-      expect(await box.inputValue()).toBe(LONG_TEXT + TYPED);
+      expect(await textBox(page).inputValue()).toBe(LONG_TEXT + TYPED);
       // The panels end on the typed text: its own token count, cut to the model's length, and not
       // marked as updating.
       const layers = page.locator('.layers-panel');

@@ -7,7 +7,10 @@ import {
   median,
   padBatch,
   perSecond,
+  responsiveness,
 } from '../../scripts/bench/stats.ts';
+import { summariseTyping, type TypingRep } from '../../scripts/bench/typing.ts';
+import { kernelTimeByOp, type ProfileEvent } from '../../scripts/bench/variants.ts';
 
 describe('bench stats', () => {
   it.each([
@@ -91,5 +94,101 @@ describe('bench excerpts', () => {
       expect(words).toBeLessThanOrEqual(EXCERPT_WORDS.max);
       expect(text).toMatch(/[.!?]$/);
     }
+  });
+});
+
+describe('op profile sums', () => {
+  it('sums kernel events by operator from the raw profile, and nothing else', () => {
+    const kernel = (node: string, op: string, dur: number): ProfileEvent => ({
+      cat: 'Node',
+      name: `${node}_kernel_time`,
+      dur,
+      args: { op_name: op },
+    });
+    const events: ProfileEvent[] = [
+      { cat: 'Session', name: 'model_loading_uri', dur: 90_000 },
+      kernel('/layer.0/MatMul', 'MatMul', 1500),
+      { cat: 'Node', name: '/layer.0/MatMul_fence_before', dur: 7, args: { op_name: 'MatMul' } },
+      kernel('/layer.0/Add', 'Add', 700),
+      kernel('/layer.1/MatMul', 'MatMul', 500),
+      { cat: 'Node', name: 'odd_kernel_time', dur: 300 }, // no operator named
+      kernel('/Gather', 'Gather', 2500),
+    ];
+    // By hand: Gather 2.5 ms once, MatMul 1.5 + 0.5 ms twice, Add 0.7 ms once; largest first.
+    expect(kernelTimeByOp(events)).toEqual([
+      { op: 'Gather', ms: 2.5, calls: 1 },
+      { op: 'MatMul', ms: 2, calls: 2 },
+      { op: 'Add', ms: 0.7, calls: 1 },
+    ]);
+  });
+});
+
+describe('typing responsiveness', () => {
+  // Raw events as the page records them: long tasks (start, duration) and keys (event time, ms to
+  // the next frame). The window is 10–300 ms, keys counted from 15 ms.
+  const tasks = [
+    { start: 5, duration: 80 }, // began before the window
+    { start: 100, duration: 60 },
+    { start: 150, duration: 210 }, // runs past the end, but began inside
+    { start: 300, duration: 55 }, // begins on the last instant
+    { start: 400, duration: 90 }, // after
+  ];
+  const keys = [
+    { at: 12, ms: 50 }, // the fill, before the first typed key
+    { at: 20, ms: 4 },
+    { at: 40, ms: 16 },
+    { at: 60, ms: 9 },
+    { at: 120, ms: 2 },
+    { at: 350, ms: 99 }, // after
+  ];
+
+  it('counts the long tasks that began in the window and the keys typed in it', () => {
+    expect(responsiveness(tasks, keys, { from: 10, to: 300, keysFrom: 15 })).toEqual({
+      windowMs: 290,
+      keys: 4,
+      keyToFrameMedianMs: 6.5, // (4 + 9) / 2
+      keyToFrameMaxMs: 16,
+      longTasks: 3,
+      longTaskMaxMs: 210,
+      longTaskTotalMs: 325, // 60 + 210 + 55
+      blockedShare: 325 / 290,
+    });
+  });
+
+  it('gives no long task as 0 ms and no key as NaN', () => {
+    const r = responsiveness(tasks, keys, { from: 170, to: 290 });
+    expect(r.longTasks).toBe(0);
+    expect(r.longTaskMaxMs).toBe(0);
+    expect(r.blockedShare).toBe(0);
+    expect(r.keys).toBe(0);
+    expect(r.keyToFrameMedianMs).toBeNaN();
+  });
+
+  it('compares the encode with idle typing by the medians over the reps', () => {
+    const part = (keyMedian: number, keyMax: number, taskMax: number) => ({
+      windowMs: 5000,
+      keys: 82,
+      keyToFrameMedianMs: keyMedian,
+      keyToFrameMaxMs: keyMax,
+      longTasks: taskMax > 0 ? 1 : 0,
+      longTaskMaxMs: taskMax,
+      longTaskTotalMs: taskMax,
+      blockedShare: taskMax / 5000,
+    });
+    const reps: TypingRep[] = [
+      { idle: part(5, 20, 0), encoding: part(6, 30, 100), untilPanelsMs: 7000, typedIntact: true },
+      { idle: part(4, 25, 0), encoding: part(9, 60, 300), untilPanelsMs: 9000, typedIntact: true },
+      { idle: part(6, 30, 0), encoding: part(7, 40, 200), untilPanelsMs: 8000, typedIntact: true },
+    ];
+    const run = summariseTyping({ build: 'production', model: '/models/x', tokens: 128 }, reps);
+    expect(run.idle.keyToFrameMedianMs).toBe(5);
+    expect(run.encoding.keyToFrameMedianMs).toBe(7);
+    expect(run.keyToFrameMedianOverIdle).toBeCloseTo(7 / 5, 12);
+    expect(run.keyToFrameMaxOverIdle).toBeCloseTo(40 / 25, 12);
+    expect(run.encoding.longTaskMaxMs).toBe(200);
+    expect(run.longTaskMaxOverIdle).toBeNull(); // idle typing had no long task to compare with
+    expect(run.untilPanelsMs).toBe(8000);
+    expect(run.worstLongTaskMs).toBe(300);
+    expect(run.worstIdleLongTaskMs).toBe(0);
   });
 });
