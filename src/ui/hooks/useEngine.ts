@@ -83,6 +83,12 @@ export function useEngine() {
     return client.encode(text);
   }, []);
 
+  const attend = useCallback((text: string) => {
+    const client = clientRef.current;
+    if (!client) return Promise.reject(new Error('engine not started'));
+    return client.attend(text);
+  }, []);
+
   const embed = useCallback((...args: Parameters<EngineClient['embed']>) => {
     const client = clientRef.current;
     if (!client) return Promise.reject(new Error('engine not started'));
@@ -96,8 +102,8 @@ export function useEngine() {
   );
 
   const actions = useMemo(
-    () => ({ load, retry, encode, embed, embedChunk }),
-    [load, retry, encode, embed, embedChunk],
+    () => ({ load, retry, encode, attend, embed, embedChunk }),
+    [load, retry, encode, attend, embed, embedChunk],
   );
   return { ...state, actions };
 }

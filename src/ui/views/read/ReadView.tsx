@@ -8,6 +8,7 @@ import { useReadAnalysis } from '../../hooks/useReadAnalysis.ts';
 import { useReadabilityClient, useTextReadability } from '../../hooks/useReadability.ts';
 import { encoderSource, loadedModel } from '../../../pipeline/scoring.ts';
 import { HardSentences } from '../HardSentences.tsx';
+import { AttentionPanel } from './AttentionPanel.tsx';
 import { LayersPanel } from './LayersPanel.tsx';
 import { PoolingPanel } from './PoolingPanel.tsx';
 import { ScorePanel, type EncoderScore, type HeadChoice } from './ScorePanel.tsx';
@@ -52,7 +53,7 @@ function waitingMessage(engine: Props['engine'], hasText: boolean): string | nul
  * model, formulas and hard sentences in the readability worker, so typing never waits.
  */
 export function ReadView({ text, onTextChange, engine }: Props) {
-  const { encode, embed } = engine.actions;
+  const { encode, attend, embed } = engine.actions;
   const info = engine.status === 'ready' ? engine.info : null;
   const settled = useDebounced(text, SETTLE_MS);
   const hasText = settled.trim().length > 0;
@@ -195,6 +196,7 @@ export function ReadView({ text, onTextChange, engine }: Props) {
         waiting={waiting ?? (encodeError ? `Encoding failed: ${encodeError}` : 'Reading the text…')}
         updating={isEncoding || analysis.busy || isStale}
       />
+      <AttentionPanel text={hasText ? settled : ''} attend={info ? attend : null} model={info} />
       <PoolingPanel
         layers={layers}
         hidden={result?.hidden ?? info?.hidden ?? 0}
