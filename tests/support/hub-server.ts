@@ -149,9 +149,7 @@ function sendFile(
   });
   if (options.head) res.end();
   else if (options.drop)
-    res.write(part.subarray(0, Math.floor(part.length / 2)), () =>
-      setTimeout(() => res.socket?.destroy(), 50),
-    );
+    res.write(part.subarray(0, Math.floor(part.length / 2)), () => res.socket?.destroy());
   else res.end(part);
 }
 
