@@ -9,8 +9,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { headToJson, type RidgeHead } from '../../src/analysis/head.ts';
-import { makeNormal } from '../../src/analysis/rng.ts';
+import { headToJson } from '../../src/analysis/head.ts';
 import { DTYPE_INFO, type Dtype } from '../../src/engine/dtypes.ts';
 import {
   listRealStackFolders,
@@ -18,6 +17,7 @@ import {
   type RealStackReference,
 } from '../support/realStack.ts';
 import { cli } from '../support/cli.ts';
+import { randomRidgeHead } from '../support/heads.ts';
 
 /** fp32 against PyTorch, 8-bit and 4-bit against their own file's run: as real-stack.test.ts. */
 const TOLERANCE = 1e-4;
@@ -51,32 +51,15 @@ function referenceMeans(ref: RealStackReference, dtype: Dtype): number[][] {
 }
 
 /** A ridge head on the last layer's mean with seeded random weights, for this folder and dtype. */
-function randomHead(ref: RealStackReference, dtype: Dtype): RidgeHead {
-  const normal = makeNormal(7);
-  const hidden = ref.hidden;
-  return {
-    version: 1,
-    kind: 'ridge',
+const randomHead = (ref: RealStackReference, dtype: Dtype) =>
+  randomRidgeHead({
     modelId: ref.name,
     dtype,
-    hidden,
+    hidden: ref.hidden,
     strategy: 'mean',
     layer: ref.layers,
-    poolOptions: {},
-    scaler: {
-      mean: Array.from({ length: hidden }, () => 0.1 * normal()),
-      std: Array.from({ length: hidden }, () => 0.5 + Math.abs(normal())),
-    },
-    weights: Array.from({ length: hidden }, () => normal()),
-    bias: -1,
-    alpha: 1,
-    cvRmse: 0.5,
-    cvRmseStd: 0.05,
-    folds: 5,
-    rows: 100,
-    createdAt: new Date(0).toISOString(),
-  };
-}
+    seed: 7,
+  });
 
 const csvOf = (texts: string[]) =>
   'id,excerpt\n' + texts.map((t, i) => `t${i},"${t.replaceAll('"', '""')}"`).join('\n') + '\n';

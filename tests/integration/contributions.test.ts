@@ -5,10 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { tokenContributions } from '../../src/analysis/contributions.ts';
-import type { RidgeHead } from '../../src/analysis/head.ts';
-import { makeNormal } from '../../src/analysis/rng.ts';
 import { folderSource, loadNodeEngine } from '../../src/engine/node.ts';
 import { batchPoolingFor, predictBatch } from '../../src/pipeline/scoring.ts';
+import { randomRidgeHead } from '../support/heads.ts';
 import { readRealStackReference } from '../support/realStack.ts';
 
 describe.each(['mean', 'max', 'mean-max'] as const)('%s head on roberta-mlm-ts14', (strategy) => {
@@ -18,30 +17,15 @@ describe.each(['mean', 'max', 'mean-max'] as const)('%s head on roberta-mlm-ts14
     try {
       const text = ref.batches.find((b) => b.name === 'padded')!.texts[1];
       const encoded = await engine.encode(text);
-      const normal = makeNormal(11);
-      const dim = strategy === 'mean-max' ? 2 * ref.hidden : ref.hidden;
-      const head: RidgeHead = {
-        version: 1,
-        kind: 'ridge',
+      const head = randomRidgeHead({
         modelId: ref.name,
         dtype: 'fp32',
         hidden: ref.hidden,
         strategy,
         layer: ref.layers,
-        poolOptions: {},
-        scaler: {
-          mean: Array.from({ length: dim }, () => 0.1 * normal()),
-          std: Array.from({ length: dim }, () => 0.5 + Math.abs(normal())),
-        },
-        weights: Array.from({ length: dim }, () => normal()),
+        seed: 11,
         bias: -0.7,
-        alpha: 1,
-        cvRmse: 0.5,
-        cvRmseStd: 0.05,
-        folds: 5,
-        rows: 100,
-        createdAt: new Date(0).toISOString(),
-      };
+      });
       const states = {
         data: encoded.states,
         layers: encoded.layers,
