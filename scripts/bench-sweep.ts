@@ -37,14 +37,13 @@ import {
   validLayers,
   type ParameterFreeStrategy,
 } from '../src/analysis/pooling.ts';
+import { DEFAULT_SEED, ridgeCV } from '../src/analysis/crossValidate.ts';
 import {
-  DEFAULT_SEED,
   QUICK_SWEEP_SKETCH,
-  ridgeCV,
   sweepCell,
   sweepGrid,
   type SweepEntry,
-} from '../src/analysis/ridge.ts';
+} from '../src/analysis/sweep.ts';
 import { featuresFrom, type PooledVectors } from '../src/pipeline/scoring.ts';
 import { launchBrowser, openPage, startApp } from '../tests/support/browser.ts';
 import { pooledTable, targets, tokenTable, type Config } from './bench/sweepData.ts';
@@ -260,7 +259,7 @@ async function browserSweep(
       });
       const seconds = (performance.now() - started) / 1000;
       // As the Fit view does after a quick sweep: each strategy's best estimate exactly.
-      const { sweepGrid } = await import('/src/analysis/ridge.ts');
+      const { sweepGrid } = await import('/src/analysis/sweep.ts');
       const t0 = performance.now();
       const { entries: confirmed } = await client.confirmBest(entries);
       const best = sweepGrid(confirmed, o.cfg.layers).best;
@@ -283,7 +282,7 @@ async function browserSweep(
       const t1 = performance.now();
       if (o.learned) {
         const { LAYERWISE_LEARNED_STRATEGIES } = await import('/src/analysis/pooling.ts');
-        const { learnedConfigFor } = await import('/src/analysis/learned.ts');
+        const { learnedConfigFor } = await import('/src/analysis/learnedConfig.ts');
         await client.learnedCv(LAYERWISE_LEARNED_STRATEGIES, (s) => learnedConfigFor(s, plan.poolOptions),
           (_done, _total, r) => {
             if (r) learned.push({ strategy: r.strategy, seconds: (performance.now() - t1) / 1000,
@@ -295,7 +294,7 @@ async function browserSweep(
       let conv1d = null;
       if (o.conv1d) {
         const { tokenTable } = await import('/scripts/bench/sweepData.ts');
-        const { learnedConfigFor } = await import('/src/analysis/learned.ts');
+        const { learnedConfigFor } = await import('/src/analysis/learnedConfig.ts');
         await client.holdTokens(tokenTable(o.cfg, latent));
         const t2 = performance.now();
         const [r] = await client.learnedCv(['conv1d'], (s) => learnedConfigFor(s, plan.poolOptions));

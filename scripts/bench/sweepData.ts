@@ -2,7 +2,7 @@
  * The pooling sweep benchmark's synthetic data: targets and a pooled table shaped like the engine's
  * output, on shared memory. No Node imports, so the browser run builds the same table in the page.
  */
-import type { RaggedTokenInput } from '../../src/analysis/learned.ts';
+import type { RaggedTokenInput } from '../../src/analysis/learnedInput.ts';
 import { makeNormal, makeRng } from '../../src/analysis/rng.ts';
 import { fwht, nextPow2 } from '../../src/analysis/sketch.ts';
 import type { PooledVectors } from '../../src/pipeline/scoring.ts';

@@ -5,6 +5,7 @@
  */
 import { addGramLower, leadingSubspace } from './linalg.ts';
 import { makeNormal } from './rng.ts';
+import { simdKernels } from './simd.ts';
 
 /** Vectors the principal directions are found from, at most: enough for a stable 768 × 768 scatter. */
 export const PROJECTION_SAMPLE = 4000;
@@ -21,7 +22,7 @@ export function leadingDirections(
   seed: number,
 ): { directions: Float64Array; scatter: Float64Array } {
   const scatter = new Float64Array(dim * dim);
-  addGramLower(cols, dim, count, scatter);
+  addGramLower(cols, dim, count, scatter, simdKernels());
   for (let i = 0; i < dim; i++)
     for (let j = 0; j < i; j++) scatter[j * dim + i] = scatter[i * dim + j];
   const directions = leadingSubspace(scatter, dim, k, 12, makeNormal(seed + 7919));

@@ -4,12 +4,8 @@
 // files: every field is checked, sizes must agree, and nothing but plain numbers and strings gets
 // through.
 
-import {
-  DEFAULT_LEARNED_CONFIG,
-  learnedParamCount,
-  type FittedPooling,
-  type LearnedConfig,
-} from './learned.ts';
+import { learnedParamCount, type FittedPooling } from './learned.ts';
+import { DEFAULT_LEARNED_CONFIG, type LearnedConfig } from './learnedConfig.ts';
 import {
   LAYERWISE_LEARNED_STRATEGIES,
   STRATEGIES,
@@ -18,7 +14,8 @@ import {
   type PoolOptions,
   type PoolingStrategy,
 } from './pooling.ts';
-import type { AlphaScore, RidgeCVResult, RidgeModel } from './ridge.ts';
+import type { AlphaScore, RidgeCVResult } from './cvFolds.ts';
+import type { RidgeModel } from './ridge.ts';
 import { DTYPES, type Dtype } from '../engine/dtypes.ts';
 
 export const HEAD_VERSION = 1;

@@ -13,11 +13,12 @@
 //
 // Rows are standardised as they are read, z = (x − mean) / std, so the raw features serve every
 // fold. The folds of one cross-validation run in step (a run is a generator that yields the
-// vector it needs multiplied), so one pass over the rows applies every fold's operator.
+// vector it needs multiplied), so one pass over the rows applies every fold's operator. The
+// products and the basis run on the kernels the caller passes (simd.ts), or in JavaScript.
 
 import { solveTridiagonal } from './linalg.ts';
-import type { Matrix } from './ridge.ts';
-import { simdKernels, type FoldPasses, type OrthonormalBasis } from './simd.ts';
+import type { Matrix } from './matrix.ts';
+import type { FoldPasses, Kernels, OrthonormalBasis } from './simd.ts';
 
 /** A training fold's rows of a raw feature matrix and the standardisation fitted on them. */
 export interface StandardisedRows {
@@ -73,22 +74,22 @@ export interface FoldOperators {
  */
 export function rowsOperators(
   folds: readonly StandardisedRows[],
+  kernels: Kernels,
   /** The order the pass takes the rows in (default: as stored); grouping the folds' rows skips work. */
   order?: Int32Array,
 ): FoldOperators {
   const { x } = folds[0];
   if (folds.some((z) => z.x !== x)) throw new Error('the folds must share one feature matrix');
   const d = x.cols;
-  const simd = simdKernels();
   let passes: FoldPasses;
-  if (simd && x.data instanceof Float32Array) {
+  if (kernels && x.data instanceof Float32Array) {
     const members = folds.map((z) => {
       const weights = new Float64Array(x.rows);
       for (const r of z.rows) weights[r] = 1;
       return weights;
     });
     const rows = order ?? Int32Array.from({ length: x.rows }, (_, r) => r);
-    passes = simd.foldPasses(x.data, x.rows, d, members, rows);
+    passes = kernels.foldPasses(x.data, x.rows, d, members, rows);
   } else {
     passes = (us, offsets, accs) =>
       us.map((u, f) => (u ? rowPassesScalar(folds[f], u, offsets[f], accs[f]) : 0));
@@ -116,8 +117,8 @@ export function rowsOperators(
 const EMPTY = new Float64Array(0);
 
 /** ZᵀZ for one fold's standardised rows, applied by passes over the raw rows. */
-export function rowsOperator(z: StandardisedRows): SymmetricOperator {
-  const one = rowsOperators([z]);
+export function rowsOperator(z: StandardisedRows, kernels: Kernels): SymmetricOperator {
+  const one = rowsOperators([z], kernels);
   return { dim: one.dim, rank: one.ranks[0], times: (v, out) => one.times([v], [out]) };
 }
 
@@ -126,9 +127,8 @@ export function rowsOperator(z: StandardisedRows): SymmetricOperator {
  * held. The SIMD kernels read it by halves; the JavaScript product mirrors it into a full copy
  * once, so each product reads plain rows.
  */
-export function lowerOperator(lower: Float64Array, d: number): SymmetricOperator {
-  const simd = simdKernels();
-  if (simd) return { dim: d, rank: d, times: simd.symmetric(lower, d) };
+export function lowerOperator(lower: Float64Array, d: number, kernels: Kernels): SymmetricOperator {
+  if (kernels) return { dim: d, rank: d, times: kernels.symmetric(lower, d) };
   const full = new Float64Array(d * d);
   for (let i = 0; i < d; i++)
     for (let j = 0; j <= i; j++) full[i * d + j] = full[j * d + i] = lower[i * d + j];
@@ -151,14 +151,15 @@ export function rowsTransposeTimes(z: StandardisedRows, c: Float64Array): Float6
 }
 
 /**
- * Solves (A + αI)w = b for every α of the grid. Null when the residuals stay above the tolerance
- * after `maxSteps` steps.
+ * Solves (A + αI)w = b for every α of the grid, the Lanczos basis held by `kernels`. Null when the
+ * residuals stay above the tolerance after `maxSteps` steps.
  */
 export function krylovRidge(
   a: SymmetricOperator,
   b: Float64Array, // [dim]
   alphas: readonly number[],
   maxSteps: number,
+  kernels: Kernels,
   tolerance = KRYLOV_TOLERANCE,
 ): KrylovSolution | null {
   const [solution] = krylovRidgeFolds(
@@ -166,6 +167,7 @@ export function krylovRidge(
     [b],
     alphas,
     maxSteps,
+    kernels,
     tolerance,
   );
   return solution;
@@ -180,9 +182,13 @@ export function krylovRidgeFolds(
   bs: readonly Float64Array[],
   alphas: readonly number[],
   maxSteps: number,
+  kernels: Kernels,
   tolerance = KRYLOV_TOLERANCE,
 ): (KrylovSolution | null)[] {
-  const runs = bs.map((b, f) => lanczos(a.dim, a.ranks[f], b, alphas, maxSteps, tolerance));
+  const basis = () => kernels?.basis(a.dim) ?? scalarBasis(a.dim);
+  const runs = bs.map((b, f) =>
+    lanczos(a.dim, a.ranks[f], b, alphas, { maxSteps, tolerance, basis }),
+  );
   const solutions = new Array<KrylovSolution | null>(runs.length).fill(null);
   const advance = (f: number, product?: Float64Array): Float64Array | null => {
     const next = product ? runs[f].next(product) : runs[f].next();
@@ -209,13 +215,13 @@ function* lanczos(
   rank: number,
   b: Float64Array,
   alphas: readonly number[],
-  maxSteps: number,
-  tolerance: number,
+  run: { maxSteps: number; tolerance: number; basis: () => OrthonormalBasis },
 ): Generator<Float64Array, KrylovSolution | null, Float64Array> {
+  const { maxSteps, tolerance } = run;
   const norm = Math.sqrt(dot(b, b));
   if (norm === 0) return { weights: alphas.map(() => new Float64Array(d)), steps: 0 };
   const limit = Math.min(maxSteps, rank);
-  const basis = simdKernels()?.basis(d) ?? scalarBasis(d);
+  const basis = run.basis();
   const diag: number[] = [];
   const off: number[] = [];
   let v = b.map((value) => value / norm);

@@ -1,10 +1,10 @@
 // Dense symmetric linear algebra for ridge: Gram matrices and a Householder tridiagonalisation
 // that, once computed, solves (A + αI)x = b for every α in O(d²). That is what makes a whole
 // regularisation grid cost one O(d³) factorisation per fold instead of one per α. The Gram and
-// the tridiagonalisation's sweeps run on the WebAssembly SIMD kernels where there are some
+// the tridiagonalisation's sweeps run on the WebAssembly SIMD kernels when the caller passes them
 // (simd.ts); the JavaScript loops here are their fallback and their reference.
 
-import { simdKernels } from './simd.ts';
+import type { Kernels } from './simd.ts';
 
 /** Lower triangle of Gᵀ·G for a feature-major block: G[i][j] += Σₖ cols[i][k]·cols[j][k], j ≤ i. */
 export function addGramLower(
@@ -12,9 +12,9 @@ export function addGramLower(
   d: number,
   n: number,
   out: Float64Array, // [d, d] row-major; only j ≤ i is written
+  kernels: Kernels,
 ): void {
-  const simd = simdKernels();
-  if (simd) simd.addGramLower(cols, d, n, out);
+  if (kernels) kernels.addGramLower(cols, d, n, out);
   else addGramLowerScalar(cols, d, n, out);
 }
 
@@ -114,7 +114,7 @@ export interface Tridiagonal {
  * column's vector entries are loaded once for two rows: about 1.5x (d = 768) to 2x (d ≥ 1,536)
  * faster than the two-sweep form, with the same reflectors to rounding.
  */
-export function tridiagonalize(input: Float64Array, d: number): Tridiagonal {
+export function tridiagonalize(input: Float64Array, d: number, kernels: Kernels): Tridiagonal {
   const diag = new Float64Array(d);
   const off = new Float64Array(Math.max(d - 1, 0));
   const tau = new Float64Array(d);
@@ -125,7 +125,7 @@ export function tridiagonalize(input: Float64Array, d: number): Tridiagonal {
   }
   // On the SIMD kernels the matrix and vectors live in the kernels' memory, and each step's sweep
   // over the trailing block runs there; the matrix is copied back at the end.
-  const work = simdKernels()?.tridiagonalWorkspace(input, d) ?? {
+  const work = kernels?.tridiagonalWorkspace(input, d) ?? {
     a: input,
     vectors: [0, 1, 2, 3].map(() => new Float64Array(d)),
     sweep: sweepPairsScalar,

@@ -1,5 +1,5 @@
 // The two error figures the Fit view and the CLI put beside a head: its RMSE, and the RMSE of
-// always predicting the mean (out-of-fold predictions themselves come from ridge.ts's cvPredictions).
+// always predicting the mean (out-of-fold predictions themselves come from crossValidate.ts).
 
 /** RMSE of always predicting the mean target: the bar any head has to clear. */
 export function meanPredictorRmse(y: ArrayLike<number>): number {

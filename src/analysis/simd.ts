@@ -4,6 +4,8 @@
 // a Lanczos run applies hundreds of times keeps its matrix or rows resident there, so only vectors
 // are copied per product. Sizes are padded with zeros to the kernels' multiples of 4.
 // Where WebAssembly SIMD is missing, `simdKernels()` is null and the JavaScript loops run instead.
+// Which loops a solve runs on is passed to it (`Kernels`), so tests and benchmarks compare the two
+// by asking for each, not by switching a module's state.
 
 import { KERNELS_WASM } from './kernelsWasm.ts';
 
@@ -93,22 +95,19 @@ export type FoldPasses = (
   accs: readonly Float64Array[],
 ) => number[];
 
+/** The loops the ridge solves run on: the SIMD kernels, or null for the plain JavaScript loops. */
+export type Kernels = SimdKernels | null;
+
 /** Rows a pass takes through every fold before moving on: a block that stays in the L2 cache. */
 const BLOCK_BYTES = 256 * 1024;
 
+/** The module, compiled on first use (null where this runtime cannot compile it). */
 let compiled: WebAssembly.Module | null | undefined;
-let enabled = true;
 
-/** The SIMD kernels, or null where this runtime cannot run them (or they were switched off). */
+/** The SIMD kernels, or null where this runtime cannot run them: the default `Kernels`. */
 export function simdKernels(): SimdKernels | null {
-  if (!enabled) return null;
   if (compiled === undefined) compiled = compile();
   return compiled && KERNELS;
-}
-
-/** Switches the SIMD kernels off (false) or back on, so tests and benchmarks can compare. */
-export function useSimdKernels(on: boolean): void {
-  enabled = on;
 }
 
 function compile(): WebAssembly.Module | null {

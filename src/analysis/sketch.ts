@@ -10,7 +10,7 @@
 // every feature weighs the same in the sketch, as it does in the exact fit; ridge on the sketch then
 // centres per fold but does not rescale (rescaling sketched coordinates would undo the isometry).
 
-import type { Matrix } from './ridge.ts';
+import { columnScaler, type Matrix } from './matrix.ts';
 import { makeRng, permutation } from './rng.ts';
 
 /** How a sweep cell's features were reduced before its fit. */
@@ -44,24 +44,6 @@ export function nextPow2(n: number): number {
   return p;
 }
 
-const STD_FLOOR = 1e-12;
-
-/** Mean and population std of each column over all rows (constant columns get std 1). */
-function columnStats(x: Matrix): { mean: Float64Array; std: Float64Array } {
-  const { rows, cols, data } = x;
-  const mean = new Float64Array(cols);
-  const sq = new Float64Array(cols);
-  for (let r = 0; r < rows; r++) for (let k = 0; k < cols; k++) mean[k] += data[r * cols + k];
-  for (let k = 0; k < cols; k++) mean[k] /= rows || 1;
-  for (let r = 0; r < rows; r++)
-    for (let k = 0; k < cols; k++) sq[k] += (data[r * cols + k] - mean[k]) ** 2;
-  const std = sq.map((s) => {
-    const v = Math.sqrt(s / (rows || 1));
-    return v > STD_FLOOR ? v : 1;
-  });
-  return { mean, std };
-}
-
 /**
  * The SRHT sketch of standardised `x`: rows × `dim`, S = (1/√dim)·P·H·D with D random signs over the
  * columns zero-padded to a power of two, H the Walsh–Hadamard matrix and P a choice of `dim` of its
@@ -72,7 +54,7 @@ export function srht(x: Matrix, dim: number, seed: number): { sketch: Matrix; in
   const width = nextPow2(cols);
   if (!Number.isInteger(dim) || dim < 1 || dim > width)
     throw new RangeError(`sketch size must be 1..${width} for ${cols} columns, got ${dim}`);
-  const { mean, std } = columnStats(x);
+  const { mean, std } = columnScaler(x);
   const rand = makeRng(seed);
   const sign = Float64Array.from({ length: cols }, () => (rand() < 0.5 ? -1 : 1));
   const pick = permutation(width, seed + 1)

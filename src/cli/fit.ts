@@ -15,13 +15,13 @@ import {
   type Head,
   type HeadStrategy,
 } from '../analysis/head.ts';
+import { fitLearned } from '../analysis/learned.ts';
 import {
   DEFAULT_LEARNED_CONFIG,
-  fitLearned,
   learnedConfigFor,
   type LearnedConfig,
-  type LearnedInput,
-} from '../analysis/learned.ts';
+} from '../analysis/learnedConfig.ts';
+import type { LearnedInput } from '../analysis/learnedInput.ts';
 import { meanPredictorRmse } from '../analysis/oof.ts';
 import {
   LAYERWISE_LEARNED_STRATEGIES,
@@ -31,21 +31,17 @@ import {
   type LearnedStrategy,
   type PoolOptions,
 } from '../analysis/pooling.ts';
+import { DEFAULT_FOLDS, DEFAULT_SEED, ridgeCV } from '../analysis/crossValidate.ts';
+import { kFold, scoreFolds, type AlphaScore } from '../analysis/cvFolds.ts';
+import { fitRidge } from '../analysis/ridge.ts';
 import {
   bestEstimates,
-  DEFAULT_FOLDS,
-  DEFAULT_SEED,
   QUICK_SWEEP_SKETCH,
-  fitRidge,
-  kFold,
-  ridgeCV,
-  scoreFolds,
   sweepGrid,
   withExactCv,
-  type AlphaScore,
   type SweepEntry,
   type SweepGrid,
-} from '../analysis/ridge.ts';
+} from '../analysis/sweep.ts';
 import type { EmbeddedBatch, ModelInfo } from '../engine/protocol.ts';
 import { extractTokenFeatures, type TokenFeatures } from '../pipeline/fitRun.ts';
 import { featuresFrom, layerInput, loadedModel } from '../pipeline/scoring.ts';

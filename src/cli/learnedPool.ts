@@ -4,12 +4,10 @@
  * memory, so every worker reads the same table. One worker runs inline.
  */
 import { Worker } from 'node:worker_threads';
-import {
-  joinFolds,
-  learnedCvPredictions,
-  type LearnedConfig,
-  type LearnedInput,
-} from '../analysis/learned.ts';
+import { joinFolds } from '../analysis/cvFolds.ts';
+import { learnedCvPredictions } from '../analysis/learned.ts';
+import type { LearnedConfig } from '../analysis/learnedConfig.ts';
+import type { LearnedInput } from '../analysis/learnedInput.ts';
 import type { LearnedStrategy } from '../analysis/pooling.ts';
 import { WORKER_BOOT } from './sweepPool.ts';
 

@@ -4,7 +4,7 @@
  * at the end). One worker, or one cell, runs inline.
  */
 import { Worker } from 'node:worker_threads';
-import { sweep, type FeatureCell, type SweepOptions, type SweepEntry } from '../analysis/ridge.ts';
+import { sweep, type FeatureCell, type SweepOptions, type SweepEntry } from '../analysis/sweep.ts';
 
 /** A cell to sweep: its place on the grid, its width, and how to build its features. */
 export interface CellJob {

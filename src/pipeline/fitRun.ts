@@ -4,7 +4,7 @@
  * reduced last-layer tokens (cached the same way).
  */
 import { projectTokens, tokenDirections } from '../analysis/directions.ts';
-import type { RaggedTokenInput } from '../analysis/learned.ts';
+import type { RaggedTokenInput } from '../analysis/learnedInput.ts';
 import {
   PARAMETER_FREE_STRATEGIES,
   poolOptionsFor,

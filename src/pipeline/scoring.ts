@@ -4,7 +4,8 @@
  */
 import { headFits, learnedFromHead, predictHead, type Head } from '../analysis/head.ts';
 import { projectTokens } from '../analysis/directions.ts';
-import { predictLearned, type RaggedTokenInput } from '../analysis/learned.ts';
+import { predictLearned } from '../analysis/learned.ts';
+import type { RaggedTokenInput } from '../analysis/learnedInput.ts';
 import { poolFromPooled, type ParameterFreeStrategy } from '../analysis/pooling.ts';
 import type {
   BatchPooling,

@@ -8,18 +8,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseHead, type Head } from '../../src/analysis/head.ts';
-import {
-  DEFAULT_LEARNED_CONFIG,
-  learnedConfigFor,
-  learnedCvPredictions,
-  type LearnedInput,
-} from '../../src/analysis/learned.ts';
+import { learnedCvPredictions } from '../../src/analysis/learned.ts';
+import { DEFAULT_LEARNED_CONFIG, learnedConfigFor } from '../../src/analysis/learnedConfig.ts';
+import type { LearnedInput } from '../../src/analysis/learnedInput.ts';
 import {
   LAYERWISE_LEARNED_STRATEGIES,
   poolOptionsFor,
   validLayers,
 } from '../../src/analysis/pooling.ts';
-import { scoreFolds } from '../../src/analysis/ridge.ts';
+import { scoreFolds } from '../../src/analysis/cvFolds.ts';
 import { formatNumber, submissionCsv } from '../../src/data/submission.ts';
 import type { Engine } from '../../src/engine/engine.ts';
 import { folderSource, loadNodeEngine } from '../../src/engine/node.ts';

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { cvPredictions, fitRidge, kFold, ridgeCV, type Matrix } from '../../src/analysis/ridge.ts';
+import { crossValidate, ridgeCV } from '../../src/analysis/crossValidate.ts';
+import { kFold } from '../../src/analysis/cvFolds.ts';
+import type { Matrix } from '../../src/analysis/matrix.ts';
+import { fitRidge } from '../../src/analysis/ridge.ts';
 import { meanPredictorRmse, rmse } from '../../src/analysis/oof.ts';
 
 /** Each row's prediction from the CV's model at one α, fitted on the other folds. */
@@ -8,7 +11,7 @@ const outOfFold = (
   y: ArrayLike<number>,
   alpha: number,
   split: { folds: number; seed: number },
-) => cvPredictions(x, y, { ...split, alphas: [alpha] }).predictions[0];
+) => crossValidate(x, y, { ...split, alphas: [alpha] }).predictions[0];
 import type { TextRow } from '../../src/data/csv.ts';
 import type { BatchPooling, EmbeddedBatch } from '../../src/engine/protocol.ts';
 import { textColumns as columnsOf } from '../../src/readability/columns.ts';

@@ -5,7 +5,7 @@
  */
 import { cleanup, fireEvent, render, screen, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { SweepGrid } from '../../src/analysis/ridge.ts';
+import type { SweepGrid } from '../../src/analysis/sweep.ts';
 import type { EncodedText, ModelInfo } from '../../src/engine/protocol.ts';
 import type { EngineState } from '../../src/ui/hooks/useEngine.ts';
 import { EngineStatus } from '../../src/ui/views/EngineStatus.tsx';

@@ -12,15 +12,12 @@ import {
   type RidgeHead,
 } from '../../src/analysis/head.ts';
 import { projectTokens, tokenDirections } from '../../src/analysis/directions.ts';
-import {
-  fitLearned,
-  learnedCvPredictions,
-  predictLearned,
-  type LayerInput,
-  type RaggedTokenInput,
-} from '../../src/analysis/learned.ts';
+import { fitLearned, learnedCvPredictions, predictLearned } from '../../src/analysis/learned.ts';
+import type { LayerInput, RaggedTokenInput } from '../../src/analysis/learnedInput.ts';
 import type { LayerwiseLearnedStrategy } from '../../src/analysis/pooling.ts';
-import { fitRidge, predictRidge, ridgeCV, scoreFolds } from '../../src/analysis/ridge.ts';
+import { ridgeCV } from '../../src/analysis/crossValidate.ts';
+import { scoreFolds } from '../../src/analysis/cvFolds.ts';
+import { fitRidge, predictRidge } from '../../src/analysis/ridge.ts';
 import type { ModelInfo } from '../../src/engine/protocol.ts';
 import { encoderSource, layerInput, predictBatch } from '../../src/pipeline/scoring.ts';
 import { makeNormal } from '../../src/analysis/rng.ts';

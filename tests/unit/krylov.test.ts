@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   KRYLOV_TOLERANCE,
   krylovRidge,
@@ -11,7 +11,7 @@ import {
   type SymmetricOperator,
 } from '../../src/analysis/krylov.ts';
 import { makeNormal } from '../../src/analysis/rng.ts';
-import { simdKernels, useSimdKernels } from '../../src/analysis/simd.ts';
+import { simdKernels } from '../../src/analysis/simd.ts';
 
 // Features with a few strong shared directions over a noise floor, as pooled hidden states have,
 // with offsets and uneven scales so the in-place standardisation matters.
@@ -60,12 +60,10 @@ function reference(data: Float32Array, d: number, rows: number[], c: number[]) {
 const norm = (v: number[]) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
 
 // Every case runs on the SIMD kernels (products, row passes, basis) and on their JavaScript forms.
-describe.each(['SIMD', 'JavaScript'])('krylovRidge (%s kernels)', (kernels) => {
-  beforeAll(() => {
-    useSimdKernels(kernels === 'SIMD');
-    expect(simdKernels() !== null).toBe(kernels === 'SIMD');
-  });
-  afterAll(() => useSimdKernels(true));
+describe.each(['SIMD', 'JavaScript'])('krylovRidge (%s kernels)', (name) => {
+  const kernels = name === 'SIMD' ? simdKernels() : null;
+  // Node runs WebAssembly SIMD, so the SIMD cases do run on the kernels.
+  beforeAll(() => expect(kernels !== null).toBe(name === 'SIMD'));
   const { data, n, d, normal } = wideRows(160, 120, 3);
   const rows = Array.from({ length: n }, (_, i) => i).filter((i) => i % 4 !== 1); // a training fold
   const raw = rows.map(() => normal());
@@ -82,10 +80,11 @@ describe.each(['SIMD', 'JavaScript'])('krylovRidge (%s kernels)', (kernels) => {
 
   it('solves (ZᵀZ + αI)w = Zᵀc for every α to its tolerance, in fewer steps than the features', () => {
     const solved = krylovRidge(
-      rowsOperator(z),
+      rowsOperator(z, kernels),
       rowsTransposeTimes(z, Float64Array.from(c)),
       alphas,
       1000,
+      kernels,
     );
     expect(solved).not.toBeNull();
     expect(solved!.steps).toBeLessThan(d);
@@ -123,15 +122,17 @@ describe.each(['SIMD', 'JavaScript'])('krylovRidge (%s kernels)', (kernels) => {
     const together = krylovRidgeFolds(
       rowsOperators(
         folds.map((f) => f.fold),
+        kernels,
         order,
       ),
       folds.map((f) => f.b),
       alphas,
       1000,
+      kernels,
     );
     expect(together[0]!.steps).toBe(0);
     folds.forEach(({ fold, b }, f) => {
-      const alone = krylovRidge(rowsOperator(fold), b, alphas, 1000)!;
+      const alone = krylovRidge(rowsOperator(fold, kernels), b, alphas, 1000, kernels)!;
       expect(together[f]!.steps).toBe(alone.steps);
       alone.weights.forEach((w, a) => {
         const scale = Math.max(...w.map(Math.abs), 1e-300);
@@ -144,16 +145,23 @@ describe.each(['SIMD', 'JavaScript'])('krylovRidge (%s kernels)', (kernels) => {
 
   it('gives up (null) when the residuals are still above the tolerance at the step cap', () => {
     expect(
-      krylovRidge(rowsOperator(z), rowsTransposeTimes(z, Float64Array.from(c)), alphas, 3),
+      krylovRidge(
+        rowsOperator(z, kernels),
+        rowsTransposeTimes(z, Float64Array.from(c)),
+        alphas,
+        3,
+        kernels,
+      ),
     ).toBeNull();
   });
 
   it('returns zero weights at once for targets with nothing to fit', () => {
     const solved = krylovRidge(
-      rowsOperator(z),
+      rowsOperator(z, kernels),
       rowsTransposeTimes(z, new Float64Array(rows.length)),
       alphas,
       1000,
+      kernels,
     );
     expect(solved!.steps).toBe(0);
     expect(solved!.weights.every((w) => w.every((v) => v === 0))).toBe(true);
@@ -175,7 +183,7 @@ describe.each(['SIMD', 'JavaScript'])('krylovRidge (%s kernels)', (kernels) => {
       [lowerWide, 123, wider],
     ] as const) {
       const rhs = Float64Array.from(b.slice(0, dim));
-      const solved = krylovRidge(lowerOperator(matrix, dim), rhs, alphas, 1000);
+      const solved = krylovRidge(lowerOperator(matrix, dim, kernels), rhs, alphas, 1000, kernels);
       alphas.forEach((alpha, s) => {
         const w = solved!.weights[s];
         const residual = Array.from(
@@ -208,7 +216,7 @@ describe.each(['SIMD', 'JavaScript'])('krylovRidge (%s kernels)', (kernels) => {
 
     it('converges on an even spectrum to w = b / (λ + α)', () => {
       const { l, op } = diagonal((i) => 1 + (99 * i) / (dim - 1));
-      const solved = krylovRidge(op, rhs, shifts, 200);
+      const solved = krylovRidge(op, rhs, shifts, 200, kernels);
       expect(solved!.steps).toBeLessThan(200);
       shifts.forEach((alpha, s) => {
         const exact = Array.from(rhs, (b, i) => b / (l[i] + alpha));
@@ -220,11 +228,11 @@ describe.each(['SIMD', 'JavaScript'])('krylovRidge (%s kernels)', (kernels) => {
     it('stops early, long before its cap, when the residual falls too slowly to reach it', () => {
       // A steep power law needs ~180 steps; with a cap of 150 the run is forecast to miss it.
       const steep = diagonal((i) => 1e4 / (i + 1) ** 2);
-      expect(krylovRidge(steep.op, rhs, shifts, 150)).toBeNull();
+      expect(krylovRidge(steep.op, rhs, shifts, 150, kernels)).toBeNull();
       expect(steep.products()).toBeLessThan(75);
       // The same spectrum with room to finish does finish.
       const roomy = diagonal((i) => 1e4 / (i + 1) ** 2);
-      expect(krylovRidge(roomy.op, rhs, shifts, 1000)!.steps).toBeGreaterThan(150);
+      expect(krylovRidge(roomy.op, rhs, shifts, 1000, kernels)!.steps).toBeGreaterThan(150);
     });
   });
 });

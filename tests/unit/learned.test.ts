@@ -8,12 +8,11 @@ import {
   learnedParamCount,
   lossAndGradient,
   predictLearned,
-  type LayerInput,
-  type RaggedTokenInput,
-  type TokenInput,
 } from '../../src/analysis/learned.ts';
+import type { LayerInput, RaggedTokenInput, TokenInput } from '../../src/analysis/learnedInput.ts';
 import type { LearnedStrategy } from '../../src/analysis/pooling.ts';
-import { fitRidge, kFold, predictRidge } from '../../src/analysis/ridge.ts';
+import { kFold } from '../../src/analysis/cvFolds.ts';
+import { fitRidge, predictRidge } from '../../src/analysis/ridge.ts';
 import { makeNormal } from '../../src/analysis/rng.ts';
 
 function layerInput(seed: number, batch: number, layers: number, hidden: number): LayerInput {

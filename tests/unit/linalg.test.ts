@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   addGramLower,
   addGramLowerScalar,
@@ -10,7 +10,7 @@ import {
   type Tridiagonal,
 } from '../../src/analysis/linalg.ts';
 import { makeNormal } from '../../src/analysis/rng.ts';
-import { simdKernels, useSimdKernels } from '../../src/analysis/simd.ts';
+import { simdKernels } from '../../src/analysis/simd.ts';
 import { solveGauss } from '../support/gauss.ts';
 
 // The kernels ridge stands on, each against a plain reference. Sizes cover the kernels' edges:
@@ -59,8 +59,10 @@ function rebuiltColumn(t: Tridiagonal, j: number): Float64Array {
   return y;
 }
 
+type GramArgs = Parameters<typeof addGramLowerScalar>;
+
 describe.each([
-  ['SIMD', addGramLower],
+  ['SIMD', (...a: GramArgs) => addGramLower(...a, simdKernels())],
   ['JavaScript', addGramLowerScalar],
 ])('addGramLower (%s)', (kernels, gram) => {
   it('adds every lower-triangle dot product of the feature rows', () => {
@@ -87,15 +89,17 @@ describe.each([
   });
 });
 
+/** The kernels a case names: the SIMD ones, or null for the JavaScript loops. */
+const kernelsFor = (name: string) => (name === 'SIMD' ? simdKernels() : null);
+
 // The tridiagonalisation's sweeps run on the SIMD kernel and on their JavaScript form.
-describe.each(['SIMD', 'JavaScript'])('tridiagonalize (%s sweeps)', (kernels) => {
-  beforeAll(() => useSimdKernels(kernels === 'SIMD'));
-  afterAll(() => useSimdKernels(true));
+describe.each(['SIMD', 'JavaScript'])('tridiagonalize (%s sweeps)', (name) => {
+  const kernels = kernelsFor(name);
 
   it('factors a symmetric matrix as Q·T·Qᵀ with Q orthogonal', () => {
     for (const d of SIZES) {
       const a = randomSymmetric(d, d);
-      const t = tridiagonalize(lowerOf(a), d);
+      const t = tridiagonalize(lowerOf(a), d, kernels);
       for (let j = 0; j < d; j++) {
         const col = rebuiltColumn(t, j);
         for (let i = 0; i < d; i++)
@@ -113,7 +117,7 @@ describe.each(['SIMD', 'JavaScript'])('tridiagonalize (%s sweeps)', (kernels) =>
     const a = randomSymmetric(6, 3);
     for (let i = 2; i < 6; i++) a[i][0] = a[0][i] = 0;
     for (let i = 0; i < 6; i++) if (i !== 3) a[i][3] = a[3][i] = 0;
-    const t = tridiagonalize(lowerOf(a), 6);
+    const t = tridiagonalize(lowerOf(a), 6, kernels);
     expect(t.tau[0]).toBe(0);
     for (let j = 0; j < 6; j++) {
       const col = rebuiltColumn(t, j);
@@ -122,9 +126,8 @@ describe.each(['SIMD', 'JavaScript'])('tridiagonalize (%s sweeps)', (kernels) =>
   });
 });
 
-describe.each(['SIMD', 'JavaScript'])('solveShifted (%s sweeps)', (kernels) => {
-  beforeAll(() => useSimdKernels(kernels === 'SIMD'));
-  afterAll(() => useSimdKernels(true));
+describe.each(['SIMD', 'JavaScript'])('solveShifted (%s sweeps)', (name) => {
+  const kernels = kernelsFor(name);
 
   it('solves (A + αI)x = b for every α of a grid from one factorisation', () => {
     for (const d of SIZES) {
@@ -136,7 +139,7 @@ describe.each(['SIMD', 'JavaScript'])('solveShifted (%s sweeps)', (kernels) => {
         Array.from({ length: d }, (_, j) => x.reduce((s, r) => s + r[i] * r[j], 0)),
       );
       const b = Array.from({ length: d }, normal);
-      const t = tridiagonalize(lowerOf(a), d);
+      const t = tridiagonalize(lowerOf(a), d, kernels);
       const c = Float64Array.from(b);
       applyQt(t, c);
       for (const alpha of [1e-3, 0.1, 1, 100]) {

@@ -1,19 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import {
-  DEFAULT_ALPHAS,
-  cvMode,
-  cvPredictions,
-  cvShares,
-  fitRidge,
-  kFold,
-  mergeCvPredictions,
-  predictRidge,
-  ridgeCV,
-  sweep,
-  sweepGrid,
-  type CvPredictions,
-  type Matrix,
-} from '../../src/analysis/ridge.ts';
+import { DEFAULT_ALPHAS, crossValidate, ridgeCV } from '../../src/analysis/crossValidate.ts';
+import { kFold, mergeCvPredictions, type CvPredictions } from '../../src/analysis/cvFolds.ts';
+import { cvMode, cvShares } from '../../src/analysis/cvPlan.ts';
+import type { Matrix } from '../../src/analysis/matrix.ts';
+import { fitRidge, predictRidge } from '../../src/analysis/ridge.ts';
+import { sweep, sweepGrid } from '../../src/analysis/sweep.ts';
 import { makeNormal } from '../../src/analysis/rng.ts';
 import { solveGauss } from '../support/gauss.ts';
 
@@ -138,11 +129,11 @@ describe('ridgeCV', () => {
   ])('gives the same predictions when its folds are shared out and joined (%s)', (_mode, n, d) => {
     const { x, y } = synthetic(n, d, 12);
     const options = { folds: 5, seed: 4 };
-    const whole = cvPredictions(x, y, options);
+    const whole = crossValidate(x, y, options);
     const shares = [
       [0, 2, 4],
       [1, 3],
-    ].map((f) => cvPredictions(x, y, options, f));
+    ].map((f) => crossValidate(x, y, options, f));
     expect(shares[1].predictions[0].some(Number.isNaN)).toBe(true); // folds 0, 2, 4 left out
     expect(mergeCvPredictions(shares)).toEqual(whole);
     expect(() => mergeCvPredictions([shares[0]])).toThrow(/was predicted by no share of the CV/);
@@ -154,17 +145,17 @@ describe('ridgeCV', () => {
     [40, 33, 5],
     [21, 17, 5], // folds of 5 and 4 rows: the largest training fold holds 17
     [21, 18, 5],
-  ])('shares %i rows × %i columns (%i folds) as cvPredictions solves them', (n, d, folds) => {
+  ])('shares %i rows × %i columns (%i folds) as crossValidate solves them', (n, d, folds) => {
     const { x, y } = synthetic(n, d, 3);
-    const { mode } = cvPredictions(x, y, { folds, seed: 1 });
+    const { mode } = crossValidate(x, y, { folds, seed: 1 });
     const shares = cvShares(d, n, folds);
     // Primal keeps its folds in one share (one Gram serves them); dual has a share per fold.
     expect(shares.map((s) => s.folds)).toEqual(
       mode === 'primal' ? [[0, 1, 2, 3, 4]] : [[0], [1], [2], [3], [4]],
     );
-    const whole = cvPredictions(x, y, { folds, seed: 1 });
+    const whole = crossValidate(x, y, { folds, seed: 1 });
     const joined = mergeCvPredictions(
-      shares.map((s) => cvPredictions(x, y, { folds, seed: 1 }, s.folds)),
+      shares.map((s) => crossValidate(x, y, { folds, seed: 1 }, s.folds)),
     );
     expect(joined).toEqual(whole);
     expect(shares.every((s) => s.cost > 0)).toBe(true);
@@ -235,8 +226,8 @@ describe('Krylov solve', () => {
     }
     const x = { data, rows: n, cols: 4 * block };
     const options = { alphas: DEFAULT_ALPHAS, folds: 4, seed: 3 };
-    const krylov = cvPredictions(x, y, { ...options, solver: 'krylov' });
-    const direct = cvPredictions(x, y, { ...options, solver: 'direct' });
+    const krylov = crossValidate(x, y, { ...options, solver: 'krylov' });
+    const direct = crossValidate(x, y, { ...options, solver: 'direct' });
     expect(direct.mode).toBe('dual');
     expect(largestDifference(krylov, direct)).toBeLessThan(1e-6);
   });
@@ -246,8 +237,8 @@ describe('Krylov solve', () => {
     // steps, far inside its cap, so this is its answer and not the fallback's.
     const { x, y } = synthetic(1200, 256, 25);
     const options = { alphas: DEFAULT_ALPHAS, folds: 4, seed: 5 };
-    const auto = cvPredictions(x, y, options);
-    const direct = cvPredictions(x, y, { ...options, solver: 'direct' });
+    const auto = crossValidate(x, y, options);
+    const direct = crossValidate(x, y, { ...options, solver: 'direct' });
     expect(auto.mode).toBe('primal');
     // The targets here run to a few hundred: 1e-8 of their scale.
     const scale = Math.max(...y.map(Math.abs));
@@ -260,9 +251,9 @@ describe('Krylov solve', () => {
   it('solves a fold directly when Lanczos does not converge within its steps', () => {
     const { x, y } = synthetic(24, 40, 22);
     const options = { alphas: [0.01, 1], folds: 4, seed: 2 };
-    const capped = cvPredictions(x, y, { ...options, solver: 'krylov', maxKrylovSteps: 2 });
+    const capped = crossValidate(x, y, { ...options, solver: 'krylov', maxKrylovSteps: 2 });
     expect(capped.predictions).toEqual(
-      cvPredictions(x, y, { ...options, solver: 'direct' }).predictions,
+      crossValidate(x, y, { ...options, solver: 'direct' }).predictions,
     );
   });
 
@@ -272,8 +263,8 @@ describe('Krylov solve', () => {
     const shares = [
       [0, 2, 4],
       [1, 3],
-    ].map((f) => cvPredictions(x, y, options, f));
-    expect(mergeCvPredictions(shares)).toEqual(cvPredictions(x, y, options));
+    ].map((f) => crossValidate(x, y, options, f));
+    expect(mergeCvPredictions(shares)).toEqual(crossValidate(x, y, options));
   });
 
   it.each([

@@ -1,16 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import { crossValidate, ridgeCV } from '../../src/analysis/crossValidate.ts';
+import { scoreCv } from '../../src/analysis/cvFolds.ts';
+import type { Matrix } from '../../src/analysis/matrix.ts';
 import {
   bestEstimates,
-  cvPredictions,
   estimatesOnly,
-  ridgeCV,
-  scoreCv,
   SKETCH_SPAN,
   sweepCell,
   sweepGrid,
   withExactCv,
-  type Matrix,
-} from '../../src/analysis/ridge.ts';
+} from '../../src/analysis/sweep.ts';
 import { makeNormal } from '../../src/analysis/rng.ts';
 import { fwht, nextPow2, srht } from '../../src/analysis/sketch.ts';
 
@@ -156,7 +155,7 @@ describe('the quick sweep', () => {
     expect(entry.sketch?.count).toBe(count);
     // The same average, assembled here from each sketch's own CV predictions.
     const single = Array.from({ length: count }, (_, s) =>
-      cvPredictions(srht(x, 64, 42 + 7919 * s).sketch, y, { standardise: false }),
+      crossValidate(srht(x, 64, 42 + 7919 * s).sketch, y, { standardise: false }),
     );
     const averaged = {
       ...single[0],

@@ -6,19 +6,12 @@
  * full fit. A whole exact CV on one core takes ~0.35 s for 768 features, ~5 s for concat-last-4
  * (BENCHMARKS.md, "Pooling sweep").
  */
-import {
-  fitLearned,
-  learnedCvPredictions,
-  type LearnedInput,
-  type RaggedTokenInput,
-} from '../../analysis/learned.ts';
-import {
-  cvPredictions,
-  fitRidge,
-  sweepCell,
-  type Matrix,
-  type SweepEntry,
-} from '../../analysis/ridge.ts';
+import { fitLearned, learnedCvPredictions } from '../../analysis/learned.ts';
+import type { LearnedInput, RaggedTokenInput } from '../../analysis/learnedInput.ts';
+import { crossValidate } from '../../analysis/crossValidate.ts';
+import type { Matrix } from '../../analysis/matrix.ts';
+import { fitRidge } from '../../analysis/ridge.ts';
+import { sweepCell, type SweepEntry } from '../../analysis/sweep.ts';
 import type { LearnedStrategy, PoolOptions } from '../../analysis/pooling.ts';
 import type { SweepCellId } from '../../pipeline/fitRun.ts';
 import { featuresFrom, layerInput, type PooledVectors } from '../../pipeline/scoring.ts';
@@ -75,7 +68,7 @@ function makeHandler() {
         if (!held) throw new Error('no sweep has run yet');
         const x = matrixOf(held, request.cell);
         const split = { folds: held.folds, seed: held.seed, alphas: request.alphas };
-        const predictions = cvPredictions(x, held.y, split, request.folds);
+        const predictions = crossValidate(x, held.y, split, request.folds);
         return post(
           { status: 'cv-part', requestId, predictions },
           predictions.predictions.map((p) => p.buffer),

@@ -4,27 +4,23 @@
  * the same table; elsewhere the table moves to a single worker. Cancelling ends the workers (each
  * cell is one long synchronous fit); the next call starts fresh ones.
  */
-import {
-  joinFolds,
-  type FittedPooling,
-  type LearnedConfig,
-  type RaggedTokenInput,
-} from '../../analysis/learned.ts';
+import { joinFolds } from '../../analysis/cvFolds.ts';
+import type { FittedPooling } from '../../analysis/learned.ts';
+import type { LearnedConfig } from '../../analysis/learnedConfig.ts';
+import type { RaggedTokenInput } from '../../analysis/learnedInput.ts';
 import { STRATEGIES, type LearnedStrategy } from '../../analysis/pooling.ts';
 import {
-  bestEstimates,
-  cvShares,
   kFold,
   mergeCvPredictions,
   scoreCv,
   scoreFolds,
-  withExactCv,
   type AlphaScore,
   type CvPredictions,
   type RidgeCVResult,
-  type RidgeModel,
-  type SweepEntry,
-} from '../../analysis/ridge.ts';
+} from '../../analysis/cvFolds.ts';
+import { cvShares } from '../../analysis/cvPlan.ts';
+import type { RidgeModel } from '../../analysis/ridge.ts';
+import { bestEstimates, withExactCv, type SweepEntry } from '../../analysis/sweep.ts';
 import type { SweepCellId } from '../../pipeline/fitRun.ts';
 import type { SweepEvent, SweepRequest } from './sweepProtocol.ts';
 

@@ -1,7 +1,11 @@
 /** Typed messages between the page and the sweep worker. */
-import type { FittedPooling, LearnedConfig, RaggedTokenInput } from '../../analysis/learned.ts';
+import type { FittedPooling } from '../../analysis/learned.ts';
+import type { LearnedConfig } from '../../analysis/learnedConfig.ts';
+import type { RaggedTokenInput } from '../../analysis/learnedInput.ts';
 import type { LearnedStrategy, PoolOptions } from '../../analysis/pooling.ts';
-import type { CvPredictions, RidgeModel, SweepEntry } from '../../analysis/ridge.ts';
+import type { CvPredictions } from '../../analysis/cvFolds.ts';
+import type { RidgeModel } from '../../analysis/ridge.ts';
+import type { SweepEntry } from '../../analysis/sweep.ts';
 import type { SweepCellId } from '../../pipeline/fitRun.ts';
 import type { PooledVectors } from '../../pipeline/scoring.ts';
 

@@ -2,17 +2,16 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { createHead, type Head } from '../../../analysis/head.ts';
 import { meanPredictorRmse, rmse } from '../../../analysis/oof.ts';
 import { STRATEGIES, type PoolOptions } from '../../../analysis/pooling.ts';
+import { DEFAULT_FOLDS, DEFAULT_SEED } from '../../../analysis/crossValidate.ts';
+import type { RidgeCVResult } from '../../../analysis/cvFolds.ts';
+import type { RidgeModel } from '../../../analysis/ridge.ts';
 import {
-  DEFAULT_FOLDS,
-  DEFAULT_SEED,
   estimatesOnly,
   sweepGrid,
   QUICK_SWEEP_SKETCH,
-  type RidgeCVResult,
-  type RidgeModel,
   type SweepEntry,
   type SweepGrid,
-} from '../../../analysis/ridge.ts';
+} from '../../../analysis/sweep.ts';
 import { goodRows, rowProblems } from '../../../data/csv.ts';
 import { clearFeatures } from '../../../data/store.ts';
 import type { ModelInfo } from '../../../engine/protocol.ts';

@@ -1,12 +1,11 @@
 import { useEffect, useRef, useState } from 'react';
 import { createLearnedHead, type LearnedHead } from '../../../analysis/head.ts';
+import { learnedLayerWeights, type FittedPooling } from '../../../analysis/learned.ts';
 import {
   DEFAULT_LEARNED_CONFIG,
   FIT_LEARNED_CONFIG,
   learnedConfigFor,
-  learnedLayerWeights,
-  type FittedPooling,
-} from '../../../analysis/learned.ts';
+} from '../../../analysis/learnedConfig.ts';
 import { meanPredictorRmse, rmse } from '../../../analysis/oof.ts';
 import {
   LAYERWISE_LEARNED_STRATEGIES,
@@ -14,7 +13,7 @@ import {
   type LearnedStrategy,
   type PoolOptions,
 } from '../../../analysis/pooling.ts';
-import type { SweepEntry } from '../../../analysis/ridge.ts';
+import type { SweepEntry } from '../../../analysis/sweep.ts';
 import type { Store } from '../../../data/store.ts';
 import type { ModelInfo } from '../../../engine/protocol.ts';
 import {

@@ -1,6 +1,6 @@
 import { Line } from 'react-chartjs-2';
 import { STRATEGIES } from '../../../analysis/pooling.ts';
-import type { SweepGrid } from '../../../analysis/ridge.ts';
+import type { SweepGrid } from '../../../analysis/sweep.ts';
 import { PALETTE } from '../palette.ts';
 import { SERIES_COLOURS, SERIES_DASHES } from '../../charts/chartSetup.ts';
 

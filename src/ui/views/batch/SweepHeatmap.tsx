@@ -1,5 +1,5 @@
 import { STRATEGIES } from '../../../analysis/pooling.ts';
-import type { SweepGrid } from '../../../analysis/ridge.ts';
+import type { SweepGrid } from '../../../analysis/sweep.ts';
 import type { SweepCellId } from '../../../pipeline/fitRun.ts';
 
 interface Props {
