@@ -16,8 +16,8 @@ it('runs cross-validation on the SIMD kernels in Chromium, as on the JavaScript 
     simd: boolean;
     cases: { mode: string; largest: number; scale: number }[];
   }>(`(async () => {
-    const { simdKernels, useSimdKernels } = await import('/src/analysis/simd.ts');
-    const { cvPredictions } = await import('/src/analysis/ridge.ts');
+    const { simdKernels } = await import('/src/analysis/simd.ts');
+    const { crossValidate } = await import('/src/analysis/crossValidate.ts');
     const { makeNormal } = await import('/src/analysis/rng.ts');
     const normal = makeNormal(3);
     const cases = [];
@@ -28,11 +28,8 @@ it('runs cross-validation on the SIMD kernels in Chromium, as on the JavaScript 
       for (let i = 0; i < data.length; i++) data[i] = 1 + normal() * (1 + (i % 7));
       const y = Float64Array.from({ length: rows }, (_, i) => data[i * cols] - data[i * cols + 3] + normal());
       const x = { data, rows, cols };
-      useSimdKernels(true);
-      const simd = cvPredictions(x, y, { solver });
-      useSimdKernels(false);
-      const plain = cvPredictions(x, y, { solver });
-      useSimdKernels(true);
+      const simd = crossValidate(x, y, { solver, kernels: simdKernels() });
+      const plain = crossValidate(x, y, { solver, kernels: null });
       let largest = 0;
       let scale = 0;
       simd.predictions.forEach((p, a) => p.forEach((v, r) => {
