@@ -10,7 +10,7 @@
 // The default is the app's quick sweep (features sketched to QUICK_SWEEP_SKETCH columns); `--exact`
 // fits every cell on its full features, `--compare` runs both and reports how far the quick sweep's
 // RMSEs and ranking are from the exact ones.
-// `--browser` runs the quick (or `--exact`) sweep in Chromium through the Fit view's SweepClient
+// `--browser` runs the quick (or `--exact`) sweep in Chromium through the Fit view's SweepSession
 // and its workers instead of Node's worker threads, on the same table built in the page, then
 // cross-validates the quick sweep's best estimates exactly as the Fit view does; with
 // `--inspect concat-last4@10,...` it then times selecting those cells (their exact CV and fit), and
@@ -214,7 +214,7 @@ function compare(cfg: Config, quick: Run, exact: Run): void {
 
 /**
  * The sweep as the Fit view runs it: the page builds the same synthetic table on shared memory and
- * hands the cells to `SweepClient`, which deals them to one worker per core (at most 4).
+ * hands the cells to `SweepSession`, which deals them to one worker per core (at most 4).
  */
 async function browserSweep(
   cfg: Config,
@@ -244,14 +244,15 @@ async function browserSweep(
       pool: number;
       isolated: boolean;
     }>(`(async (o) => {
-      const { SweepClient } = await import('/src/ui/workers/sweepClient.ts');
+      const { SweepSession } = await import('/src/pipeline/sweepSession.ts');
+      const { webSweepWorkers } = await import('/src/ui/workers/webSweepWorkers.ts');
       const { sweepPlan } = await import('/src/pipeline/fitRun.ts');
       const { pooledTable, targets } = await import('/scripts/bench/sweepData.ts');
       const { latent, y } = targets(o.cfg);
       const table = pooledTable(o.cfg, latent);
       const plan = sweepPlan(o.cfg.layers);
       const cells = plan.cells.filter((c) => o.cells.includes(c.strategy + '@' + c.layer));
-      const client = new SweepClient();
+      const client = new SweepSession(webSweepWorkers());
       const started = performance.now();
       const entries = await client.sweep({
         type: 'sweep', table, y, cells, poolOptions: plan.poolOptions, folds: 5, seed: o.seed,
@@ -417,7 +418,7 @@ if (isMainThread) {
     `synthetic pooled table: ${cfg.rows} rows × ${cfg.layers} layers × ${cfg.hidden} × 4 poolings ` +
       `in ${((performance.now() - t0) / 1000).toFixed(1)} s (not part of the sweep)`,
   );
-  // --browser: the same cells through the Fit view's SweepClient and its workers in Chromium.
+  // --browser: the same cells through the Fit view's SweepSession and its workers in Chromium.
   const inBrowser = process.argv.includes('--browser');
   const run = async (label: string, withSketch?: number): Promise<Run> => {
     if (!inBrowser) {
@@ -426,7 +427,7 @@ if (isMainThread) {
       return r;
     }
     const { run: r, pool } = await browserSweep(cfg, jobs, withSketch);
-    report(`${label} in Chromium (the Fit view's SweepClient)`, cfg, r, pool);
+    report(`${label} in Chromium (the Fit view's SweepSession)`, cfg, r, pool);
     return r;
   };
   if (mode !== 'exact') {

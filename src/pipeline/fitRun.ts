@@ -4,12 +4,12 @@
  * reduced last-layer tokens (cached the same way).
  */
 import { projectTokens, tokenDirections } from '../analysis/directions.ts';
+import type { HeadStrategy } from '../analysis/head.ts';
 import type { RaggedTokenInput } from '../analysis/learnedInput.ts';
 import {
   PARAMETER_FREE_STRATEGIES,
   poolOptionsFor,
   validLayers,
-  type ParameterFreeStrategy,
   type PoolOptions,
 } from '../analysis/pooling.ts';
 import { hashText } from '../data/hash.ts';
@@ -32,14 +32,20 @@ export const SWEEP_STRATEGIES = PARAMETER_FREE_STRATEGIES;
 
 /** One (strategy, layer) cell of the sweep. */
 export interface SweepCellId {
-  strategy: ParameterFreeStrategy;
+  strategy: HeadStrategy;
   layer: number;
 }
 
-/** Every cell the sweep fits for a model with `layers` hidden states, and the options used. */
-export function sweepPlan(layers: number): { cells: SweepCellId[]; poolOptions: PoolOptions } {
+/**
+ * Every cell the sweep fits for a model with `layers` hidden states (of `strategies`, by default
+ * the Fit view's), and the options used.
+ */
+export function sweepPlan(
+  layers: number,
+  strategies: readonly HeadStrategy[] = SWEEP_STRATEGIES,
+): { cells: SweepCellId[]; poolOptions: PoolOptions } {
   const poolOptions = poolOptionsFor(layers);
-  const cells = SWEEP_STRATEGIES.flatMap((strategy) =>
+  const cells = strategies.flatMap((strategy) =>
     validLayers(strategy, layers, poolOptions).map((layer) => ({ strategy, layer })),
   );
   return { cells, poolOptions };

@@ -1,30 +1,14 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useMemo, useState } from 'react';
+import { DEFAULT_FOLDS } from '../../../analysis/crossValidate.ts';
 import { createHead, type Head } from '../../../analysis/head.ts';
 import { meanPredictorRmse, rmse } from '../../../analysis/oof.ts';
-import { STRATEGIES, type PoolOptions } from '../../../analysis/pooling.ts';
-import { DEFAULT_FOLDS, DEFAULT_SEED } from '../../../analysis/crossValidate.ts';
-import type { RidgeCVResult } from '../../../analysis/cvFolds.ts';
-import type { RidgeModel } from '../../../analysis/ridge.ts';
-import {
-  estimatesOnly,
-  sweepGrid,
-  QUICK_SWEEP_SKETCH,
-  type SweepEntry,
-  type SweepGrid,
-} from '../../../analysis/sweep.ts';
+import { STRATEGIES } from '../../../analysis/pooling.ts';
+import { estimatesOnly, sweepGrid, QUICK_SWEEP_SKETCH } from '../../../analysis/sweep.ts';
 import { goodRows, rowProblems } from '../../../data/csv.ts';
 import { clearFeatures } from '../../../data/store.ts';
-import type { ModelInfo } from '../../../engine/protocol.ts';
-import {
-  extractFeatures,
-  sweepPlan,
-  type ExtractProgress,
-  type SweepCellId,
-} from '../../../pipeline/fitRun.ts';
+import { loadedModel } from '../../../pipeline/scoring.ts';
 import type { useEngine } from '../../hooks/useEngine.ts';
 import { useHeads } from '../../hooks/useHeads.ts';
-import { loadedModel } from '../../../pipeline/scoring.ts';
-import { SweepClient, type ExactCv } from '../../workers/sweepClient.ts';
 import { CsvPicker } from './CsvPicker.tsx';
 import { HeadList } from './HeadList.tsx';
 import { unsavedNote } from './unsavedNote.ts';
@@ -35,6 +19,7 @@ import { RowProblems } from './RowProblems.tsx';
 import { RunProgress } from './RunProgress.tsx';
 import { SweepHeatmap } from './SweepHeatmap.tsx';
 import { useCsvFile } from './useCsvFile.ts';
+import { sameCell, useFitSweep } from './useFitSweep.ts';
 import { useStore } from './useStore.ts';
 import './batch.css';
 
@@ -45,56 +30,7 @@ interface Props {
 /** Fewest labelled rows a 5-fold CV makes sense on. */
 const MIN_ROWS = 10;
 
-interface Swept {
-  /** Which run of the sweep this is: the learned poolings start afresh with each. */
-  run: number;
-  entries: SweepEntry[];
-  grid: SweepGrid;
-  /** The rows' texts and targets, in the order the features were extracted. */
-  texts: readonly string[];
-  y: Float64Array;
-  info: ModelInfo;
-  poolOptions: PoolOptions;
-  fileName: string;
-  /** Texts whose features came from the cache rather than the model. */
-  cached: number;
-  /** Texts whose features the store refused to keep (see `unsavedNote`). */
-  unsaved: number;
-  /** The quick sweep's sketch size, or null for an exact sweep. */
-  sketch: number | null;
-  /** While the best estimates are being cross-validated exactly: how far that has got. */
-  confirming: { done: number; total: number } | null;
-}
-
-type FitState =
-  | { phase: 'idle' }
-  | { phase: 'extracting'; progress: ExtractProgress | null; isStopping: boolean }
-  | { phase: 'sweeping'; done: number; total: number }
-  | { phase: 'swept'; swept: Swept }
-  | { phase: 'cancelled' }
-  | { phase: 'error'; message: string };
-
-type Inspected =
-  | { cell: SweepCellId; phase: 'loading' }
-  | {
-      cell: SweepCellId;
-      phase: 'ready';
-      /** The cell's exact CV (the sweep's figure may come from a sketch). */
-      cv: RidgeCVResult;
-      outOfFold: Float64Array;
-      model: RidgeModel;
-    }
-  | { cell: SweepCellId; phase: 'error'; message: string };
-
-function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
-type CellLike = { strategy: string; layer: number };
-const sameCell = (a: CellLike | null, b: CellLike | null) =>
-  !!a && !!b && a.strategy === b.strategy && a.layer === b.layer;
-/** The key `SweepClient.confirmBest` gives its exact CVs by. */
-const cellKey = (c: CellLike) => `${c.strategy}@${c.layer}`;
+const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /** Fit heads from a labelled train.csv: cached features, the strategy × layer sweep, its charts. */
 export function FitView({ engine }: Props) {
@@ -103,27 +39,14 @@ export function FitView({ engine }: Props) {
   const { db } = useStore();
   const heads = useHeads();
   const csv = useCsvFile('train');
+  const sweep = useFitSweep(embedChunk, db);
+  const { state, inspected } = sweep;
   const [isSkipping, setSkipping] = useState(false);
-  const [state, setState] = useState<FitState>({ phase: 'idle' });
-  const [inspected, setInspected] = useState<Inspected | null>(null);
   const [note, setNote] = useState<string | null>(null);
   const [cacheNote, setCacheNote] = useState<string | null>(null);
   const [isExact, setExact] = useState(false);
   const [sketchSize, setSketchSize] = useState(QUICK_SWEEP_SKETCH);
   const [isLearnedBusy, setLearnedBusy] = useState(false);
-  const runs = useRef(0);
-  const controller = useRef<AbortController | null>(null);
-  const sweeper = useRef<SweepClient | null>(null);
-  /** Exact CVs already run for cells of the current sweep, so selecting one only fits it. */
-  const exactCvs = useRef(new Map<string, ExactCv>());
-
-  useEffect(
-    () => () => {
-      controller.current?.abort();
-      sweeper.current?.reset();
-    },
-    [],
-  );
 
   const file = csv.state.phase === 'ready' ? csv.state.file : null;
   const fileName = csv.state.phase === 'ready' ? csv.state.name : '';
@@ -140,128 +63,22 @@ export function FitView({ engine }: Props) {
     !!file && isDecided && isReady && !isBusy && rows.length >= MIN_ROWS && isSketchValid;
 
   const reset = () => {
-    controller.current?.abort();
-    sweeper.current?.reset();
+    sweep.actions.reset();
     setSkipping(false);
-    setState({ phase: 'idle' });
-    setInspected(null);
     setNote(null);
   };
 
-  const inspect = (swept: Swept, cell: SweepCellId) => {
-    const entry = swept.entries.find((e) => sameCell(e, cell));
-    const client = sweeper.current;
-    if (!entry || !client) return;
-    setInspected({ cell, phase: 'loading' });
-    setNote(null);
-    client
-      .inspect(cell, entry, exactCvs.current.get(cellKey(cell)))
-      .then((r) =>
-        setInspected((cur) =>
-          sameCell(cur?.cell ?? null, cell) ? { cell, phase: 'ready', ...r } : cur,
-        ),
-      )
-      .catch((e: unknown) =>
-        setInspected((cur) =>
-          sameCell(cur?.cell ?? null, cell) ? { cell, phase: 'error', message: message(e) } : cur,
-        ),
-      );
-  };
-
-  /**
-   * Cross-validates each strategy's best estimated cell exactly and puts the exact figures in the
-   * grid, showing the progress. Returns the sweep with them, or null if it was abandoned meanwhile.
-   */
-  const confirmBest = async (swept: Swept, signal: AbortSignal): Promise<Swept | null> => {
-    const client = sweeper.current;
-    if (!client) return null;
-    const show = (entries: readonly SweepEntry[], confirming: Swept['confirming']) => ({
-      ...swept,
-      entries: [...entries],
-      grid: sweepGrid(entries, swept.info.layers),
-      confirming,
-    });
-    const { entries, exact } = await client.confirmBest(swept.entries, (step, done, total) => {
-      if (!signal.aborted && done < total)
-        setState({ phase: 'swept', swept: show(step, { done, total }) });
-    });
-    if (signal.aborted) return null;
-    exactCvs.current = exact;
-    const confirmed = show(entries, null);
-    setState({ phase: 'swept', swept: confirmed });
-    return confirmed;
-  };
-
-  const fit = async () => {
+  const fit = () => {
     if (!info) return;
-    controller.current?.abort();
-    const c = new AbortController();
-    controller.current = c;
-    exactCvs.current = new Map();
-    const texts = rows.map((r) => r.text);
-    const y = Float64Array.from(rows, (r) => r.target);
-    setInspected(null);
     setNote(null);
     setCacheNote(null);
-    setState({ phase: 'extracting', progress: null, isStopping: false });
-    let cached = 0;
-    let unsaved = 0;
-    try {
-      const table = await extractFeatures({
-        texts,
-        info,
-        db,
-        embed: embedChunk,
-        signal: c.signal,
-        onProgress: (progress) => {
-          cached = progress.cached;
-          unsaved = progress.unsaved;
-          setState((s) => (s.phase === 'extracting' ? { ...s, progress } : s));
-        },
-      });
-      if (!table) return setState({ phase: 'cancelled' });
-      const { cells, poolOptions } = sweepPlan(info.layers);
-      setState({ phase: 'sweeping', done: 0, total: cells.length });
-      sweeper.current ??= new SweepClient();
-      const entries = await sweeper.current.sweep(
-        {
-          type: 'sweep',
-          table,
-          y,
-          cells,
-          poolOptions,
-          folds: Math.min(DEFAULT_FOLDS, rows.length),
-          seed: DEFAULT_SEED,
-          sketch: isExact ? undefined : sketchSize,
-        },
-        (_entry, done, total) => setState({ phase: 'sweeping', done, total }),
-      );
-      let swept: Swept | null = {
-        run: ++runs.current,
-        entries,
-        grid: sweepGrid(entries, info.layers),
-        texts,
-        y,
-        info,
-        poolOptions,
-        fileName,
-        cached,
-        unsaved,
-        sketch: isExact ? null : sketchSize,
-        confirming: null,
-      };
-      setState({ phase: 'swept', swept });
-      swept = await confirmBest(swept, c.signal);
-      if (!swept) return;
-      const best = swept.grid.best;
-      if (best)
-        inspect(swept, { strategy: best.strategy as SweepCellId['strategy'], layer: best.layer });
-    } catch (e) {
-      // A reset (another file) leaves the view idle; a cancel leaves it cancelled.
-      if (c.signal.aborted)
-        return setState((s) => (s.phase === 'idle' ? s : { phase: 'cancelled' }));
-      setState({ phase: 'error', message: message(e) });
-    }
+    void sweep.actions.fit({
+      texts: rows.map((r) => r.text),
+      y: Float64Array.from(rows, (r) => r.target),
+      info,
+      fileName,
+      sketch: isExact ? null : sketchSize,
+    });
   };
 
   /** Frees the store's cached features (and Conv1D's tokens); saved heads and batches stay. */
@@ -273,12 +90,6 @@ export function FitView({ engine }: Props) {
     } catch (e) {
       setCacheNote(`The cached features could not be cleared: ${message(e)}`);
     }
-  };
-
-  const cancel = () => {
-    controller.current?.abort();
-    sweeper.current?.reset();
-    setState((s) => (s.phase === 'extracting' ? { ...s, isStopping: true } : s));
   };
 
   const swept = state.phase === 'swept' ? state.swept : null;
@@ -402,7 +213,7 @@ export function FitView({ engine }: Props) {
               Only {rows.length} usable rows; cross-validation needs at least {MIN_ROWS}.{' '}
             </span>
           )}
-          <button type="button" onClick={() => void fit()} disabled={!canFit}>
+          <button type="button" onClick={fit} disabled={!canFit}>
             Extract features and sweep {rows.length} rows
           </button>{' '}
           <button type="button" onClick={() => void clearCache()} disabled={!db || isBusy}>
@@ -420,7 +231,7 @@ export function FitView({ engine }: Props) {
           rowsPerSecond={state.progress?.rowsPerSecond}
           secondsLeft={state.progress?.secondsLeft}
           isStopping={state.isStopping}
-          onCancel={cancel}
+          onCancel={sweep.actions.cancel}
         />
       )}
       {state.phase === 'sweeping' && (
@@ -429,7 +240,7 @@ export function FitView({ engine }: Props) {
           <span role="status">
             Cross-validating cell {state.done} of {state.total}
           </span>{' '}
-          <button type="button" onClick={cancel}>
+          <button type="button" onClick={sweep.actions.cancel}>
             Cancel
           </button>
         </div>
@@ -480,7 +291,10 @@ export function FitView({ engine }: Props) {
           <SweepHeatmap
             grid={swept.grid}
             selected={inspected?.cell ?? null}
-            onSelect={(cell) => inspect(swept, cell)}
+            onSelect={(cell) => {
+              setNote(null);
+              sweep.actions.inspect(swept, cell);
+            }}
           />
           <div className="fit-charts">
             <RmseByLayer
@@ -523,7 +337,7 @@ export function FitView({ engine }: Props) {
           )}
           <LearnedPoolings
             key={swept.run}
-            getClient={() => sweeper.current}
+            getSession={sweep.getSession}
             y={swept.y}
             info={swept.info}
             poolOptions={swept.poolOptions}

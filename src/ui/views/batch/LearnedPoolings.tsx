@@ -23,14 +23,14 @@ import {
   type TokenFeatures,
 } from '../../../pipeline/fitRun.ts';
 import { loadedModel } from '../../../pipeline/scoring.ts';
-import type { LearnedCv, SweepClient } from '../../workers/sweepClient.ts';
+import type { LearnedCv, SweepSession } from '../../../pipeline/sweepSession.ts';
 import { formatDuration } from './download.ts';
 import { unsavedNote } from './unsavedNote.ts';
 import { PredictedVsTarget } from './PredictedVsTarget.tsx';
 
 interface Props {
-  /** The client whose workers hold the sweep's feature table. */
-  getClient: () => SweepClient | null;
+  /** The session whose workers hold the sweep's feature table. */
+  getSession: () => SweepSession | null;
   y: Float64Array;
   info: ModelInfo;
   poolOptions: PoolOptions;
@@ -95,7 +95,7 @@ function progressText(run: Extract<Run, { phase: 'tokens' | 'running' }>): strin
  * read again for it; a row is fitted on every row when selected and can be saved as a head.
  */
 export function LearnedPoolings(props: Props) {
-  const { getClient, y, info, poolOptions, entries, isBlocked, onBusy } = props;
+  const { getSession, y, info, poolOptions, entries, isBlocked, onBusy } = props;
   // Conv1D runs the model over every text again, so it waits to be asked for.
   const [chosen, setChosen] = useState<readonly LearnedStrategy[]>(LAYERWISE_LEARNED_STRATEGIES);
   const [run, setRun] = useState<Run>({ phase: 'idle' });
@@ -120,8 +120,8 @@ export function LearnedPoolings(props: Props) {
   );
 
   const start = async () => {
-    const client = getClient();
-    if (!client)
+    const session = getSession();
+    if (!session)
       return setRun({
         phase: 'error',
         message: 'the sweep’s workers are gone; run it again.',
@@ -155,12 +155,12 @@ export function LearnedPoolings(props: Props) {
             setRun((r) => (r.phase === 'tokens' ? { ...r, ...progress } : r)),
         });
         if (!read) return setRun({ phase: 'done', results: [], isStopped: true });
-        await client.holdTokens(read.input);
+        await session.holdTokens(read.input);
         const { directions, cut, cached, unsaved } = read;
         setTokens({ directions, cut, cached, unsaved });
       }
       setRun({ phase: 'running', done: 0, total, results, isStopping: false });
-      await client.learnedCv(
+      await session.learnedCv(
         chosen,
         configFor,
         (done, total, result) => {
@@ -176,10 +176,10 @@ export function LearnedPoolings(props: Props) {
   };
 
   const select = (strategy: LearnedStrategy) => {
-    const client = getClient();
-    if (!client) return;
+    const session = getSession();
+    if (!session) return;
     setSelected({ strategy, phase: 'fitting' });
-    client
+    session
       .learnedFit(strategy, configFor(strategy))
       .then((fitted) =>
         setSelected((s) => (s?.strategy === strategy ? { strategy, phase: 'ready', fitted } : s)),

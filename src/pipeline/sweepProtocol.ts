@@ -1,19 +1,22 @@
-/** Typed messages between the page and the sweep worker. */
-import type { FittedPooling } from '../../analysis/learned.ts';
-import type { LearnedConfig } from '../../analysis/learnedConfig.ts';
-import type { RaggedTokenInput } from '../../analysis/learnedInput.ts';
-import type { LearnedStrategy, PoolOptions } from '../../analysis/pooling.ts';
-import type { CvPredictions } from '../../analysis/cvFolds.ts';
-import type { RidgeModel } from '../../analysis/ridge.ts';
-import type { SweepEntry } from '../../analysis/sweep.ts';
-import type { SweepCellId } from '../../pipeline/fitRun.ts';
-import type { PooledVectors } from '../../pipeline/scoring.ts';
+/**
+ * Typed messages between the sweep's driver (`SweepSession`) and its workers: Web Workers in the
+ * tab, worker threads in Node, or the handler run in place. Every worker runs `sweepHandler.ts`.
+ */
+import type { CvPredictions } from '../analysis/cvFolds.ts';
+import type { FittedPooling } from '../analysis/learned.ts';
+import type { LearnedConfig } from '../analysis/learnedConfig.ts';
+import type { RaggedTokenInput } from '../analysis/learnedInput.ts';
+import type { LearnedStrategy, PoolOptions } from '../analysis/pooling.ts';
+import type { RidgeModel } from '../analysis/ridge.ts';
+import type { SweepEntry } from '../analysis/sweep.ts';
+import type { SweepCellId } from './fitRun.ts';
+import type { PooledVectors } from './scoring.ts';
 
 export type SweepRequest =
   | {
       type: 'sweep';
       requestId: number;
-      /** Kept by the worker for later `inspect` requests. */
+      /** Kept by the worker for the requests that follow. */
       table: PooledVectors;
       y: Float64Array;
       cells: SweepCellId[];
