@@ -8,6 +8,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { writeFile } from 'node:fs/promises';
+import { DEFAULT_FOLDS, DEFAULT_SEED } from '../analysis/crossValidate.ts';
 import {
   createHead,
   createLearnedHead,
@@ -15,36 +16,28 @@ import {
   type Head,
   type HeadStrategy,
 } from '../analysis/head.ts';
-import { fitLearned } from '../analysis/learned.ts';
-import {
-  DEFAULT_LEARNED_CONFIG,
-  learnedConfigFor,
-  type LearnedConfig,
-} from '../analysis/learnedConfig.ts';
-import type { LearnedInput } from '../analysis/learnedInput.ts';
+import { DEFAULT_LEARNED_CONFIG, learnedConfigFor } from '../analysis/learnedConfig.ts';
 import { meanPredictorRmse } from '../analysis/oof.ts';
 import {
   LAYERWISE_LEARNED_STRATEGIES,
-  STRATEGIES,
-  poolOptionsFor,
-  validLayers,
   type LearnedStrategy,
   type PoolOptions,
 } from '../analysis/pooling.ts';
-import { DEFAULT_FOLDS, DEFAULT_SEED, ridgeCV } from '../analysis/crossValidate.ts';
-import { kFold, scoreFolds, type AlphaScore } from '../analysis/cvFolds.ts';
-import { fitRidge } from '../analysis/ridge.ts';
 import {
-  bestEstimates,
   QUICK_SWEEP_SKETCH,
   sweepGrid,
-  withExactCv,
   type SweepEntry,
   type SweepGrid,
 } from '../analysis/sweep.ts';
-import type { EmbeddedBatch, ModelInfo } from '../engine/protocol.ts';
-import { extractTokenFeatures, type TokenFeatures } from '../pipeline/fitRun.ts';
-import { featuresFrom, layerInput, loadedModel } from '../pipeline/scoring.ts';
+import type { BatchPooling, EmbeddedBatch, ModelInfo } from '../engine/protocol.ts';
+import { extractTokenFeatures, sweepPlan, type TokenFeatures } from '../pipeline/fitRun.ts';
+import { loadedModel } from '../pipeline/scoring.ts';
+import {
+  sweepConfirmInspect,
+  type SweepOutcome,
+  type SweepRun,
+} from '../pipeline/sweepConfirmInspect.ts';
+import { SweepSession, type LearnedCv } from '../pipeline/sweepSession.ts';
 import {
   CliError,
   EXIT_OK,
@@ -63,10 +56,9 @@ import {
   parseStrategies,
   poolingsFor,
 } from './model.ts';
-import { progressOn } from './progress.ts';
+import { progressOn, type Progress } from './progress.ts';
 import { readRows } from './rows.ts';
-import { learnedCvJobs } from './learnedPool.ts';
-import { sweepJobs, type CellJob } from './sweepPool.ts';
+import { nodeSweepWorkers, onSharedMemory } from './sweepPool.ts';
 
 /** The learned poolings the command fits. */
 const LEARNED: readonly LearnedStrategy[] = [...LAYERWISE_LEARNED_STRATEGIES, 'conv1d'];
@@ -209,138 +201,115 @@ export async function fit(args: string[], io: CliIo): Promise<number> {
     await engine.release();
   }
 
-  const poolOptions = poolOptionsFor(info.layers);
-  const jobs = cellJobs(strategies, batch, info, poolOptions);
+  const { cells, poolOptions } = sweepPlan(info.layers, strategies);
   const y = Float64Array.from(rows, (r) => r.target);
-  const sweepProgress = progressOn(
-    io,
-    `sweeping ${jobs.length} cells, ${folds}-fold CV${sketch ? `, sketch ${sketch}` : ''}`,
-    jobs.length,
-    'cells',
-  );
-  let cellsDone = 0;
-  let entries = await sweepJobs(jobs, y, { folds, seed, sketch }, workers, () =>
-    sweepProgress.update(++cellsDone),
-  );
-  sweepProgress.finish();
-  // A quick sweep's estimates read high by more the wider the cell: each strategy's best one is
-  // cross-validated exactly, so strategies are compared, and the best picked, on exact figures.
-  const confirmJobs = bestEstimates(entries).map((p) =>
-    jobs.find((j) => j.strategy === p.strategy && j.layer === p.layer)!,
-  );
-  // Not when the cell is given: the grid is then only printed, and the chosen cell fitted exactly.
-  if (confirmJobs.length && !(pickStrategy && pickLayer !== undefined)) {
-    const confirmProgress = progressOn(
-      io,
-      `cross-validating each strategy's best estimate exactly`,
-      confirmJobs.length,
-      'cells',
-    );
-    let confirmed = 0;
-    const exact = await sweepJobs(confirmJobs, y, { folds, seed }, workers, () =>
-      confirmProgress.update(++confirmed),
-    );
-    confirmProgress.finish();
-    for (const e of exact) entries = withExactCv(entries, e, e.result);
-  }
-  const grid = sweepGrid(entries, info.layers);
-  const chosen = chooseEntry(entries, pickStrategy?.[0], pickLayer);
+  // Worker threads read the table in place: on shared memory, moved a pooling at a time so that
+  // each old copy can go as the next is made.
+  if (workers > 1)
+    for (const p of Object.keys(batch.pooled) as BatchPooling[])
+      batch.pooled[p] &&= onSharedMemory(batch.pooled[p]);
   const baseline = meanPredictorRmse(y);
-  io.stdout.write(gridTable(grid, chosen, baseline));
-  if (values.grid)
-    await writeFile(pathIn(io, values.grid), gridFile(values.grid, grid, baseline, sketch));
-
-  // Learned poolings: the same folds, one (pooling, fold) fit per worker at a time.
-  const cls = learned.some((s) => s !== 'conv1d') ? layerInput(batch) : null;
-  const inputFor = (s: LearnedStrategy): LearnedInput => (s === 'conv1d' ? tokens!.input : cls!);
-  const learnedJobs = learned.map((strategy) => ({
-    strategy,
-    input: inputFor(strategy),
-    config: learnedConfigFor(strategy, poolOptions),
-  }));
-  let learnedCvs: {
-    strategy: LearnedStrategy;
-    config: Partial<LearnedConfig>;
-    cv: Omit<AlphaScore, 'alpha'>;
-  }[] = [];
-  if (learnedJobs.length) {
-    const progress = progressOn(
-      io,
-      `cross-validating ${learned.join(', ')}, ${folds}-fold`,
-      learnedJobs.length * folds,
-      'folds',
-    );
-    let done = 0;
-    const predictions = await learnedCvJobs(learnedJobs, y, { folds, seed }, workers, () =>
-      progress.update(++done),
-    );
-    progress.finish();
-    const fold = kFold(y.length, folds, seed);
-    learnedCvs = learnedJobs.map((j, k) => ({
-      strategy: j.strategy,
-      config: j.config,
-      cv: scoreFolds(predictions[k], y, fold, folds),
-    }));
-  }
-  if (learnedCvs.length) io.stdout.write(learnedTable(learnedCvs, info.layers, poolOptions));
-  if (tokens?.cut)
-    io.stderr.write(
-      `conv1d read ${tokens.cut} text(s) longer than the model up to its ${info.maxTokens} tokens\n`,
-    );
-  // A learned pooling is written when asked for, or, with no cell asked for, when it did best.
-  const bestLearned = learnedCvs.reduce<(typeof learnedCvs)[number] | null>(
-    (b, l) => (!b || l.cv.rmse < b.cv.rmse ? l : b),
-    null,
-  );
-  const writeLearned = pickLearned
-    ? learnedCvs.find((l) => l.strategy === pickLearned)!
-    : !pickStrategy &&
-        pickLayer === undefined &&
-        bestLearned &&
-        bestLearned.cv.rmse < chosen.result.rmse
-      ? bestLearned
-      : null;
-
   let head: Head;
   let cvRmse: { rmse: number; rmseStd: number };
   let what: string;
-  if (writeLearned) {
-    const { strategy } = writeLearned;
-    const fitted = fitLearned(strategy, inputFor(strategy), y, writeLearned.config);
-    head = createLearnedHead({
-      model: loadedModel(info),
-      layers: info.layers,
-      fitted,
-      ...(strategy === 'conv1d' && { tokenProjection: tokens!.directions }),
-      cv: writeLearned.cv,
-      rows: rows.length,
-    });
-    cvRmse = writeLearned.cv;
-    what =
-      strategy === 'conv1d'
-        ? `conv1d over the tokens of layer ${info.layers - 1}, `
-        : `${strategy} over layers ${writeLearned.config.layerStart}–${info.layers - 1}, `;
-  } else {
-    const job = jobs.find((j) => j.strategy === chosen.strategy && j.layer === chosen.layer)!;
-    const features = job.build();
-    // The sweep's figure may come from a sketch; the head is the exact fit, with its own CV.
-    const cv = chosen.sketch ? ridgeCV(features, y, { folds, seed }) : chosen.result;
-    const ridge = fitRidge(features, y, cv.alpha);
-    head = createHead({
-      model: loadedModel(info),
-      strategy: chosen.strategy as HeadStrategy,
-      layer: chosen.layer,
+  const session = new SweepSession(nodeSweepWorkers(workers));
+  try {
+    // The figures of the Fit view, by its sequence: sweep, confirm each strategy's best estimate
+    // (not when the cell is given: the grid is then only printed), fit the chosen cell exactly.
+    const swept = await sweepWithProgress(io, session, {
+      table: batch,
+      y,
+      cells,
       poolOptions,
-      ridge,
-      cv,
-      rows: rows.length,
+      folds,
+      seed,
+      sketch,
+      confirm: !(pickStrategy && pickLayer !== undefined),
+      choose: (entries) =>
+        pickLearned ? null : chooseEntry(entries, pickStrategy?.[0], pickLayer),
+      outOfFold: false,
     });
-    cvRmse = cv;
-    what =
-      `${chosen.strategy} at layer ${chosen.layer}, alpha ${chosen.result.alpha}, ` +
-      (chosen.sketch || chosen.estimate !== undefined
-        ? `(exact; the quick sweep estimated ${(chosen.estimate ?? chosen.result.rmse).toFixed(4)}) `
-        : '');
+    const { entries } = swept;
+    const grid = sweepGrid(entries, info.layers);
+    const chosen = chooseEntry(entries, pickStrategy?.[0], pickLayer);
+    io.stdout.write(gridTable(grid, chosen, baseline));
+    if (values.grid)
+      await writeFile(pathIn(io, values.grid), gridFile(values.grid, grid, baseline, sketch));
+
+    // Learned poolings: the same folds, one (pooling, fold) fit per worker at a time.
+    if (tokens)
+      await session.holdTokens(
+        workers > 1 ? { ...tokens.input, data: onSharedMemory(tokens.input.data) } : tokens.input,
+      );
+    const configs = new Map(learned.map((s) => [s, learnedConfigFor(s, poolOptions)]));
+    const configFor = (s: LearnedStrategy) => configs.get(s)!;
+    let learnedCvs: LearnedCv[] = [];
+    if (learned.length) {
+      const progress = progressOn(
+        io,
+        `cross-validating ${learned.join(', ')}, ${folds}-fold`,
+        learned.length * folds,
+        'folds',
+      );
+      learnedCvs = await session.learnedCv(learned, configFor, (done) => progress.update(done));
+      progress.finish();
+    }
+    if (learnedCvs.length) io.stdout.write(learnedTable(learnedCvs, info.layers, poolOptions));
+    if (tokens?.cut)
+      io.stderr.write(
+        `conv1d read ${tokens.cut} text(s) longer than the model up to its ${info.maxTokens} tokens\n`,
+      );
+    // A learned pooling is written when asked for, or, with no cell asked for, when it did best.
+    const bestLearned = learnedCvs.reduce<LearnedCv | null>(
+      (b, l) => (!b || l.cv.rmse < b.cv.rmse ? l : b),
+      null,
+    );
+    const writeLearned = pickLearned
+      ? learnedCvs.find((l) => l.strategy === pickLearned)!
+      : !pickStrategy &&
+          pickLayer === undefined &&
+          bestLearned &&
+          bestLearned.cv.rmse < chosen.result.rmse
+        ? bestLearned
+        : null;
+
+    if (writeLearned) {
+      const { strategy } = writeLearned;
+      const fitted = await session.learnedFit(strategy, configFor(strategy));
+      head = createLearnedHead({
+        model: loadedModel(info),
+        layers: info.layers,
+        fitted,
+        ...(strategy === 'conv1d' && { tokenProjection: tokens!.directions }),
+        cv: writeLearned.cv,
+        rows: rows.length,
+      });
+      cvRmse = writeLearned.cv;
+      what =
+        strategy === 'conv1d'
+          ? `conv1d over the tokens of layer ${info.layers - 1}, `
+          : `${strategy} over layers ${configFor(strategy).layerStart}–${info.layers - 1}, `;
+    } else {
+      // The sweep's figure may come from a sketch; the head is the exact fit, with its own CV.
+      const { cv, model } = await swept.inspection!;
+      head = createHead({
+        model: loadedModel(info),
+        strategy: chosen.strategy as HeadStrategy,
+        layer: chosen.layer,
+        poolOptions,
+        ridge: model,
+        cv,
+        rows: rows.length,
+      });
+      cvRmse = cv;
+      what =
+        `${chosen.strategy} at layer ${chosen.layer}, alpha ${chosen.result.alpha}, ` +
+        (chosen.sketch || chosen.estimate !== undefined
+          ? `(exact; the quick sweep estimated ${(chosen.estimate ?? chosen.result.rmse).toFixed(4)}) `
+          : '');
+    }
+  } finally {
+    session.reset('readscope fit has ended.');
   }
   await writeFile(pathIn(io, out), headToJson(head));
   io.stderr.write(
@@ -360,28 +329,37 @@ function chosenStrategies(asked: HeadStrategy[] | null, info: ModelInfo): HeadSt
   return asked ?? HEAD_STRATEGIES.filter((s) => s !== 'pooler' || info.hasTrainedPooler);
 }
 
-/** One job per strategy × valid layer; features are sliced from the batch when a worker is free. */
-function cellJobs(
-  strategies: readonly HeadStrategy[],
-  batch: EmbeddedBatch,
-  info: ModelInfo,
-  poolOptions: PoolOptions,
-): CellJob[] {
-  return strategies.flatMap((strategy) =>
-    validLayers(strategy, info.layers, poolOptions).map((layer) => {
-      const dim = STRATEGIES[strategy].outputSize(info.hidden);
-      return {
-        strategy,
-        layer,
-        dim,
-        build: () => ({
-          data: featuresFrom(batch, strategy, layer, poolOptions),
-          rows: batch.count,
-          cols: dim,
-        }),
-      };
-    }),
+/** `sweepConfirmInspect` with each stage's progress on stderr. */
+async function sweepWithProgress(
+  io: CliIo,
+  session: SweepSession,
+  run: SweepRun,
+): Promise<SweepOutcome> {
+  const { cells, folds, sketch } = run;
+  const sweeping = progressOn(
+    io,
+    `sweeping ${cells.length} cells, ${folds}-fold CV${sketch ? `, sketch ${sketch}` : ''}`,
+    cells.length,
+    'cells',
   );
+  let confirming: Progress | null = null;
+  const outcome = await sweepConfirmInspect(session, run, {
+    onEntry: (_entry, done) => sweeping.update(done),
+    onSwept: () => sweeping.finish(),
+    onConfirm: (_entries, done, total) => {
+      if (!total) return;
+      confirming ??= progressOn(
+        io,
+        `cross-validating each strategy's best estimate exactly`,
+        total,
+        'cells',
+      );
+      if (done > 0) confirming.update(done);
+      if (done === total) confirming.finish();
+    },
+  });
+  // Only an aborted run ends without an outcome, and nothing aborts this one.
+  return outcome!;
 }
 
 /** The cell asked for (either coordinate may be left to the sweep), else the best one. */

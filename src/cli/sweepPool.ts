@@ -1,73 +1,41 @@
 /**
- * The strategy × layer sweep on a pool of worker threads: cells are built lazily on this thread,
- * each cross-validated by whichever worker is free (widest first, so none is left with a wide cell
- * at the end). One worker, or one cell, runs inline.
+ * The sweep's worker pool in Node: worker threads running sweepWorker.ts (the same
+ * `sweepHandler` the tab's Web Workers run), or the handler in place on this thread for one
+ * worker. The threads read the feature table in place where it sits on shared memory
+ * (`onSharedMemory`).
  */
 import { Worker } from 'node:worker_threads';
-import { sweep, type FeatureCell, type SweepOptions, type SweepEntry } from '../analysis/sweep.ts';
-
-/** A cell to sweep: its place on the grid, its width, and how to build its features. */
-export interface CellJob {
-  strategy: FeatureCell['strategy'];
-  layer: number;
-  dim: number;
-  build: () => FeatureCell['features'];
-}
+import type { SweepEvent } from '../pipeline/sweepProtocol.ts';
+import { inlinePort, SweepWorkers, type OpenPort } from '../pipeline/sweepWorkers.ts';
 
 // Worker threads do not inherit tsx's loader, so each one registers it before importing the worker.
-export const WORKER_BOOT = `import('tsx/esm/api').then((m) => { m.register(); return import(require('node:worker_threads').workerData.url); });`;
+const WORKER_BOOT = `import('tsx/esm/api').then((m) => { m.register(); return import(require('node:worker_threads').workerData.url); });`;
 const WORKER_URL = new URL('./sweepWorker.ts', import.meta.url).href;
 
-/** Cross-validates every job's cell; entries come back in job order. */
-export async function sweepJobs(
-  jobs: readonly CellJob[],
-  y: Float64Array,
-  options: SweepOptions,
-  workers: number,
-  onEntry: (entry: SweepEntry) => void = () => {},
-): Promise<SweepEntry[]> {
-  const cellOf = (job: CellJob): FeatureCell => ({
-    strategy: job.strategy,
-    layer: job.layer,
-    features: job.build(),
+const openThread: OpenPort = (_index, onEvent, onFailure) => {
+  const worker = new Worker(WORKER_BOOT, {
+    eval: true,
+    execArgv: [],
+    workerData: { url: WORKER_URL },
   });
-  if (workers <= 1 || jobs.length <= 1) {
-    return sweep(
-      (function* () {
-        for (const job of jobs) yield cellOf(job);
-      })(),
-      y,
-      options,
-      onEntry,
-    );
-  }
-  const order = jobs.map((_, i) => i).sort((a, b) => jobs[b].dim - jobs[a].dim);
-  const entries = new Array<SweepEntry>(jobs.length);
-  const pool = Array.from({ length: Math.min(workers, jobs.length) }, () => {
-    const worker = new Worker(WORKER_BOOT, {
-      eval: true,
-      execArgv: [],
-      workerData: { url: WORKER_URL, y, options },
-    });
-    return new Promise<void>((resolve, reject) => {
-      let current = -1;
-      const next = () => {
-        current = order.shift() ?? -1;
-        if (current < 0) void worker.terminate().then(() => resolve());
-        else worker.postMessage(cellOf(jobs[current]));
-      };
-      worker.on('message', (entry: SweepEntry) => {
-        entries[current] = entry;
-        onEntry(entry);
-        next();
-      });
-      worker.on('error', (e) => {
-        order.length = 0;
-        reject(e);
-      });
-      worker.on('online', next);
-    });
-  });
-  await Promise.all(pool);
-  return entries;
+  worker.on('message', (event: SweepEvent) => onEvent(event));
+  worker.on('error', (e) => onFailure(e.message));
+  worker.on('exit', (code) => code !== 0 && onFailure(`exit code ${code}`));
+  return {
+    post: (request, transfer) => worker.postMessage(request, transfer),
+    terminate: () => void worker.terminate(),
+  };
+};
+
+/** `workers` worker threads for the sweep, or the handler in place on this thread for one. */
+export function nodeSweepWorkers(workers: number): SweepWorkers {
+  return workers > 1 ? new SweepWorkers(openThread, workers) : new SweepWorkers(inlinePort, 1);
+}
+
+/** `a` on shared memory, copied there unless it already is, for every thread to read in place. */
+export function onSharedMemory(a: Float32Array): Float32Array {
+  if (a.buffer instanceof SharedArrayBuffer) return a;
+  const copy = new Float32Array(new SharedArrayBuffer(a.byteLength));
+  copy.set(a);
+  return copy;
 }

@@ -1,9 +1,8 @@
-/** One sweep worker thread: cross-validates each cell it is sent (see sweepPool.ts). */
-import { parentPort, workerData } from 'node:worker_threads';
-import { sweepCell, type FeatureCell, type SweepOptions } from '../analysis/sweep.ts';
+/** One sweep worker thread: runs `sweepHandler` on each request (see sweepPool.ts). */
+import { parentPort } from 'node:worker_threads';
+import { sweepHandler } from '../pipeline/sweepHandler.ts';
+import type { SweepRequest } from '../pipeline/sweepProtocol.ts';
 
-const { y, options } = workerData as { y: Float64Array; options: SweepOptions };
-
-parentPort!.on('message', (cell: FeatureCell) => {
-  parentPort!.postMessage(sweepCell(cell, y, options));
-});
+const port = parentPort!;
+const handle = sweepHandler((event, transfer = []) => port.postMessage(event, transfer));
+port.on('message', (request: SweepRequest) => handle(request));
