@@ -31,16 +31,18 @@ import {
   tokenRequestFor,
 } from '../../src/pipeline/scoring.ts';
 import { HUB_ORG, startHub, type HubServer } from '../support/hub-server.ts';
-import { generateRows, testCsv, trainCsv, type GeneratedRow } from '../support/commonlit.ts';
 import { cli } from '../support/cli.ts';
+import { commonLitCsv, type GeneratedRow } from '../support/commonlit-csv.ts';
 
 const TINY = 'public/models/roberta-tiny';
 const TINY_CLS = 'public/models/roberta-tiny-cls';
 
 let dir: string;
 const at = (name: string) => join(dir, name);
-const testRows = generateRows(60, 2);
-const trainRows = generateRows(80, 1);
+const testCsv = commonLitCsv({ rows: 60, seed: 2 });
+const trainCsv = commonLitCsv({ rows: 80, seed: 1, labelled: true });
+const testRows = testCsv.rows;
+const trainRows = trainCsv.rows;
 
 /** Runs `run` on a model folder loaded in Node (onnxruntime-node), released afterwards. */
 async function withModel<T>(model: string, run: (engine: Engine) => Promise<T>): Promise<T> {
@@ -115,8 +117,8 @@ function checkSubmissionShape(csv: string, rows: readonly GeneratedRow[]): void 
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'readscope-cli-'));
-  await writeFile(at('test.csv'), testCsv(testRows));
-  await writeFile(at('train.csv'), trainCsv(trainRows));
+  await writeFile(at('test.csv'), testCsv.csv);
+  await writeFile(at('train.csv'), trainCsv.csv);
 });
 
 afterAll(async () => {

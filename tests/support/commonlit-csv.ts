@@ -1,7 +1,8 @@
 /**
- * Deterministic CommonLit-format CSVs for the end-to-end tests, generated at test time (never
- * committed): a test.csv with multi-line quoted excerpts and a few malformed rows, and a train.csv
- * whose target is a fixed function of how many long words a text holds, so a head can learn it.
+ * Deterministic CommonLit-format CSVs for the CLI and end-to-end tests, generated at test time
+ * (never committed): a test.csv with multi-line quoted excerpts and a few malformed rows, and a
+ * train.csv whose target is a fixed function of how many long words a text holds, so a head can
+ * learn it.
  */
 import { makeRng } from '../../src/analysis/rng.ts';
 
@@ -23,9 +24,17 @@ export interface PlantedProblem {
   id?: string;
 }
 
-/** A generated CSV, the ids of its usable rows in file order, and what was planted in it. */
+/** One usable row of a generated CSV (its target is there in a test.csv too, unwritten). */
+export interface GeneratedRow {
+  id: string;
+  text: string;
+  target: number;
+}
+
+/** A generated CSV, its usable rows in file order (also by column), and what was planted in it. */
 export interface GeneratedCsv {
   csv: string;
+  rows: GeneratedRow[];
   ids: string[];
   texts: string[];
   targets: number[];
@@ -127,5 +136,6 @@ export function commonLitCsv(options: {
     texts.push(text);
     targets.push(Number(target.toFixed(6)));
   }
-  return { csv: `${out.join('\n')}\n`, ids, texts, targets, problems };
+  const rows = ids.map((id, i) => ({ id, text: texts[i], target: targets[i] }));
+  return { csv: `${out.join('\n')}\n`, rows, ids, texts, targets, problems };
 }
