@@ -12,6 +12,8 @@ import {
 } from '../../src/analysis/krylov.ts';
 import { makeNormal } from '../../src/analysis/rng.ts';
 import { simdKernels } from '../../src/analysis/simd.ts';
+import { maxAbsDiff } from '../support/maxAbsDiff.ts';
+import { standardiseNaively } from '../support/standardise.ts';
 
 // Features with a few strong shared directions over a noise floor, as pooled hidden states have,
 // with offsets and uneven scales so the in-place standardisation matters.
@@ -31,25 +33,13 @@ function wideRows(n: number, d: number, seed: number) {
   return { data, n, d, normal };
 }
 
-/** The training rows' standardisation, computed naively, and the dense ZᵀZ and Zᵀc. */
-/** The training rows' mean and (population) std per feature, computed naively. */
-function scaling(data: Float32Array, d: number, rows: number[]) {
-  const n = rows.length;
-  const mean = Array.from(
-    { length: d },
-    (_, k) => rows.reduce((s, r) => s + data[r * d + k], 0) / n,
-  );
-  const std = mean.map((m, k) =>
-    Math.sqrt(rows.reduce((s, r) => s + (data[r * d + k] - m) ** 2, 0) / n),
-  );
-  return { mean, std };
-}
+/** The training rows' standardisation, computed naively. */
+const scaling = (data: Float32Array, d: number, rows: number[]) =>
+  standardiseNaively(rows.map((r) => data.subarray(r * d, (r + 1) * d)));
 
+/** The training rows' standardisation, computed naively, and the dense ZᵀZ and Zᵀc. */
 function reference(data: Float32Array, d: number, rows: number[], c: number[]) {
-  const { mean, std } = scaling(data, d, rows);
-  const z = rows.map((r) =>
-    Array.from({ length: d }, (_, k) => (data[r * d + k] - mean[k]) / std[k]),
-  );
+  const { mean, std, z } = scaling(data, d, rows);
   const a = Array.from({ length: d }, (_, i) =>
     Array.from({ length: d }, (_, j) => z.reduce((s, row) => s + row[i] * row[j], 0)),
   );
@@ -136,9 +126,7 @@ describe.each(['SIMD', 'JavaScript'])('krylovRidge (%s kernels)', (name) => {
       expect(together[f]!.steps).toBe(alone.steps);
       alone.weights.forEach((w, a) => {
         const scale = Math.max(...w.map(Math.abs), 1e-300);
-        w.forEach((v, k) =>
-          expect(Math.abs(together[f]!.weights[a][k] - v) / scale).toBeLessThan(1e-10),
-        );
+        expect(maxAbsDiff(together[f]!.weights[a], w) / scale).toBeLessThan(1e-10);
       });
     });
   });

@@ -12,6 +12,7 @@ import {
 import { makeNormal } from '../../src/analysis/rng.ts';
 import { simdKernels } from '../../src/analysis/simd.ts';
 import { solveGauss } from '../support/gauss.ts';
+import { maxAbsDiff } from '../support/maxAbsDiff.ts';
 
 // The kernels ridge stands on, each against a plain reference. Sizes cover the kernels' edges:
 // d < 3 (no reflection), odd d (the unpaired last row) and n < 4.
@@ -149,8 +150,7 @@ describe.each(['SIMD', 'JavaScript'])('solveShifted (%s sweeps)', (name) => {
           b,
         );
         const scale = Math.max(...want.map(Math.abs));
-        for (let i = 0; i < d; i++)
-          expect(Math.abs(got[i] - want[i]) / scale, `d=${d} α=${alpha}`).toBeLessThan(1e-9);
+        expect(maxAbsDiff(got, want) / scale, `d=${d} α=${alpha}`).toBeLessThan(1e-9);
       }
     }
   });

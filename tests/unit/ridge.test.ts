@@ -7,17 +7,14 @@ import { fitRidge, predictRidge } from '../../src/analysis/ridge.ts';
 import { sweep, sweepGrid } from '../../src/analysis/sweep.ts';
 import { makeNormal } from '../../src/analysis/rng.ts';
 import { solveGauss } from '../support/gauss.ts';
+import { maxAbsDiff } from '../support/maxAbsDiff.ts';
+import { standardiseNaively } from '../support/standardise.ts';
 
 // Independent reference: standardise naively, form the normal equations, Gaussian elimination.
 function referenceFit(rows: number[][], y: number[], alpha: number, standardise = true) {
   const n = rows.length;
   const d = rows[0].length;
-  const mean = Array.from({ length: d }, (_, k) => rows.reduce((s, r) => s + r[k], 0) / n);
-  const std = mean.map((m, k) => {
-    const v = Math.sqrt(rows.reduce((s, r) => s + (r[k] - m) ** 2, 0) / n);
-    return standardise && v > 1e-12 ? v : 1;
-  });
-  const z = rows.map((r) => r.map((v, k) => (v - mean[k]) / std[k]));
+  const { mean, std, z } = standardiseNaively(rows, standardise);
   const my = y.reduce((s, v) => s + v, 0) / n;
   const a = Array.from({ length: d }, (_, i) =>
     Array.from(
@@ -187,11 +184,7 @@ describe('ridgeCV', () => {
 describe('Krylov solve', () => {
   /** The largest difference between two CVs' held-out predictions, over every α and row. */
   function largestDifference(a: CvPredictions, b: CvPredictions): number {
-    let worst = 0;
-    a.predictions.forEach((p, s) =>
-      p.forEach((v, r) => (worst = Math.max(worst, Math.abs(v - b.predictions[s][r])))),
-    );
-    return worst;
+    return Math.max(...a.predictions.map((p, s) => maxAbsDiff(p, b.predictions[s])));
   }
 
   it.each([
@@ -245,7 +238,7 @@ describe('Krylov solve', () => {
     expect(largestDifference(auto, direct)).toBeLessThan(1e-8 * scale);
     const fitted = predictRidge(fitRidge(x, y, 30), x);
     const fittedDirect = predictRidge(fitRidge(x, y, 30, { solver: 'direct' }), x);
-    fitted.forEach((v, r) => expect(Math.abs(v - fittedDirect[r])).toBeLessThan(1e-8 * scale));
+    expect(maxAbsDiff(fitted, fittedDirect)).toBeLessThan(1e-8 * scale);
   });
 
   it('solves a fold directly when Lanczos does not converge within its steps', () => {

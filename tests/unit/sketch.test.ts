@@ -12,6 +12,7 @@ import {
 } from '../../src/analysis/sweep.ts';
 import { makeNormal } from '../../src/analysis/rng.ts';
 import { fwht, nextPow2, srht } from '../../src/analysis/sketch.ts';
+import { standardiseNaively } from '../support/standardise.ts';
 
 // Independent reference: the Walsh–Hadamard matrix by Sylvester's construction, multiplied densely.
 function hadamard(n: number): number[][] {
@@ -33,17 +34,8 @@ function randomMatrix(rows: number, cols: number, seed: number): Matrix {
 /** Standardised over all rows, computed naively (population std). */
 function standardised(x: Matrix): Matrix {
   const { rows, cols, data } = x;
-  const out = new Float64Array(rows * cols);
-  for (let k = 0; k < cols; k++) {
-    let m = 0;
-    for (let r = 0; r < rows; r++) m += data[r * cols + k];
-    m /= rows;
-    let v = 0;
-    for (let r = 0; r < rows; r++) v += (data[r * cols + k] - m) ** 2;
-    const s = Math.sqrt(v / rows);
-    for (let r = 0; r < rows; r++) out[r * cols + k] = (data[r * cols + k] - m) / s;
-  }
-  return { data: out, rows, cols };
+  const byRow = Array.from({ length: rows }, (_, r) => data.subarray(r * cols, (r + 1) * cols));
+  return { data: Float64Array.from(standardiseNaively(byRow).z.flat()), rows, cols };
 }
 
 function dot(x: Matrix, a: number, b: number): number {
