@@ -65,21 +65,18 @@ export function rowMoments(
   shift: Float64Array,
 ): RowMoments {
   const d = x.cols;
-  const m: RowMoments = {
-    n: rows.length,
-    sum: new Float64Array(d),
-    squares: new Float64Array(d),
-    sumY: 0,
-  };
+  const sum = new Float64Array(d);
+  const squares = new Float64Array(d);
+  let sumY = 0;
   for (const r of rows) {
-    if (y) m.sumY += y[r];
+    if (y) sumY += y[r];
     for (let k = 0; k < d; k++) {
       const v = x.data[r * d + k] - shift[k];
-      m.sum[k] += v;
-      m.squares[k] += v * v;
+      sum[k] += v;
+      squares[k] += v * v;
     }
   }
-  return m;
+  return { n: rows.length, sum, squares, sumY };
 }
 
 /**

@@ -40,7 +40,9 @@ export function blockStats(
       xy[k] += v * yr;
     }
   }
-  return { ...rowMoments(x, y, rows, shift), rows, cols, xy };
+  const { sum, squares, sumY } = rowMoments(x, y, rows, shift);
+  // One literal, gram included, so every block has the one shape the hot loops read.
+  return { n, sum, squares, sumY, rows, cols, xy, gram: undefined };
 }
 
 /** A linear model over shifted features: z-unit weights with the scaler that turns them raw. */
@@ -133,14 +135,14 @@ function blockPredict(
   offset: number,
   out: Float64Array,
 ): void {
-  const n = block.n;
+  const { n, cols, rows } = block;
   const pred = new Float64Array(n).fill(offset);
   for (let k = 0; k < beta.length; k++) {
     const bk = beta[k];
     const base = k * n;
-    for (let r = 0; r < n; r++) pred[r] += block.cols[base + r] * bk;
+    for (let r = 0; r < n; r++) pred[r] += cols[base + r] * bk;
   }
-  for (let r = 0; r < n; r++) out[block.rows[r]] = pred[r];
+  for (let r = 0; r < n; r++) out[rows[r]] = pred[r];
 }
 
 /** Standardised training rows, row-major [n, d], for the dual form. */
