@@ -26,6 +26,7 @@ import type { useEngine } from '../../hooks/useEngine.ts';
 import { useHeads } from '../../hooks/useHeads.ts';
 import { loadedModel } from '../../../pipeline/scoring.ts';
 import { SweepClient, type ExactCv } from '../../workers/sweepClient.ts';
+import { ClearCorpusPanel, type ChosenCorpus } from './ClearCorpusPanel.tsx';
 import { CsvPicker } from './CsvPicker.tsx';
 import { HeadList } from './HeadList.tsx';
 import { unsavedNote } from './unsavedNote.ts';
@@ -57,6 +58,8 @@ interface Swept {
   info: ModelInfo;
   poolOptions: PoolOptions;
   fileName: string;
+  /** What a head saved from this sweep says it was fitted on (the CLEAR corpus says so). */
+  trainedOn?: string;
   /** Texts whose features came from the cache rather than the model. */
   cached: number;
   /** Texts whose features the store refused to keep (see `unsavedNote`). */
@@ -104,6 +107,7 @@ export function FitView({ engine }: Props) {
   const { db } = useStore();
   const heads = useHeads();
   const csv = useCsvFile('train');
+  const [corpus, setCorpus] = useState<ChosenCorpus | null>(null);
   const [isSkipping, setSkipping] = useState(false);
   const [state, setState] = useState<FitState>({ phase: 'idle' });
   const [inspected, setInspected] = useState<Inspected | null>(null);
@@ -127,10 +131,10 @@ export function FitView({ engine }: Props) {
   );
 
   const file = csv.state.phase === 'ready' ? csv.state.file : null;
-  const fileName = csv.state.phase === 'ready' ? csv.state.name : '';
-  const rows = useMemo(() => (file ? goodRows(file.parsed) : []), [file]);
+  const fileName = corpus?.name ?? (csv.state.phase === 'ready' ? csv.state.name : '');
+  const rows = useMemo(() => corpus?.rows ?? (file ? goodRows(file.parsed) : []), [file, corpus]);
   const problems = useMemo(() => (file ? rowProblems(file.parsed) : []), [file]);
-  const isDecided = problems.length === 0 || isSkipping;
+  const isDecided = !!corpus || problems.length === 0 || isSkipping;
   const isBusy =
     state.phase === 'extracting' ||
     state.phase === 'sweeping' ||
@@ -138,7 +142,12 @@ export function FitView({ engine }: Props) {
   const isReady = engine.status === 'ready' && !!info;
   const isSketchValid = isExact || (Number.isInteger(sketchSize) && sketchSize >= 1);
   const canFit =
-    !!file && isDecided && isReady && !isBusy && rows.length >= MIN_ROWS && isSketchValid;
+    (!!file || !!corpus) &&
+    isDecided &&
+    isReady &&
+    !isBusy &&
+    rows.length >= MIN_ROWS &&
+    isSketchValid;
 
   const reset = () => {
     controller.current?.abort();
@@ -246,6 +255,7 @@ export function FitView({ engine }: Props) {
         info,
         poolOptions,
         fileName,
+        trainedOn: corpus?.trainedOn,
         cached,
         unsaved,
         sketch: isExact ? null : sketchSize,
@@ -314,6 +324,7 @@ export function FitView({ engine }: Props) {
       ridge: inspected.model,
       cv: inspected.cv,
       rows: swept.y.length,
+      trainedOn: swept.trainedOn,
     });
     await save(head, `${STRATEGIES[strategy].label} L${layer} · ${swept.fileName}`);
   };
@@ -340,6 +351,7 @@ export function FitView({ engine }: Props) {
         state={csv.state}
         onPick={(f) => {
           reset();
+          setCorpus(null);
           csv.pick(f);
         }}
         onClear={() => {
@@ -347,6 +359,16 @@ export function FitView({ engine }: Props) {
           csv.clear();
         }}
         disabled={isBusy}
+      />
+      <ClearCorpusPanel
+        engine={engine}
+        chosen={corpus}
+        disabled={isBusy}
+        onChoose={(c) => {
+          reset();
+          csv.clear();
+          setCorpus(c);
+        }}
       />
       {file && (
         <RowProblems
@@ -396,7 +418,7 @@ export function FitView({ engine }: Props) {
           </p>
         )}
       </fieldset>
-      {file && isDecided && (
+      {(file || corpus) && isDecided && (
         <p>
           {rows.length < MIN_ROWS && (
             <span className="warning" role="note">
