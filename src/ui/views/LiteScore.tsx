@@ -61,14 +61,16 @@ export function LiteScore({ scores, error = null }: LiteScoreProps) {
         </p>
       )}
       <ScaleBar target={target} />
-      <table>
+      <table className="formula-table">
         <caption>Classic formulas</caption>
         <thead>
           <tr>
             <th scope="col">Formula</th>
             <th scope="col">Value</th>
             <th scope="col">Grade level</th>
-            <th scope="col">What it measures</th>
+            <th scope="col" className="meaning">
+              What it measures
+            </th>
           </tr>
         </thead>
         <tbody>
@@ -77,7 +79,7 @@ export function LiteScore({ scores, error = null }: LiteScoreProps) {
               <th scope="row">{f.name}</th>
               <td>{fmt(f.value)}</td>
               <td>{f.gradeLabel}</td>
-              <td>{f.meaning}</td>
+              <td className="meaning">{f.meaning}</td>
             </tr>
           ))}
         </tbody>
