@@ -130,7 +130,7 @@ export function ClearCorpusPanel({ engine, chosen, onChoose, disabled }: Props) 
           {rate && 'secondsPerText' in rate && info && (
             <p data-testid="clear-rate">
               Measured on {info.modelId} ({info.backend}, {info.dtype}):{' '}
-              {(1 / rate.secondsPerText).toFixed(1)} excerpts/s. Excerpts already in this
+              {(1 / rate.secondsPerText).toPrecision(2)} excerpts/s. Excerpts already in this
               browser&rsquo;s feature cache cost next to nothing.
             </p>
           )}
