@@ -7,9 +7,8 @@
 import type { Page, Request } from 'playwright-core';
 import { expect, it } from 'vitest';
 import { CLEAR_CORPUS } from '../../src/pipeline/clearCorpus.ts';
-import { serveAppInChromium } from '../support/browser.ts';
+import { modelUrl, serveAppInChromium, waitForBackend } from '../support/browser.ts';
 
-const APP = '/?source=served&model=/models/roberta-tiny&backend=wasm';
 const SUBSET = 40;
 const LABEL = `${CLEAR_CORPUS.name}, ${SUBSET} of 3,538 excerpts`;
 
@@ -31,8 +30,8 @@ async function freshApp(view: string) {
   page.on('pageerror', (e) => console.error(`[page error] ${e.message}`));
   // Listening from before the first load, so a request the page made on its own would be seen.
   const seen = corpusRequests(page);
-  await page.goto(`${env.url}${APP}&view=${view}`);
-  await page.getByTestId('backend-name').waitFor({ timeout: 120_000 });
+  await page.goto(modelUrl(env.url, '/models/roberta-tiny', { extra: `&view=${view}` }));
+  await waitForBackend(page);
   return { context, page, seen };
 }
 

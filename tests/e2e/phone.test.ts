@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { expect, it } from 'vitest';
-import { artefactDir, serveAppInChromium } from '../support/browser.ts';
+import { artefactDir, modelUrl, serveAppInChromium, waitForBackend } from '../support/browser.ts';
 
 const PHONE = { width: 390, height: 844 };
 
@@ -26,8 +26,8 @@ it('fits the Read view, its score panel and the calibration in a 390 px wide scr
   });
   const page = await context.newPage();
   page.on('pageerror', (e) => console.error(`[page error] ${e.message}`));
-  await page.goto(`${env.url}/?source=served&model=/models/roberta-tiny&backend=wasm&view=read`);
-  await page.getByTestId('backend-name').waitFor({ timeout: 120_000 });
+  await page.goto(modelUrl(env.url, '/models/roberta-tiny', { extra: '&view=read' }));
+  await waitForBackend(page);
   expect(await page.evaluate(() => document.documentElement.clientWidth)).toBe(PHONE.width);
   // Everything the view draws once the model has read the sample text.
   const calibrate = page.getByRole('region', { name: 'Calibrate this model' });

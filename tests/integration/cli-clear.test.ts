@@ -11,7 +11,6 @@ import Papa from 'papaparse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseHead, type RidgeHead } from '../../src/analysis/head.ts';
 import { ridgeCV } from '../../src/analysis/ridge.ts';
-import { main } from '../../src/cli/main.ts';
 import { CLEAR_CORPUS_FILE } from '../../src/cli/clear.ts';
 import { goodRows, parseTrainCsv } from '../../src/data/csv.ts';
 import { submissionCsv } from '../../src/data/submission.ts';
@@ -19,22 +18,13 @@ import { folderSource, loadNodeEngine } from '../../src/engine/node.ts';
 import { stratifiedSubset } from '../../src/pipeline/clearCorpus.ts';
 import { FIT_POOLINGS } from '../../src/pipeline/fitRun.ts';
 import { batchPoolingFor, featuresFrom, predictBatch } from '../../src/pipeline/scoring.ts';
+import { cli } from '../support/cli.ts';
 
 const TINY = 'public/models/roberta-tiny';
 const SUBSET = 40;
 
 let dir: string;
 const at = (name: string) => join(dir, name);
-
-async function cli(...argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, {
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
-  });
-  return { code, stdout, stderr };
-}
 
 /** The corpus's rows as the browser reads them. */
 async function corpusRows() {
