@@ -59,7 +59,9 @@ it('fits a head on a subset of the CLEAR corpus in the Fit view', async () => {
   await selected.getByRole('button', { name: 'Save and make this head active' }).click();
   const heads = page.getByTestId('head-list');
   await heads.getByText('(active)').waitFor();
-  expect(await heads.locator('th[scope="row"]').first().textContent()).toContain(LABEL);
+  expect(await heads.locator('th[scope="row"]').first().textContent()).toContain(
+    `Fitted on the ${LABEL} (Crossley et al. 2023, CC BY-NC-SA 4.0)`,
+  );
   expect(seen).toHaveLength(1);
   await context.close();
 });

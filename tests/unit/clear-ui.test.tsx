@@ -35,6 +35,10 @@ describe('ScorePanel and the CLEAR corpus', () => {
     };
     expect(data.datasets[0].label).toBe('CLEAR excerpts');
     expect(options.plugins.legend.display).toBe(false);
+    // The lite model is fitted on the corpus too, and says so beside its score.
+    expect(screen.getByTestId('lite-source').textContent).toMatch(
+      /CLEAR corpus \(Crossley et al\. 2023, CC BY-NC-SA 4\.0\)/,
+    );
   });
 
   it('shows a calibrated head with its CV RMSE as the band and what it was calibrated on', () => {

@@ -1,3 +1,4 @@
+import { CLEAR_CORPUS } from '../../pipeline/clearCorpus.ts';
 import { MIN_WORDS } from '../../readability/limits.ts';
 import type { TextScores } from '../workers/readabilityProtocol.ts';
 import { RATER_BAND } from './palette.ts';
@@ -53,6 +54,10 @@ export function LiteScore({ scores, error = null }: LiteScoreProps) {
         on the CommonLit scale ({describeTarget(target)}; −3.7 is hardest, +1.7 easiest). Raters
         themselves differ by about ±{RATER_BAND}; this model's cross-validated error is ±
         {fmt(prediction.cvRmse, 2)}.
+      </p>
+      <p className="licence-note" data-testid="lite-source">
+        Fitted on the {CLEAR_CORPUS.name} ({CLEAR_CORPUS.short}, {CLEAR_CORPUS.licence}); word
+        frequencies from SUBTLEX-US.
       </p>
       {wordCount < MIN_WORDS && (
         <p role="note">
