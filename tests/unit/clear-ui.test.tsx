@@ -1,9 +1,13 @@
 // @vitest-environment jsdom
-import { cleanup, fireEvent, render, screen, within } from '@testing-library/react';
+import { cleanup, fireEvent, render, renderHook, screen, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { formulas } from '../../src/readability/formulas.ts';
 import { predictLite } from '../../src/readability/lite.ts';
+import type { Head } from '../../src/analysis/head.ts';
+import type { HeadRecord } from '../../src/data/store.ts';
+import type { ModelInfo } from '../../src/engine/protocol.ts';
 import { CLEAR_CORPUS } from '../../src/pipeline/clearCorpus.ts';
+import { useKeepCalibrated } from '../../src/ui/hooks/useCalibration.ts';
 import { CalibratePanel } from '../../src/ui/views/read/CalibratePanel.tsx';
 import { ScorePanel } from '../../src/ui/views/read/ScorePanel.tsx';
 import { SubsetChooser } from '../../src/ui/views/SubsetChooser.tsx';
@@ -157,5 +161,58 @@ describe('CalibratePanel', () => {
     expect(screen.getByRole('status').textContent).toMatch(/stay cached/);
     rerender(<CalibratePanel {...props} state={{ phase: 'error', message: 'worker died' }} />);
     expect(screen.getByRole('alert').textContent).toMatch(/stopped: worker died/);
+  });
+});
+
+describe('useKeepCalibrated', () => {
+  const info = (modelId: string, isRegression = false) =>
+    ({ modelId, dtype: 'fp32', hidden: 2, isRegression }) as ModelInfo;
+  // headFits reads the model id, dtype and hidden size; trainedOn marks a calibration.
+  const record = (id: string, modelId: string, savedAt: number, trainedOn?: string) =>
+    ({
+      id,
+      name: id,
+      savedAt,
+      head: { modelId, dtype: 'fp32', hidden: 2, trainedOn },
+    }) as unknown as HeadRecord<Head>;
+  const CLEAR = 'CLEAR corpus, 40 of 3,538 excerpts (Crossley et al. 2023, CC BY-NC-SA 4.0)';
+  const heads = [
+    record('b-clear', 'b', 1, CLEAR),
+    record('a-old', 'a', 1, CLEAR),
+    record('a-new', 'a', 2, CLEAR),
+    record('a-own', 'a', 3), // newer, but fitted on the user's own file
+  ];
+  const state = (activeId: string | null, activate: (id: string | null) => void) => ({
+    heads,
+    activeId,
+    active: heads.find((h) => h.id === activeId) ?? null,
+    error: null,
+    actions: { activate },
+  });
+
+  it("makes the model's newest calibrated head active once per model, then leaves the choice to the user", () => {
+    const activate = vi.fn();
+    const { rerender } = renderHook(
+      ({ model, activeId }: { model: ModelInfo | null; activeId: string | null }) =>
+        useKeepCalibrated(model, state(activeId, activate)),
+      { initialProps: { model: info('a'), activeId: 'b-clear' as string | null } },
+    );
+    expect(activate.mock.calls).toEqual([['a-new']]);
+    // The user picks no head on the same model: that stands.
+    rerender({ model: info('a'), activeId: null });
+    expect(activate).toHaveBeenCalledTimes(1);
+    // Another model: its own calibrated head.
+    rerender({ model: info('b'), activeId: null });
+    expect(activate.mock.calls.at(-1)).toEqual(['b-clear']);
+    // Back to the first model with a head that fits it active: nothing to do.
+    rerender({ model: info('a'), activeId: 'a-own' });
+    expect(activate).toHaveBeenCalledTimes(2);
+  });
+
+  it('leaves a fine-tuned regression export and an unloaded engine alone', () => {
+    const activate = vi.fn();
+    renderHook(() => useKeepCalibrated(info('a', true), state(null, activate)));
+    renderHook(() => useKeepCalibrated(null, state(null, activate)));
+    expect(activate).not.toHaveBeenCalled();
   });
 });
