@@ -44,6 +44,8 @@ export interface RidgeHead {
   cvRmseStd: number;
   folds: number;
   rows: number;
+  /** What the head was fitted on, when it says (e.g. a subset of the CLEAR corpus), for display. */
+  trainedOn?: string;
   createdAt: string; // ISO 8601
 }
 
@@ -79,6 +81,8 @@ export interface LearnedHead {
   cvRmseStd: number;
   folds: number;
   rows: number;
+  /** What the head was fitted on, when it says (e.g. a subset of the CLEAR corpus), for display. */
+  trainedOn?: string;
   createdAt: string; // ISO 8601
 }
 
@@ -101,6 +105,7 @@ export function createHead(args: {
   ridge: RidgeModel;
   cv: RidgeCVResult;
   rows: number;
+  trainedOn?: string;
   createdAt?: Date;
 }): RidgeHead {
   const { model, ridge, cv } = args;
@@ -120,6 +125,7 @@ export function createHead(args: {
     cvRmseStd: cv.rmseStd,
     folds: cv.foldRmse.length,
     rows: args.rows,
+    ...(args.trainedOn !== undefined && { trainedOn: args.trainedOn }),
     createdAt: (args.createdAt ?? new Date()).toISOString(),
   };
 }
@@ -204,8 +210,20 @@ type Fields = Record<string, unknown>;
 /** The fields every kind of head has. */
 type Common = Pick<
   RidgeHead,
-  'modelId' | 'dtype' | 'hidden' | 'layer' | 'cvRmse' | 'cvRmseStd' | 'folds' | 'rows' | 'createdAt'
+  | 'modelId'
+  | 'dtype'
+  | 'hidden'
+  | 'layer'
+  | 'cvRmse'
+  | 'cvRmseStd'
+  | 'folds'
+  | 'rows'
+  | 'trainedOn'
+  | 'createdAt'
 >;
+
+/** Longest `trainedOn` a head file may carry. */
+const MAX_TRAINED_ON = 300;
 
 /** The fields every kind of head has, checked and copied; or why they were refused. */
 function checkCommon(h: Fields): Common | string {
@@ -225,6 +243,11 @@ function checkCommon(h: Fields): Common | string {
     return 'rows must be an integer of at least folds.';
   if (typeof h.createdAt !== 'string' || Number.isNaN(Date.parse(h.createdAt)))
     return 'createdAt must be an ISO date.';
+  if (
+    h.trainedOn !== undefined &&
+    (typeof h.trainedOn !== 'string' || h.trainedOn.length > MAX_TRAINED_ON)
+  )
+    return `trainedOn must be a string of at most ${MAX_TRAINED_ON} characters.`;
   return {
     modelId: h.modelId,
     dtype: h.dtype as Dtype,
@@ -234,6 +257,7 @@ function checkCommon(h: Fields): Common | string {
     cvRmseStd: h.cvRmseStd,
     folds: h.folds,
     rows: h.rows,
+    ...(h.trainedOn !== undefined && { trainedOn: h.trainedOn }),
     createdAt: h.createdAt,
   };
 }

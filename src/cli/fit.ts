@@ -56,6 +56,7 @@ import {
   parseStrategies,
   poolingsFor,
 } from './model.ts';
+import { CLEAR_HELP, CLEAR_OPTIONS, clearRows } from './clear.ts';
 import { progressOn, type Progress } from './progress.ts';
 import { readRows } from './rows.ts';
 import { nodeSweepWorkers, onSharedMemory } from './sweepPool.ts';
@@ -64,6 +65,7 @@ import { nodeSweepWorkers, onSharedMemory } from './sweepPool.ts';
 const LEARNED: readonly LearnedStrategy[] = [...LAYERWISE_LEARNED_STRATEGIES, 'conv1d'];
 
 export const FIT_HELP = `Usage: readscope fit train.csv --model M --out head.json [options]
+       readscope fit --clear [--subset N] --model M --out head.json [options]
 
 Extracts features for every pooling strategy × layer, cross-validates a ridge head on each,
 prints the CV-RMSE grid, fits the best cell on every row and writes the head JSON.
@@ -71,6 +73,7 @@ prints the CV-RMSE grid, fits the best cell on every row and writes the head JSO
 Options:
 ${MODEL_HELP}
   --out FILE          head JSON to write (required)
+${CLEAR_HELP}
   --folds K           cross-validation folds (default ${DEFAULT_FOLDS})
   --seed N            fold shuffle seed (default ${DEFAULT_SEED})
   --strategies LIST   comma-separated subset of: ${HEAD_STRATEGIES.join(', ')}
@@ -108,6 +111,7 @@ const OPTIONS = {
   exact: { type: 'boolean' },
   workers: { type: 'string' },
   learned: { type: 'string' },
+  ...CLEAR_OPTIONS,
 } as const;
 
 const isLearned = (s: string): s is LearnedStrategy => (LEARNED as readonly string[]).includes(s);
@@ -135,7 +139,13 @@ export async function fit(args: string[], io: CliIo): Promise<number> {
     io.stdout.write(FIT_HELP);
     return EXIT_OK;
   }
-  const input = onePositional('fit', positionals, 'labelled CSV file');
+  if (values.clear && positionals.length)
+    throw new CliError('--clear fits on the shipped corpus; leave out the CSV file, or --clear.');
+  if (values.subset !== undefined && !values.clear)
+    throw new CliError('--subset picks excerpts of the CLEAR corpus; add --clear.');
+  const input = values.clear
+    ? 'the CLEAR corpus'
+    : onePositional('fit', positionals, 'labelled CSV file');
   const out = required('fit', 'out', values.out);
   const folds = intOption('folds', values.folds, DEFAULT_FOLDS, 2, 100);
   const seed = intOption('seed', values.seed, DEFAULT_SEED, 0);
@@ -155,7 +165,12 @@ export async function fit(args: string[], io: CliIo): Promise<number> {
   if (pickStrategy && pickStrategy.length !== 1) throw new CliError('--strategy takes one name.');
   const pickLayer = values.layer === undefined ? undefined : intOption('layer', values.layer, 0, 0);
 
-  const { rows } = await readRows(io, input, 'train', values['skip-bad-rows'] ?? false);
+  const { rows, trainedOn } = values.clear
+    ? await clearRows(io, values.subset)
+    : {
+        ...(await readRows(io, input, 'train', values['skip-bad-rows'] ?? false)),
+        trainedOn: undefined,
+      };
   if (rows.length < folds) {
     throw new CliError(`${input}: ${rows.length} rows cannot be split into ${folds} folds.`);
   }
@@ -311,6 +326,7 @@ export async function fit(args: string[], io: CliIo): Promise<number> {
   } finally {
     session.reset('readscope fit has ended.');
   }
+  if (trainedOn !== undefined) head = { ...head, trainedOn };
   await writeFile(pathIn(io, out), headToJson(head));
   io.stderr.write(
     `wrote ${out}: ${what}CV RMSE ${cvRmse.rmse.toFixed(4)} ± ${cvRmse.rmseStd.toFixed(4)} ` +

@@ -1,4 +1,5 @@
 import { countSentences, createLexicon, formulasFromCounts, words } from './formulas.ts';
+import { FREQUENCY_FEATURES, frequencyFeatures } from './frequency.ts';
 import { splitSentences } from './sentences.ts';
 
 /** A sparse feature vector: sorted distinct bucket indices and their values. */
@@ -69,6 +70,7 @@ export const DENSE_FEATURES = [
   'dale-chall',
   'gunning fog',
   'spache',
+  ...FREQUENCY_FEATURES,
 ] as const;
 
 const FIRST_SECOND = new Set(['i', 'me', 'my', 'you', 'your', 'we', 'us', 'our']);
@@ -171,6 +173,7 @@ export function extractFeatures(text: string): TextFeatures {
     share(lower, (w: string) => w.length > 6 && LATINATE.test(w)),
     share(lower, (w: string) => ARCHAIC.has(w)),
     ...formulaValues,
+    ...frequencyFeatures(sentences),
   ].map(finite);
 
   return {

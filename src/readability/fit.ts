@@ -265,7 +265,8 @@ function kernelsOf(prepared: Prepared, groups: GroupWeights): Kernels {
   return { dense: features.map((f) => f.dense), sparse: { n: words.n, data } };
 }
 
-const FORMULA_COLUMNS = DENSE_FEATURES.length - FORMULA_IDS.length;
+// The eight formulas sit together among the dense features, from 'flesch' on.
+const FORMULA_START = DENSE_FEATURES.indexOf('flesch');
 
 /** Cross-validates every alpha and the baselines, picks the best alpha, and fits it on all rows. */
 export function fitLite(
@@ -300,7 +301,8 @@ export function fitPrepared(
         actual,
       ),
     );
-    const formulaRow = (i: number) => Array.from(features[i].dense.subarray(FORMULA_COLUMNS));
+    const formulaRow = (i: number) =>
+      Array.from(features[i].dense.subarray(FORMULA_START, FORMULA_START + FORMULA_IDS.length));
     const ols = leastSquares(
       train.map(formulaRow),
       train.map((i) => targets[i]),

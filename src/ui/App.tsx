@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { LoadOptions } from '../engine/protocol.ts';
+import { useKeepCalibrated } from './hooks/useCalibration.ts';
 import { useEngine } from './hooks/useEngine.ts';
 import { HeadsContext, useHeadsState } from './hooks/useHeads.ts';
 import { readChoices, writeChoices } from './urlState.ts';
@@ -35,6 +36,7 @@ function viewFromUrl(): ViewId {
 export function App() {
   const engine = useEngine();
   const heads = useHeadsState();
+  useKeepCalibrated(engine.status === 'ready' ? engine.info : null, heads);
   const { load, retry } = engine.actions;
   const initial = useMemo<LoadOptions>(() => {
     const c = readChoices(location.search);

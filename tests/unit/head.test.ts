@@ -65,6 +65,8 @@ describe('head JSON', () => {
     ['an unknown pool option', { ...head, poolOptions: { depth: 2 } }, /option/],
     ['a bad date', { ...head, createdAt: 'yesterday' }, /createdAt/],
     ['a missing modelId', { ...head, modelId: '' }, /modelId/],
+    ['a trainedOn that is no string', { ...head, trainedOn: 3 }, /trainedOn/],
+    ['a trainedOn too long to show', { ...head, trainedOn: 'x'.repeat(301) }, /trainedOn/],
   ])('refuses %s', (_name, json, reason) => {
     const r = validateHead(json);
     expect(r.ok).toBe(false);
@@ -74,6 +76,13 @@ describe('head JSON', () => {
   it('drops properties it does not know', () => {
     const r = validateHead({ ...head, __proto__: { evil: 1 }, extra: 'x' });
     expect(r.ok && Object.keys(r.head)).not.toContain('extra');
+  });
+
+  it('keeps what a head says it was fitted on', () => {
+    const trainedOn = 'CLEAR corpus, 500 of 3,538 excerpts (Crossley et al. 2023, CC BY-NC-SA 4.0)';
+    const r = parseHead(headToJson({ ...head, trainedOn }));
+    expect(r.ok && r.head.trainedOn).toBe(trainedOn);
+    expect(validateHead(head).ok && 'trainedOn' in head).toBe(false);
   });
 
   it('reports invalid JSON as a result', () => {

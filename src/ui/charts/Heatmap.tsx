@@ -1,4 +1,12 @@
-import { useEffect, useId, useRef, useState, type KeyboardEvent, type MouseEvent } from 'react';
+import {
+  useEffect,
+  useId,
+  useRef,
+  useState,
+  type KeyboardEvent,
+  type MouseEvent,
+  type RefObject,
+} from 'react';
 import { css, gradient, isLight, type ColorScale } from './colorScales.ts';
 
 export interface HeatmapProps {
@@ -27,6 +35,30 @@ export interface HeatmapProps {
 
 const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : 'n/a');
 
+/** Smallest cell a square map shrinks to, in CSS pixels. */
+const MIN_CELL = 12;
+
+/**
+ * The widest cell `cols` columns can have beside the row labels in `body`, followed as the body
+ * resizes; null where nothing is measured (no columns to fit, or no ResizeObserver, as in jsdom).
+ */
+function useFittedCell(body: RefObject<HTMLDivElement | null>, cols: number): number | null {
+  const [fitted, setFitted] = useState<number | null>(null);
+  useEffect(() => {
+    const el = body.current;
+    if (!el || cols === 0 || typeof ResizeObserver === 'undefined') return;
+    const measure = () => {
+      const labels = (el.firstElementChild as HTMLElement | null)?.offsetWidth ?? 0;
+      const gap = parseFloat(getComputedStyle(el).columnGap) || 0;
+      setFitted(Math.floor((el.clientWidth - labels - gap) / cols));
+    };
+    const observer = new ResizeObserver(measure);
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, [body, cols]);
+  return cols === 0 ? null : fitted;
+}
+
 /**
  * A canvas heatmap with row labels, a colour legend, a hover tooltip and a keyboard cursor (arrow
  * keys) whose cell is read out in a live region. Chart.js has no heatmap; this is the one canvas
@@ -34,8 +66,12 @@ const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : 'n/a');
  */
 export function Heatmap(props: HeatmapProps) {
   const { label, rows, cols, values, rowLabels, colLabels, valueName, domain, scale } = props;
-  const { cellSize = 18, square = false, annotate = false, maxColLabels = 48 } = props;
+  const { square = false, annotate = false, maxColLabels = 48 } = props;
   const canvas = useRef<HTMLCanvasElement>(null);
+  const body = useRef<HTMLDivElement>(null);
+  // A square map shrinks its cells to the width it has (a phone's), down to MIN_CELL.
+  const fitted = useFittedCell(body, square ? cols : 0);
+  const cellSize = Math.max(MIN_CELL, Math.min(props.cellSize ?? 18, fitted ?? Infinity));
   const [cursor, setCursor] = useState<{ row: number; col: number } | null>(null);
   const [hover, setHover] = useState<{ row: number; col: number; x: number; y: number } | null>(
     null,
@@ -144,7 +180,7 @@ export function Heatmap(props: HeatmapProps) {
   const cursorCell = cursor && cursor.row < rows && cursor.col < cols ? cursor : null;
   return (
     <figure className="heatmap">
-      <div className="heatmap-body">
+      <div className="heatmap-body" ref={body}>
         <div className="heatmap-rows" aria-hidden="true">
           {rowLabels.map((l, r) => (
             <span key={r} style={{ height: cellSize, lineHeight: `${cellSize}px` }}>

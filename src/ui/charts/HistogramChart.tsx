@@ -9,6 +9,8 @@ export interface HistogramMark {
 
 export interface HistogramChartProps {
   label: string;
+  /** What one count is of, e.g. "CLEAR excerpts": the dataset's name, for the tooltip. */
+  datasetLabel: string;
   edges: readonly number[];
   counts: readonly number[];
   /** Bins to colour (later marks win), e.g. where this text's scores fall. */
@@ -17,7 +19,14 @@ export interface HistogramChartProps {
 }
 
 /** A histogram as a bar chart, with marked bins. */
-export function HistogramChart({ label, edges, counts, marks, xTitle }: HistogramChartProps) {
+export function HistogramChart({
+  label,
+  datasetLabel,
+  edges,
+  counts,
+  marks,
+  xTitle,
+}: HistogramChartProps) {
   const colours = counts.map(() => '#c8c8c8');
   for (const m of marks) if (m.bin >= 0 && m.bin < counts.length) colours[m.bin] = m.colour;
   const labels = counts.map((_, i) => ((edges[i] + edges[i + 1]) / 2).toFixed(1));
@@ -30,6 +39,7 @@ export function HistogramChart({ label, edges, counts, marks, xTitle }: Histogra
           labels,
           datasets: [
             {
+              label: datasetLabel,
               data: [...counts],
               backgroundColor: colours,
               barPercentage: 1,
@@ -44,13 +54,15 @@ export function HistogramChart({ label, edges, counts, marks, xTitle }: Histogra
             y: { title: { display: true, text: 'excerpts' } },
           },
           plugins: {
+            // One dataset whose bars are coloured by the marks: the page's own legend explains them.
+            legend: { display: false },
             tooltip: {
               callbacks: {
                 title: (items: TooltipItem<'bar'>[]) => {
                   const i = items[0]?.dataIndex ?? 0;
                   return `${edges[i].toFixed(2)} to ${edges[i + 1].toFixed(2)}`;
                 },
-                label: (item: TooltipItem<'bar'>) => `${String(item.raw)} excerpts`,
+                label: (item: TooltipItem<'bar'>) => `${String(item.raw)} ${datasetLabel}`,
               },
             },
           },

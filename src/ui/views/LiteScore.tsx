@@ -1,3 +1,4 @@
+import { CLEAR_CORPUS } from '../../pipeline/clearCorpus.ts';
 import { MIN_WORDS } from '../../readability/limits.ts';
 import type { TextScores } from '../workers/readabilityProtocol.ts';
 import { RATER_BAND } from './palette.ts';
@@ -54,6 +55,10 @@ export function LiteScore({ scores, error = null }: LiteScoreProps) {
         themselves differ by about ±{RATER_BAND}; this model's cross-validated error is ±
         {fmt(prediction.cvRmse, 2)}.
       </p>
+      <p className="licence-note" data-testid="lite-source">
+        Fitted on the {CLEAR_CORPUS.name} ({CLEAR_CORPUS.short}, {CLEAR_CORPUS.licence}); word
+        frequencies from SUBTLEX-US.
+      </p>
       {wordCount < MIN_WORDS && (
         <p role="note">
           Only {wordCount} words: the model learnt from excerpts of 130–200 words, so treat this
@@ -61,14 +66,16 @@ export function LiteScore({ scores, error = null }: LiteScoreProps) {
         </p>
       )}
       <ScaleBar target={target} />
-      <table>
+      <table className="formula-table">
         <caption>Classic formulas</caption>
         <thead>
           <tr>
             <th scope="col">Formula</th>
             <th scope="col">Value</th>
             <th scope="col">Grade level</th>
-            <th scope="col">What it measures</th>
+            <th scope="col" className="meaning">
+              What it measures
+            </th>
           </tr>
         </thead>
         <tbody>
@@ -77,7 +84,7 @@ export function LiteScore({ scores, error = null }: LiteScoreProps) {
               <th scope="row">{f.name}</th>
               <td>{fmt(f.value)}</td>
               <td>{f.gradeLabel}</td>
-              <td>{f.meaning}</td>
+              <td className="meaning">{f.meaning}</td>
             </tr>
           ))}
         </tbody>

@@ -9,6 +9,7 @@ import { clearFeatures } from '../../../data/store.ts';
 import { loadedModel } from '../../../pipeline/scoring.ts';
 import type { useEngine } from '../../hooks/useEngine.ts';
 import { useHeads } from '../../hooks/useHeads.ts';
+import { ClearCorpusPanel, type ChosenCorpus } from './ClearCorpusPanel.tsx';
 import { CsvPicker } from './CsvPicker.tsx';
 import { HeadList } from './HeadList.tsx';
 import { unsavedNote } from './unsavedNote.ts';
@@ -39,6 +40,7 @@ export function FitView({ engine }: Props) {
   const { db } = useStore();
   const heads = useHeads();
   const csv = useCsvFile('train');
+  const [corpus, setCorpus] = useState<ChosenCorpus | null>(null);
   const sweep = useFitSweep(embedChunk, db);
   const { state, inspected } = sweep;
   const [isSkipping, setSkipping] = useState(false);
@@ -49,10 +51,10 @@ export function FitView({ engine }: Props) {
   const [isLearnedBusy, setLearnedBusy] = useState(false);
 
   const file = csv.state.phase === 'ready' ? csv.state.file : null;
-  const fileName = csv.state.phase === 'ready' ? csv.state.name : '';
-  const rows = useMemo(() => (file ? goodRows(file.parsed) : []), [file]);
+  const fileName = corpus?.name ?? (csv.state.phase === 'ready' ? csv.state.name : '');
+  const rows = useMemo(() => corpus?.rows ?? (file ? goodRows(file.parsed) : []), [file, corpus]);
   const problems = useMemo(() => (file ? rowProblems(file.parsed) : []), [file]);
-  const isDecided = problems.length === 0 || isSkipping;
+  const isDecided = !!corpus || problems.length === 0 || isSkipping;
   const isBusy =
     state.phase === 'extracting' ||
     state.phase === 'sweeping' ||
@@ -60,7 +62,12 @@ export function FitView({ engine }: Props) {
   const isReady = engine.status === 'ready' && !!info;
   const isSketchValid = isExact || (Number.isInteger(sketchSize) && sketchSize >= 1);
   const canFit =
-    !!file && isDecided && isReady && !isBusy && rows.length >= MIN_ROWS && isSketchValid;
+    (!!file || !!corpus) &&
+    isDecided &&
+    isReady &&
+    !isBusy &&
+    rows.length >= MIN_ROWS &&
+    isSketchValid;
 
   const reset = () => {
     sweep.actions.reset();
@@ -124,6 +131,8 @@ export function FitView({ engine }: Props) {
       ridge: inspected.model,
       cv: inspected.cv,
       rows: swept.y.length,
+      // The corpus chosen is the one swept: choosing another resets the sweep.
+      trainedOn: corpus?.trainedOn,
     });
     await save(head, `${STRATEGIES[strategy].label} L${layer} · ${swept.fileName}`);
   };
@@ -150,6 +159,7 @@ export function FitView({ engine }: Props) {
         state={csv.state}
         onPick={(f) => {
           reset();
+          setCorpus(null);
           csv.pick(f);
         }}
         onClear={() => {
@@ -157,6 +167,16 @@ export function FitView({ engine }: Props) {
           csv.clear();
         }}
         disabled={isBusy}
+      />
+      <ClearCorpusPanel
+        engine={engine}
+        chosen={corpus}
+        disabled={isBusy}
+        onChoose={(c) => {
+          reset();
+          csv.clear();
+          setCorpus(c);
+        }}
       />
       {file && (
         <RowProblems
@@ -206,7 +226,7 @@ export function FitView({ engine }: Props) {
           </p>
         )}
       </fieldset>
-      {file && isDecided && (
+      {(file || corpus) && isDecided && (
         <p>
           {rows.length < MIN_ROWS && (
             <span className="warning" role="note">

@@ -53,6 +53,9 @@ export function HeadList({ info }: { info: ModelInfo | null }) {
                   <th scope="row">
                     {r.name}
                     {isActive && <strong> (active)</strong>}
+                    {r.head.trainedOn && (
+                      <div className="licence-note">Fitted on the {r.head.trainedOn}</div>
+                    )}
                   </th>
                   <td>
                     {STRATEGIES[r.head.strategy].label},{' '}

@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { headFits } from '../../../analysis/head.ts';
 import type { EncodedText, ModelInfo } from '../../../engine/protocol.ts';
+import { useCalibration } from '../../hooks/useCalibration.ts';
 import { useEncoderScorer } from '../../hooks/useEncoderScorer.ts';
 import type { useEngine } from '../../hooks/useEngine.ts';
 import { useHeads } from '../../hooks/useHeads.ts';
@@ -9,6 +10,7 @@ import { useReadabilityClient, useTextReadability } from '../../hooks/useReadabi
 import { encoderSource, loadedModel } from '../../../pipeline/scoring.ts';
 import { HardSentences } from '../HardSentences.tsx';
 import { AttentionPanel } from './AttentionPanel.tsx';
+import { CalibratePanel } from './CalibratePanel.tsx';
 import { LayersPanel } from './LayersPanel.tsx';
 import { PoolingPanel } from './PoolingPanel.tsx';
 import { ScorePanel, type EncoderScore, type HeadChoice } from './ScorePanel.tsx';
@@ -129,9 +131,31 @@ export function ReadView({ text, onTextChange, engine }: Props) {
     const mine =
       readings.kind === 'ready' ? readings.readings.find((r) => r.id === active.id) : null;
     return mine
-      ? { kind: 'head', score: mine.score, name: active.name, cvRmse: active.head.cvRmse, windows }
+      ? {
+          kind: 'head',
+          score: mine.score,
+          name: active.name,
+          cvRmse: active.head.cvRmse,
+          windows,
+          trainedOn: active.head.trainedOn,
+        }
       : { kind: 'computing' };
   }, [engine.status, engine.error, info, encodeError, regression, heads.active, readings, windows]);
+
+  const calibration = useCalibration(engine);
+  const { start: startCalibration, cancel: cancelCalibration } = calibration;
+  const calibrate = useMemo(
+    () =>
+      info && (
+        <CalibratePanel
+          modelId={info.modelId}
+          state={calibration.state}
+          onStart={(size) => void startCalibration(size)}
+          onCancel={cancelCalibration}
+        />
+      ),
+    [info, calibration.state, startCalibration, cancelCalibration],
+  );
 
   const waiting = waitingMessage(engine, hasText);
   // The sentences are measured by what scores the text: the encoder's scorer where there is one
@@ -186,6 +210,7 @@ export function ReadView({ text, onTextChange, engine }: Props) {
         activeId={heads.activeId}
         onActivate={heads.actions.activate}
         updating={text !== settled || isEncoding || lite.scores?.text !== settled}
+        calibrate={calibrate}
       />
       <LayersPanel
         result={shown?.result ?? null}

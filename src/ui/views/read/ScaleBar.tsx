@@ -1,16 +1,29 @@
 import { PALETTE, RATER_BAND, SCALE, scalePercent } from '../palette.ts';
 
-/** A marker on the CommonLit scale with the raters' ± band, optionally a second (lite) marker. */
-export function ScaleBar({ target, lite }: { target: number; lite?: number }) {
-  const low = scalePercent(target - RATER_BAND);
-  const high = scalePercent(target + RATER_BAND);
+/**
+ * A marker on the CommonLit scale with a ± band (the raters' by default; a head's CV RMSE where it
+ * has one), optionally a second (lite) marker.
+ */
+export function ScaleBar({
+  target,
+  lite,
+  band = RATER_BAND,
+  bandName = 'rater',
+}: {
+  target: number;
+  lite?: number;
+  band?: number;
+  bandName?: string;
+}) {
+  const low = scalePercent(target - band);
+  const high = scalePercent(target + band);
   const f = (x: number) => x.toFixed(2);
   const liteText = lite === undefined ? '' : `; lite score ${f(lite)}`;
   return (
     <>
       <svg
         role="img"
-        aria-label={`Score ${f(target)} with a rater band from ${f(target - RATER_BAND)} to ${f(target + RATER_BAND)}${liteText}`}
+        aria-label={`Score ${f(target)} with a ${bandName} band from ${f(target - band)} to ${f(target + band)}${liteText}`}
         viewBox="0 0 100 12"
         width="100%"
         height="36"

@@ -1,4 +1,4 @@
-import { memo } from 'react';
+import { memo, type ReactNode } from 'react';
 import { binOf, CLEAR_DISTRIBUTION, percentileOf } from '../../../readability/reference.ts';
 import { HistogramChart } from '../../charts/HistogramChart.tsx';
 import { describeTarget, LiteScore } from '../LiteScore.tsx';
@@ -12,7 +12,15 @@ export type EncoderScore =
   | { kind: 'error'; message: string }
   | { kind: 'computing' }
   | { kind: 'regression'; score: number; modelId: string; windows: number }
-  | { kind: 'head'; score: number; name: string; cvRmse: number; windows: number }
+  | {
+      kind: 'head';
+      score: number;
+      name: string;
+      cvRmse: number;
+      windows: number;
+      /** What the head was fitted on, when it says (a calibration on the CLEAR corpus does). */
+      trainedOn?: string;
+    }
   | { kind: 'no-head'; reason: string | null };
 
 /** A saved head as the picker lists it. */
@@ -32,11 +40,13 @@ export interface ScorePanelProps {
   onActivate: (id: string | null) => void;
   /** Shown while a newer text is being scored; the last score stays on screen. */
   updating: boolean;
+  /** Offered when no head fits the loaded model: the one-click calibration. */
+  calibrate?: ReactNode;
 }
 
 const LITE_COLOUR = '#E69F00';
 
-function EncoderBody({ encoder }: { encoder: EncoderScore }) {
+function EncoderBody({ encoder, calibrate }: { encoder: EncoderScore; calibrate?: ReactNode }) {
   switch (encoder.kind) {
     case 'waiting':
       return (
@@ -60,27 +70,33 @@ function EncoderBody({ encoder }: { encoder: EncoderScore }) {
         <div className="placeholder no-head" data-testid="no-head">
           <p>
             <strong>No readability head for this model yet.</strong> A plain encoder gives hidden
-            states, not a score: fit a ridge head on your train.csv in the Fit view (or import a
-            head file), or load a fine-tuned regression export such as{' '}
-            <code>/models/roberta-tiny-cls</code>.
+            states, not a score: calibrate it on the CLEAR corpus below, fit a ridge head on your
+            train.csv in the Fit view (or import a head file), or load a fine-tuned regression
+            export such as <code>/models/roberta-tiny-cls</code>.
           </p>
           {encoder.reason && <p className="warning">{encoder.reason}</p>}
+          {calibrate}
         </div>
       );
     case 'regression':
     case 'head': {
       const source =
         encoder.kind === 'regression'
-          ? `the fine-tuned regression output of ${encoder.modelId}`
-          : `head “${encoder.name}” (CV RMSE ±${encoder.cvRmse.toFixed(2)})`;
+          ? `the fine-tuned regression output of ${encoder.modelId}. Raters differ by about ±${RATER_BAND}`
+          : `head “${encoder.name}”. The band is its cross-validated error, CV RMSE ±${encoder.cvRmse.toFixed(2)}; raters differ by about ±${RATER_BAND}`;
       return (
         <>
           <p>
             <output aria-label="Encoder readability score" className="big-score">
               {encoder.score.toFixed(2)}
             </output>{' '}
-            {describeTarget(encoder.score)}, from {source}. Raters differ by about ±{RATER_BAND}.
+            {describeTarget(encoder.score)}, from {source}.
           </p>
+          {encoder.kind === 'head' && encoder.trainedOn && (
+            <p className="note" data-testid="calibrated-on">
+              Calibrated on the {encoder.trainedOn}.
+            </p>
+          )}
           {encoder.windows > 1 && (
             <p role="note" data-testid="windowed">
               This text is longer than the model reads at once: it was read in {encoder.windows}{' '}
@@ -114,8 +130,16 @@ export const ScorePanel = memo(function ScorePanel(props: ScorePanelProps) {
       <div className="score-grid">
         <div className="score-card">
           <h3>Encoder</h3>
-          <EncoderBody encoder={encoder} />
-          {encoderScore !== null && <ScaleBar target={encoderScore} lite={lite?.target} />}
+          <EncoderBody encoder={encoder} calibrate={props.calibrate} />
+          {encoder.kind === 'head' && (
+            <ScaleBar
+              target={encoder.score}
+              lite={lite?.target}
+              band={encoder.cvRmse}
+              bandName="CV RMSE"
+            />
+          )}
+          {encoder.kind === 'regression' && <ScaleBar target={encoder.score} lite={lite?.target} />}
           {heads.length > 0 && (
             <label className="inline-field">
               Active head
@@ -151,6 +175,7 @@ export const ScorePanel = memo(function ScorePanel(props: ScorePanelProps) {
       )}
       <HistogramChart
         label={`Histogram of the CLEAR corpus targets${shown === null ? '' : `, with this text at ${shown.toFixed(2)}`}`}
+        datasetLabel="CLEAR excerpts"
         edges={dist.edges}
         counts={dist.counts}
         marks={marks}
