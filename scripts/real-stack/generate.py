@@ -4,6 +4,8 @@ with PyTorch's own reference outputs and onnxruntime's per-layer hidden states f
 
     python scripts/real-stack/generate.py              # every folder
     python scripts/real-stack/generate.py --only bert-fe-ts14 --only roberta-mlm-ts14
+    python scripts/real-stack/generate.py --base bench/models/roberta-base-hf \
+        --base-fe bench/models/roberta-base-hf-fe    # the benchmark's base-size folders only
 
 Writes tests/fixtures/hf/<name>/ (config.json, tokenizer files, onnx/*.onnx, reference.json,
 reference.bin). Weights are random and seeded; the same command gives the same files. See
@@ -13,6 +15,7 @@ tests/fixtures/hf/README.md for the matrix and the reference format.
 from __future__ import annotations
 
 import argparse
+import copy
 import hashlib
 import json
 import logging
@@ -974,9 +977,96 @@ def generate(spec: Spec, corpus: str) -> dict:
     return ref
 
 
+# --------------------------------------------------------------------------------------------
+# The benchmark's base-size folders (npm run bench, npm run bench:gpu): not fixtures
+# --------------------------------------------------------------------------------------------
+
+# roberta-base's config.json, less what is the family's default anyway.
+BASE_CONFIG = dict(
+    vocab_size=50265,
+    hidden_size=768,
+    num_hidden_layers=12,
+    num_attention_heads=12,
+    intermediate_size=3072,
+    max_position_embeddings=514,
+    type_vocab_size=1,
+    layer_norm_eps=1e-5,
+)
+BASE_MAX_TOKENS = 512
+BASE_DTYPES = ["fp32", "fp16", "q8"]
+
+
+def generate_base(out: Path, fe_out: Path | None, corpus: str) -> None:
+    """roberta-base's shape with random weights (transformers' own initialisation, seeded), as a
+    fill-mask export in `out` (model.onnx, model_fp16.onnx, model_quantized.onnx, made by the
+    fixtures' export and conversion code), and, in `fe_out`, the same encoder's
+    feature-extraction export (RobertaModel, output last_hidden_state; fp32 only). The tokenizer
+    is the fixtures' small trained byte-level BPE (973 tokens), so only the first ids of the
+    50,265-row embedding are ever read."""
+    t0 = time.time()
+    fam = FAMILIES["roberta"]
+    folders = [out] + ([fe_out] if fe_out else [])
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)
+        (folder / "onnx").mkdir(parents=True)
+    tok = build_tokenizer("roberta", corpus, BASE_MAX_TOKENS)
+    for folder in folders:
+        tok.save_pretrained(str(folder))
+    tok = transformers.AutoTokenizer.from_pretrained(str(out))
+    config = transformers.RobertaConfig(
+        **BASE_CONFIG,
+        pad_token_id=tok.pad_token_id,
+        bos_token_id=tok.bos_token_id,
+        eos_token_id=tok.eos_token_id,
+    )
+    torch.manual_seed(seed_for("roberta-base", "fill-mask"))
+    model = transformers.RobertaForMaskedLM(config).eval()
+    config.architectures = ["RobertaForMaskedLM"]
+    config.save_pretrained(str(out))
+    fp32_path = out / "onnx" / quantize.DTYPE_FILES["fp32"]
+    export(Spec("base", "roberta", "fill-mask", "torchscript", 14, []), fam, model, tok, fp32_path)
+    print(f"{out}: fp32 exported in {time.time() - t0:.0f}s", flush=True)
+
+    # The export against PyTorch on one padded batch, as the fixtures are checked.
+    texts = [p[:400] for p in paragraphs(corpus)[:2]] + ["A short one."]
+    enc = tok(texts, padding="longest", truncation=True, return_tensors="np")
+    with torch.no_grad():
+        ref = model(**{k: torch.tensor(enc[k]) for k in COMMON_TEXT}).logits.numpy()
+    got = session(str(fp32_path)).run(["logits"], feeds(enc, COMMON_TEXT))[0]
+    dev = float(np.abs(got - ref)[np.asarray(enc["attention_mask"], dtype=bool)].max())
+    if dev > 1e-3:
+        raise RuntimeError(f"fp32 ONNX logits differ from PyTorch by {dev}")
+    print(f"  fp32 ONNX logits vs PyTorch: max |diff| {dev:.3g} on real tokens", flush=True)
+
+    for dtype in BASE_DTYPES[1:]:
+        path = out / "onnx" / quantize.DTYPE_FILES[dtype]
+        onnx.save(quantize.derive(str(fp32_path), dtype), str(path))
+        print(f"  {dtype} written at {time.time() - t0:.0f}s", flush=True)
+
+    if fe_out:
+        encoder = model.roberta  # the same weights, without the LM head
+        fe_config = copy.deepcopy(config)
+        fe_config.architectures = ["RobertaModel"]
+        fe_config.save_pretrained(str(fe_out))
+        fe_spec = Spec("base-fe", "roberta", "feature-extraction", "torchscript", 14, [])
+        export(fe_spec, fam, encoder, tok, fe_out / "onnx" / quantize.DTYPE_FILES["fp32"])
+        print(f"{fe_out}: fp32 exported at {time.time() - t0:.0f}s", flush=True)
+    print(f"base-size folders done in {time.time() - t0:.0f}s", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--only", action="append", help="folder name (repeatable)")
+    ap.add_argument(
+        "--base",
+        type=Path,
+        help="write only the benchmark's roberta-base-shaped fill-mask folder (fp32, fp16, q8)",
+    )
+    ap.add_argument(
+        "--base-fe",
+        type=Path,
+        help="with --base: also the same encoder's feature-extraction export (fp32) here",
+    )
     ap.add_argument(
         "--retrain-tokenizers",
         action="store_true",
@@ -985,6 +1075,12 @@ def main() -> None:
     args = ap.parse_args()
     global RETRAIN
     RETRAIN = args.retrain_tokenizers
+    if args.base_fe and not args.base:
+        raise SystemExit("--base-fe needs --base")
+    if args.base:
+        fe = args.base_fe.resolve() if args.base_fe else None
+        generate_base(args.base.resolve(), fe, read_corpus())
+        return
     names = {s.name for s in SPECS}
     for n in args.only or []:
         if n not in names:
