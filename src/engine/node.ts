@@ -1,6 +1,7 @@
 /**
- * The engine in Node: onnxruntime-node on the CPU, model folders read from disk. Used by the
- * integration tests, the CLI and the benchmark; the pipeline itself is the browser's.
+ * The engine in Node: onnxruntime-node on the CPU (or its WebGPU provider, for the GPU bench),
+ * model folders read from disk. Used by the integration tests, the CLI and the benchmark; the
+ * pipeline itself is the browser's.
  */
 import { openAsBlob } from 'node:fs';
 import { mkdir, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
@@ -8,7 +9,9 @@ import { availableParallelism } from 'node:os';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { env } from '@huggingface/transformers';
 import * as ort from 'onnxruntime-node';
+import { DTYPES, DTYPE_INFO } from './dtypes.ts';
 import { Engine, type LoadStage } from './engine.ts';
+import { EngineError } from './errors.ts';
 import type { FileStore, ProgressFn } from './download.ts';
 import type { Dtype, ModelSource } from './protocol.ts';
 import type { OrtModule } from './session.ts';
@@ -67,12 +70,17 @@ export function diskStore(dir: string, onError: (message: string) => void = () =
   };
 }
 
-/** Loads a model in Node on onnxruntime-node's CPU backend. */
+/**
+ * Loads a model in Node on onnxruntime-node's CPU provider, or on its WebGPU provider (Dawn; on
+ * Linux it needs a Vulkan loader and driver) with `backend: 'webgpu'`.
+ */
 export async function loadNodeEngine(
   source: ModelSource,
   options: {
     dtype?: Dtype;
     threads?: number;
+    /** `cpu` (the default) or `webgpu`; WebGPU takes the dtypes dtypes.ts lists for it. */
+    backend?: 'cpu' | 'webgpu';
     onProgress?: ProgressFn;
     onStage?: (s: LoadStage) => void;
     /**
@@ -82,14 +90,20 @@ export async function loadNodeEngine(
     cache?: { dir: string; onError?: (message: string) => void };
   } = {},
 ): Promise<Engine> {
-  const { cache } = options;
+  const { cache, backend = 'cpu', dtype = 'fp32' } = options;
+  if (!DTYPE_INFO[dtype].backends.includes(backend)) {
+    throw new EngineError(
+      'session',
+      `${dtype} models do not run on onnxruntime-node's ${backend} provider; choose one of ${DTYPES.filter((d) => DTYPE_INFO[d].backends.includes(backend)).join(', ')}.`,
+    );
+  }
   // transformers.js would otherwise keep the tokenizer files beside its own install.
   if (cache) env.cacheDir = cache.dir;
   return Engine.load(
-    { source, backend: 'wasm', dtype: options.dtype ?? 'fp32' },
+    { source, backend: backend === 'webgpu' ? 'webgpu' : 'wasm', dtype },
     {
       ort: ort as unknown as OrtModule,
-      backend: 'cpu',
+      backend,
       threads: options.threads ?? availableParallelism(),
       store: cache ? diskStore(cache.dir, cache.onError) : null,
     },
