@@ -7,7 +7,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { launchBrowser, openPage } from '../../tests/support/browser.ts';
 import type { ModelInfo } from '../../src/engine/protocol.ts';
-import { timeEngine, type EngineSteps } from './engineRun.ts';
+import type { Dtype } from '../../src/engine/dtypes.ts';
+import { timeEngine, type EmbedSummary, type EngineSteps } from './engineRun.ts';
 import type { BenchWorkerRequest } from './browserWorker.ts';
 import type { VariantRow } from './variants.ts';
 
@@ -112,6 +113,8 @@ export function runBrowserEngine(
   options: {
     model: string;
     backend: 'wasm' | 'webgpu';
+    /** The model file to load (fp32 when left out). */
+    dtype?: Dtype;
     threads?: number;
     texts: string[];
     reps: number;
@@ -119,7 +122,7 @@ export function runBrowserEngine(
   },
 ) {
   return withPage(url, options.backend === 'webgpu', async (page) => {
-    const { model, backend, threads } = options;
+    const { model, backend, threads, dtype = 'fp32' } = options;
     const started = performance.now();
     const loaded = await page.evaluate<{
       info: ModelInfo;
@@ -133,16 +136,14 @@ export function runBrowserEngine(
         encode: async (text) => (await client.encode(text)).ids.length,
         embed: async (texts) => summariseEmbed(await client.embed(texts, ['mean'])),
       };
-      const info = await client.load({ source: { kind: 'served', path: options.model }, backend: options.backend, dtype: 'fp32', threads: options.threads });
+      const info = await client.load({ source: { kind: 'served', path: options.model }, backend: options.backend, dtype: options.dtype, threads: options.threads });
       return { info, crossOriginIsolated, hardwareConcurrency: navigator.hardwareConcurrency };
-    })(${JSON.stringify({ model, backend, threads })})`);
+    })(${JSON.stringify({ model, backend, threads, dtype })})`);
     const loadMs = performance.now() - started;
     const steps: EngineSteps = {
       encode: (text) => page.evaluate<number>(`window.benchSteps.encode(${JSON.stringify(text)})`),
       embed: (texts) =>
-        page.evaluate<{ tokens: number; lastLayerRow0: number[] }>(
-          `window.benchSteps.embed(${JSON.stringify(texts)})`,
-        ),
+        page.evaluate<EmbedSummary>(`window.benchSteps.embed(${JSON.stringify(texts)})`),
     };
     const timings = await timeEngine(
       steps,

@@ -9,8 +9,8 @@ import { median, perSecond } from './stats.ts';
 export interface EngineSteps {
   /** `encode` of one text (the single-text view: full hidden states); resolves to its tokens. */
   encode(text: string): Promise<number>;
-  /** `embed` with mean pooling; resolves to the real tokens and the last layer of row 0. */
-  embed(texts: string[]): Promise<{ tokens: number; lastLayerRow0: number[] }>;
+  /** `embed` with mean pooling; resolves to the real tokens and the pooled means. */
+  embed(texts: string[]): Promise<EmbedSummary>;
 }
 
 /** What one engine run measures, before the runtime adds load and memory figures. */
@@ -28,6 +28,17 @@ export interface EngineTimings {
   tokensPerS: number;
   /** Last layer's pooled mean of the probe text `[hidden]`, to compare runtimes' results. */
   probe: number[];
+  /** Every excerpt's pooled mean from the last timed pass `[count, layers, hidden]`: for drift. */
+  features: number[];
+}
+
+/** What a run keeps of one `embed`. */
+export interface EmbedSummary {
+  tokens: number;
+  /** The last layer of row 0's pooled mean `[hidden]`. */
+  lastLayerRow0: number[];
+  /** Every row's pooled mean `[count, layers, hidden]`. */
+  means: number[];
 }
 
 /**
@@ -47,14 +58,15 @@ export async function timeEngine(
   await steps.embed(texts.slice(0, Math.min(4, Math.ceil(texts.length / 4))));
   const passesMs: number[] = [];
   const cpuMs: number[] = [];
-  let tokens = 0;
+  let last: EmbedSummary = { tokens: 0, lastLayerRow0: [], means: [] };
   for (let r = 0; r < reps; r++) {
     const cpu = cpuNow();
     started = performance.now();
-    tokens = (await steps.embed(texts)).tokens;
+    last = await steps.embed(texts);
     passesMs.push(performance.now() - started);
     cpuMs.push(cpuNow() - cpu);
   }
+  const { tokens } = last;
   const probe = (await steps.embed([probeText])).lastLayerRow0;
   const medianMs = median(passesMs);
   return {
@@ -68,6 +80,7 @@ export async function timeEngine(
     excerptsPerS: perSecond(texts.length, medianMs),
     tokensPerS: perSecond(tokens, medianMs),
     probe,
+    features: last.means,
   };
 }
 
@@ -77,10 +90,12 @@ export function summariseEmbed(out: {
   layers: number;
   hidden: number;
   pooled: { mean?: Float32Array };
-}): { tokens: number; lastLayerRow0: number[] } {
+}): EmbedSummary {
   const { layers, hidden } = out;
+  const mean = out.pooled.mean!;
   return {
     tokens: out.tokenCounts.reduce((s, n) => s + n, 0),
-    lastLayerRow0: Array.from(out.pooled.mean!.subarray((layers - 1) * hidden, layers * hidden)),
+    lastLayerRow0: Array.from(mean.subarray((layers - 1) * hidden, layers * hidden)),
+    means: Array.from(mean),
   };
 }
