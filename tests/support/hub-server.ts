@@ -136,16 +136,19 @@ function sendFile(
   body: Uint8Array,
   options: { type?: string; head?: boolean; drop?: boolean } = {},
 ) {
-  const from = Number(/^bytes=(\d+)-$/.exec(req.headers.range ?? '')?.[1] ?? 0);
-  const ranged = from > 0 && from < body.length;
-  const part = ranged ? body.subarray(from) : body;
+  // `bytes=N-` or `bytes=N-M`, as the Hub honours them (Chromium's cache may name the end).
+  const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
+  const from = Number(range?.[1] ?? 0);
+  const to = range?.[2] ? Math.min(Number(range[2]), body.length - 1) : body.length - 1;
+  const ranged = !!range && from < body.length && from <= to && (from > 0 || to < body.length - 1);
+  const part = ranged ? body.subarray(from, to + 1) : body;
   res.writeHead(ranged ? 206 : 200, {
     ...CORS,
     'Content-Type': options.type ?? 'application/octet-stream',
     'Content-Length': part.length,
     'Accept-Ranges': 'bytes',
     ETag: `"${createHash('sha1').update(body).digest('hex')}"`,
-    ...(ranged ? { 'Content-Range': `bytes ${from}-${body.length - 1}/${body.length}` } : {}),
+    ...(ranged ? { 'Content-Range': `bytes ${from}-${to}/${body.length}` } : {}),
   });
   if (options.head) res.end();
   else if (options.drop)
