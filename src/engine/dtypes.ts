@@ -48,3 +48,21 @@ export function dtypesIn(files: Iterable<string>): Dtype[] {
   const have = new Set(files);
   return DTYPES.filter((d) => have.has(DTYPE_INFO[d].file));
 }
+
+/**
+ * The dtype a backend loads when the user names none, given the dtypes the folder holds (null
+ * where it cannot be listed): q8 on WASM where the folder has it (on WASM it ran faster than fp32,
+ * with every layer's features within cosine 0.999 of fp32: BENCHMARKS.md, "Dtypes"), fp32 on
+ * WebGPU and under `auto` (which prefers WebGPU, where 8-bit files do not run). A folder without
+ * that file gets the first dtype it holds that runs on the backend.
+ */
+export function defaultDtype(
+  backend: 'auto' | 'webgpu' | 'wasm',
+  held: readonly Dtype[] | null,
+): Dtype {
+  const preferred: Dtype = backend === 'wasm' && held?.includes('q8') ? 'q8' : 'fp32';
+  if (!held?.length || held.includes(preferred)) return preferred;
+  return (
+    held.find((d) => backend === 'auto' || DTYPE_INFO[d].backends.includes(backend)) ?? held[0]
+  );
+}

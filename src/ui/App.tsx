@@ -1,4 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
+import { listDtypeFiles } from '../engine/client.ts';
+import { defaultDtype } from '../engine/dtypes.ts';
 import type { LoadOptions } from '../engine/protocol.ts';
 import { useKeepCalibrated } from './hooks/useCalibration.ts';
 import { useEngine } from './hooks/useEngine.ts';
@@ -32,13 +34,16 @@ function viewFromUrl(): ViewId {
   return VIEWS.find((x) => x.id === v)?.id ?? 'read';
 }
 
+/** The load the URL asks for; a null dtype is the backend's default for the folder. */
+type InitialChoices = Omit<LoadOptions, 'dtype'> & { dtype: LoadOptions['dtype'] | null };
+
 /** The readscope page: model bar, view tabs, and the current view. */
 export function App() {
   const engine = useEngine();
   const heads = useHeadsState();
   useKeepCalibrated(engine.status === 'ready' ? engine.info : null, heads);
   const { load, retry } = engine.actions;
-  const initial = useMemo<LoadOptions>(() => {
+  const initial = useMemo<InitialChoices>(() => {
     const c = readChoices(location.search);
     return { source: c.source, backend: c.backend, dtype: c.dtype };
   }, []);
@@ -46,7 +51,20 @@ export function App() {
   const [view, setView] = useState<ViewId>(viewFromUrl);
 
   useEffect(() => {
-    void load(initial);
+    let isLive = true;
+    void (async () => {
+      // Without a dtype in the URL, the backend's default for what the folder holds; only WASM's
+      // default depends on the folder, so only then is it listed.
+      const held =
+        initial.dtype === null && initial.backend === 'wasm'
+          ? ((await listDtypeFiles(initial.source))?.map((f) => f.dtype) ?? null)
+          : null;
+      const dtype = initial.dtype ?? defaultDtype(initial.backend, held);
+      if (isLive) void load({ ...initial, dtype });
+    })();
+    return () => {
+      isLive = false;
+    };
   }, [load, initial]);
 
   const onLoad = (options: LoadOptions) => {

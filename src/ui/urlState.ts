@@ -10,7 +10,8 @@ export const DEFAULT_HUB_MODEL = 'Xenova/roberta-base';
 export interface UrlChoices {
   source: Exclude<ModelSource, { kind: 'files' }>;
   backend: BackendChoice;
-  dtype: Dtype;
+  /** Null where the URL names none: the backend's default for the folder (dtypes.ts). */
+  dtype: Dtype | null;
   layer: number | null;
   strategy: string | null;
 }
@@ -31,7 +32,7 @@ export function readChoices(search: string): UrlChoices {
   return {
     source,
     backend: BACKENDS.includes(backend) ? backend : 'auto',
-    dtype: isDtype(dtype) ? dtype : 'fp32',
+    dtype: isDtype(dtype) ? dtype : null,
     layer: Number.isFinite(layer) ? layer : null,
     strategy: q.get('strategy'),
   };
@@ -44,7 +45,7 @@ export function writeChoices(c: UrlChoices): string {
   q.set('model', c.source.kind === 'hub' ? c.source.id : c.source.path);
   if (c.source.kind === 'hub' && c.source.host) q.set('host', c.source.host);
   q.set('backend', c.backend);
-  q.set('dtype', c.dtype);
+  if (c.dtype) q.set('dtype', c.dtype);
   if (c.layer !== null) q.set('layer', String(c.layer));
   if (c.strategy) q.set('strategy', c.strategy);
   return `?${q.toString()}`;

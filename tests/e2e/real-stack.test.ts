@@ -185,6 +185,8 @@ describe('the app', () => {
       // Sizes here are between 100 kB and 1 MB: shown as whole kilobytes.
       expect(await options.nth(i).textContent()).toContain(`${Math.round(kB)} kB`);
     }
+    // No dtype in the URL, WASM, a folder with model_quantized.onnx: WASM's default, q8.
+    expect(await page.getByTestId('dtype').textContent()).toBe('q8');
     await page.close();
   });
 

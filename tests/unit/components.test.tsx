@@ -133,6 +133,38 @@ describe('ModelPicker', () => {
     });
   });
 
+  it('loads q8 on WASM where the folder holds it and no dtype was named, fp32 on auto', async () => {
+    // A served folder answers HEAD for the files it holds (model.onnx and model_quantized.onnx).
+    const held = ['onnx/model.onnx', 'onnx/model_quantized.onnx'];
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (url: URL) =>
+        held.some((f) => url.pathname.endsWith(f))
+          ? new Response(null, { headers: { 'content-length': '1000' } })
+          : new Response(null, { status: 404 }),
+      ),
+    );
+    try {
+      const onLoad = vi.fn();
+      render(
+        <ModelPicker
+          initial={{ source: { kind: 'served', path: '/models/m' }, backend: 'wasm', dtype: null }}
+          busy={false}
+          onLoad={onLoad}
+        />,
+      );
+      const precision = screen.getByLabelText('Precision') as HTMLSelectElement;
+      await vi.waitFor(() => expect(precision.options.length).toBe(2));
+      fireEvent.click(screen.getByRole('button', { name: 'Load model' }));
+      expect(onLoad).toHaveBeenLastCalledWith(expect.objectContaining({ dtype: 'q8' }));
+      fireEvent.change(screen.getByLabelText('Backend'), { target: { value: 'auto' } });
+      fireEvent.click(screen.getByRole('button', { name: 'Load model' }));
+      expect(onLoad).toHaveBeenLastCalledWith(expect.objectContaining({ dtype: 'fp32' }));
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
   it('offers the bundled models, and cannot load an empty id or while busy', () => {
     const onLoad = vi.fn();
     const { rerender } = render(

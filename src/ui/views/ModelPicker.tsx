@@ -1,6 +1,6 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { listDtypeFiles, type DtypeFile } from '../../engine/client.ts';
-import { DTYPES, DTYPE_INFO } from '../../engine/dtypes.ts';
+import { DTYPES, DTYPE_INFO, defaultDtype } from '../../engine/dtypes.ts';
 import type { BackendChoice, Dtype, LoadOptions, ModelSource } from '../../engine/protocol.ts';
 
 export const SERVED_MODELS = [
@@ -12,7 +12,8 @@ export const SERVED_MODELS = [
 ];
 
 interface Props {
-  initial: LoadOptions;
+  /** The first choices; a null dtype is the backend's default for the folder. */
+  initial: Omit<LoadOptions, 'dtype'> & { dtype: Dtype | null };
   busy: boolean;
   onLoad: (options: LoadOptions) => void;
 }
@@ -81,7 +82,8 @@ export function ModelPicker({ initial, busy, onLoad }: Props) {
   );
   const [picked, setPicked] = useState<ModelSource | null>(null);
   const [backend, setBackend] = useState<BackendChoice>(initial.backend);
-  const [dtype, setDtype] = useState<Dtype>(initial.dtype);
+  // Null until the user picks one: then the backend's default for what the source holds.
+  const [dtype, setDtype] = useState<Dtype | null>(initial.dtype);
   const host = initial.source.kind === 'hub' ? initial.source.host : undefined;
 
   const source: ModelSource | null =
@@ -96,8 +98,9 @@ export function ModelPicker({ initial, busy, onLoad }: Props) {
   const offered: DtypeFile[] = files?.length
     ? files
     : DTYPES.map((d) => ({ dtype: d, bytes: null }));
-  const chosen = offered.some((f) => f.dtype === dtype)
-    ? dtype
+  const wanted = dtype ?? defaultDtype(backend, files?.length ? files.map((f) => f.dtype) : null);
+  const chosen = offered.some((f) => f.dtype === wanted)
+    ? wanted
     : (offered.find((f) => f.dtype === 'fp32') ?? offered[0]).dtype;
 
   const submit = (e: FormEvent) => {
