@@ -23,11 +23,11 @@ export function isDecomposable(strategy: string): strategy is DecomposableStrate
   return (DECOMPOSABLE as readonly string[]).includes(strategy);
 }
 
-/** One window of a text: its states and where its first token sits in the whole text. */
+/** One window of a text: its states and where each of its tokens sits in the whole text. */
 export interface ContributionWindow {
   states: HiddenStates; // [layers, tokens, hidden], every token real
-  /** Index in the whole text of the window's first token. */
-  offset: number;
+  /** Index in the whole text of each of the window's tokens (a window repeats the specials). */
+  positions: ArrayLike<number>;
 }
 
 export interface TokenContributions {
@@ -38,67 +38,107 @@ export interface TokenContributions {
 }
 
 /**
+ * The head's score split over a text's tokens, one window at a time, so a long text's windows
+ * need not all be held at once. `totalTokens` is the whole text's length, `lengthSum` the sum of
+ * its windows' lengths (the weights of the windows' means). Throws RangeError for a strategy with
+ * no exact split; say so to the user instead of calling it.
+ */
+export class ContributionSum {
+  readonly intercept: number;
+  private readonly out: Float64Array;
+  private readonly meanSlopes: Float64Array;
+  private readonly maxSlopes: Float64Array;
+  /** Layers whose means the score reads (none for max). */
+  private readonly meanLayers: readonly number[];
+  private readonly meanScale: number;
+  private readonly best: Float64Array;
+  private readonly bestAt: Int32Array;
+
+  constructor(
+    private readonly head: RidgeHead,
+    totalTokens: number,
+    lengthSum: number,
+    layers: number,
+  ) {
+    const strategy = head.strategy as ParameterFreeStrategy;
+    if (!isDecomposable(strategy)) {
+      throw new RangeError(`${head.strategy} has no exact split over tokens`);
+    }
+    const hidden = head.hidden;
+    const slopes = Float64Array.from(head.weights, (w, k) => w / head.scaler.std[k]);
+    this.intercept = slopes.reduce((s, a, k) => s - a * head.scaler.mean[k], head.bias);
+    this.out = new Float64Array(totalTokens);
+    const span = layerSpan(strategy, head.layer, layers, {
+      k: head.poolOptions?.k ?? DEFAULT_K,
+      layerStart: head.poolOptions?.layerStart,
+    });
+    if (!span) throw new RangeError(`${strategy} cannot sit at layer ${head.layer} of ${layers}`);
+    this.meanSlopes = strategy === 'max' ? new Float64Array(0) : slopes.subarray(0, hidden);
+    this.maxSlopes =
+      strategy === 'mean-max'
+        ? slopes.subarray(hidden)
+        : strategy === 'max'
+          ? slopes
+          : new Float64Array(0);
+    const [start, end] = strategy === 'mean-last-k' ? span : [head.layer, head.layer];
+    this.meanLayers =
+      strategy === 'max' ? [] : Array.from({ length: end - start + 1 }, (_, i) => start + i);
+    // Window w's token t adds (ω_w / T_w) · (1 / layers in span) · Σ_k a_k h_{l,t,k}, and with
+    // ω_w = T_w / ΣT (windows weighted by length) the factor is the same for every window.
+    this.meanScale = 1 / this.meanLayers.length / lengthSum;
+    this.best = new Float64Array(this.maxSlopes.length).fill(-Infinity);
+    this.bestAt = new Int32Array(this.maxSlopes.length).fill(-1);
+  }
+
+  /** Adds one window's terms. */
+  add({ states, positions }: ContributionWindow): void {
+    const { tokens, data } = states;
+    const hidden = this.head.hidden;
+    const { meanSlopes, maxSlopes, out, best, bestAt } = this;
+    if (positions.length !== tokens)
+      throw new RangeError(`${positions.length} positions for a window of ${tokens} tokens`);
+    for (const l of this.meanLayers)
+      for (let t = 0; t < tokens; t++) {
+        let dot = 0;
+        const row = (l * tokens + t) * hidden;
+        for (let k = 0; k < hidden; k++) dot += meanSlopes[k] * data[row + k];
+        out[positions[t]] += this.meanScale * dot;
+      }
+    // Maxima: feature k's term a_k · max goes to the token (over all windows) that gave it.
+    if (maxSlopes.length) {
+      const base = this.head.layer * tokens * hidden;
+      for (let t = 0; t < tokens; t++)
+        for (let k = 0; k < hidden; k++) {
+          const v = data[base + t * hidden + k];
+          if (v > best[k]) {
+            best[k] = v;
+            bestAt[k] = positions[t];
+          }
+        }
+    }
+  }
+
+  /** The intercept and every token's term, once all windows are in. */
+  result(): TokenContributions {
+    const tokens = this.out.slice();
+    for (let k = 0; k < this.maxSlopes.length; k++)
+      if (this.bestAt[k] >= 0) tokens[this.bestAt[k]] += this.maxSlopes[k] * this.best[k];
+    return { intercept: this.intercept, tokens };
+  }
+}
+
+/**
  * The head's score split over a text's tokens. `windows` are the text's windows in order (one
  * for a text that fits the model), `totalTokens` the whole text's length. Throws RangeError for a
- * strategy with no exact split; say so to the user instead of calling it.
+ * strategy with no exact split.
  */
 export function tokenContributions(
   head: RidgeHead,
   windows: readonly ContributionWindow[],
   totalTokens: number,
 ): TokenContributions {
-  const strategy = head.strategy as ParameterFreeStrategy;
-  if (!isDecomposable(strategy)) {
-    throw new RangeError(`${head.strategy} has no exact split over tokens`);
-  }
-  const hidden = head.hidden;
-  const slopes = head.weights.map((w, k) => w / head.scaler.std[k]);
-  const intercept = slopes.reduce((s, a, k) => s - a * head.scaler.mean[k], head.bias);
-  const out = new Float64Array(totalTokens);
   const lengthSum = windows.reduce((s, w) => s + w.states.tokens, 0);
-  const layers = windows[0]?.states.layers ?? 0;
-  const span = layerSpan(strategy, head.layer, layers, {
-    k: head.poolOptions?.k ?? DEFAULT_K,
-    layerStart: head.poolOptions?.layerStart,
-  });
-  if (!span) throw new RangeError(`${strategy} cannot sit at layer ${head.layer} of ${layers}`);
-  const meanSlopes = slopes.slice(0, hidden);
-  const maxSlopes =
-    strategy === 'mean-max' ? slopes.slice(hidden) : strategy === 'max' ? slopes : [];
-
-  // Means: window w's token t adds (ω_w / T_w) · (1 / layers in span) · Σ_k a_k h_{l,t,k}, and
-  // with ω_w = T_w / ΣT (windows weighted by length) the factor is the same for every window.
-  if (strategy !== 'max') {
-    const [start, end] = strategy === 'mean-last-k' ? span : [head.layer, head.layer];
-    const scale = 1 / (end - start + 1) / lengthSum;
-    for (const { states, offset } of windows) {
-      const { tokens, data } = states;
-      for (let l = start; l <= end; l++)
-        for (let t = 0; t < tokens; t++) {
-          let dot = 0;
-          const row = (l * tokens + t) * hidden;
-          for (let k = 0; k < hidden; k++) dot += meanSlopes[k] * data[row + k];
-          out[offset + t] += scale * dot;
-        }
-    }
-  }
-  // Maxima: feature k's term a_k · max goes to the token (over all windows) that gave it.
-  if (maxSlopes.length) {
-    const l = head.layer;
-    for (let k = 0; k < hidden; k++) {
-      let best = -Infinity;
-      let at = -1;
-      for (const { states, offset } of windows) {
-        for (let t = 0; t < states.tokens; t++) {
-          const v = states.data[(l * states.tokens + t) * hidden + k];
-          if (v > best) {
-            best = v;
-            at = offset + t;
-          }
-        }
-      }
-      if (at >= 0) out[at] += maxSlopes[k] * best;
-    }
-  }
-  return { intercept, tokens: out };
+  const sum = new ContributionSum(head, totalTokens, lengthSum, windows[0]?.states.layers ?? 0);
+  for (const w of windows) sum.add(w);
+  return sum.result();
 }

@@ -23,27 +23,47 @@ export function tokenize(
   return { ids: [...ids.slice(0, maxTokens - 1), ids[ids.length - 1]], totalTokens: ids.length };
 }
 
+/** One window of a token sequence: its ids and where each sits in the whole sequence. */
+export interface TokenWindow {
+  ids: number[];
+  /** Index in the whole sequence of each of the window's tokens. */
+  positions: Int32Array;
+}
+
 /**
  * Splits a sequence longer than the model into overlapping windows that each fit, each wrapped in
  * the sequence's own opening and closing special tokens. A sequence that fits is one window.
  * Consecutive windows share `overlap` tokens so no token is read without context on one side.
  */
-export function windowIds(ids: readonly number[], maxTokens: number, overlap: number): number[][] {
-  if (ids.length <= maxTokens) return [ids.slice()];
+export function tokenWindows(
+  ids: readonly number[],
+  maxTokens: number,
+  overlap: number,
+): TokenWindow[] {
+  if (ids.length <= maxTokens)
+    return [{ ids: ids.slice(), positions: Int32Array.from(ids, (_, i) => i) }];
   const open = ids[0];
   const close = ids[ids.length - 1];
   const body = ids.slice(1, -1);
   const span = maxTokens - 2;
   const stride = Math.max(1, span - Math.min(overlap, span - 1));
-  const windows: number[][] = [];
+  const windows: TokenWindow[] = [];
   for (let start = 0; ; start += stride) {
     const end = Math.min(start + span, body.length);
     // The last window ends at the sequence's end, keeping its full width.
     const from = end === body.length ? Math.max(0, end - span) : start;
-    windows.push([open, ...body.slice(from, end), close]);
+    const positions = new Int32Array(end - from + 2);
+    for (let j = 0; j < end - from; j++) positions[j + 1] = from + j + 1;
+    positions[positions.length - 1] = ids.length - 1;
+    windows.push({ ids: [open, ...body.slice(from, end), close], positions });
     if (end === body.length) break;
   }
   return windows;
+}
+
+/** The ids of `tokenWindows`' windows. */
+export function windowIds(ids: readonly number[], maxTokens: number, overlap: number): number[][] {
+  return tokenWindows(ids, maxTokens, overlap).map((w) => w.ids);
 }
 
 /**
@@ -135,4 +155,25 @@ export async function runBatch(
       `Running the model failed (${why}). The engine will restart; try again.`,
     );
   }
+}
+
+/**
+ * One text's own tokens out of a padded batch's stacked states:
+ * `[layers, batch, seqLen, hidden]` → `[layers, tokens, hidden]`.
+ */
+export function textStates(
+  all: Float32Array,
+  layers: number,
+  batch: number,
+  seqLen: number,
+  hidden: number,
+  b: number,
+  tokens: number,
+): Float32Array {
+  const out = new Float32Array(layers * tokens * hidden);
+  for (let l = 0; l < layers; l++) {
+    const from = (l * batch + b) * seqLen * hidden;
+    out.set(all.subarray(from, from + tokens * hidden), l * tokens * hidden);
+  }
+  return out;
 }

@@ -163,7 +163,7 @@ describe('engine reports', () => {
     const long = Array.from({ length: 120 }, (_, i) => `word${i}`).join(' ');
     const ids = engine.tokenIds(long);
     expect(ids.length).toBeGreaterThan(maxTokens);
-    const windows = engine.windowsOf(ids);
+    const windows = engine.windowsOf(ids).map((w) => w.ids);
     const out = await engine.embed([TEXTS[1], long], ['mean', 'max']);
     expect(Array.from(out.windows)).toEqual([1, windows.length]);
     expect(out.tokenCounts[1]).toBe(ids.length);

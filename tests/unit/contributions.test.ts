@@ -5,16 +5,19 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
+  ContributionSum,
   DECOMPOSABLE,
   isDecomposable,
   tokenContributions,
-  type ContributionWindow,
 } from '../../src/analysis/contributions.ts';
 import { predictHead, type RidgeHead } from '../../src/analysis/head.ts';
-import { pool, layerSpan, type HiddenStates } from '../../src/analysis/pooling.ts';
+import { pool, type HiddenStates } from '../../src/analysis/pooling.ts';
 import { makeNormal } from '../../src/analysis/rng.ts';
+import { tokenWindows } from '../../src/engine/encode.ts';
+import { splitScore, windowedFeatures } from '../support/windowPooling.ts';
 
 const LAYERS = 5;
+const positions = (from: number, n: number) => Int32Array.from({ length: n }, (_, i) => from + i);
 const HIDDEN = 6;
 
 function states(tokens: number, seed: number): HiddenStates {
@@ -50,58 +53,46 @@ function head(strategy: RidgeHead['strategy'], layer: number, seed: number): Rid
   };
 }
 
-/** The pooled features of windows combined as the batch path does, in float64 by plain loops. */
-function features(h: RidgeHead, windows: ContributionWindow[]): Float64Array {
-  const total = windows.reduce((s, w) => s + w.states.tokens, 0);
-  const [start, end] =
-    h.strategy === 'mean-last-k'
-      ? layerSpan('mean-last-k', h.layer, LAYERS, { k: 3 })!
-      : [h.layer, h.layer];
-  const at = (s: HiddenStates, l: number, t: number, k: number) =>
-    s.data[(l * s.tokens + t) * HIDDEN + k];
-  const mean = new Float64Array(HIDDEN);
-  const max = new Float64Array(HIDDEN).fill(-Infinity);
-  for (const { states: s } of windows)
-    for (let k = 0; k < HIDDEN; k++) {
-      let sum = 0;
-      for (let l = start; l <= end; l++) for (let t = 0; t < s.tokens; t++) sum += at(s, l, t, k);
-      mean[k] += (s.tokens / total) * (sum / s.tokens / (end - start + 1));
-      for (let t = 0; t < s.tokens; t++) max[k] = Math.max(max[k], at(s, h.layer, t, k));
-    }
-  if (h.strategy === 'max') return max;
-  if (h.strategy === 'mean-max') return Float64Array.from([...mean, ...max]);
-  return mean;
-}
-
-const scoreOf = (c: { intercept: number; tokens: Float64Array }) =>
-  c.tokens.reduce((s, v) => s + v, c.intercept);
-
 describe.each(DECOMPOSABLE.map((s) => [s]))('%s', (strategy) => {
   const layer = 3;
   it('one window: intercept plus token terms is the score', () => {
     const h = head(strategy, layer, 1);
     const s = states(9, 2);
-    const c = tokenContributions(h, [{ states: s, offset: 0 }], 9);
+    const one = [{ states: s, positions: positions(0, 9) }];
+    const c = tokenContributions(h, one, 9);
     expect(c.tokens).toHaveLength(9);
-    const want = predictHead(h, features(h, [{ states: s, offset: 0 }]))[0];
-    expect(Math.abs(scoreOf(c) - want)).toBeLessThan(1e-9);
+    const want = predictHead(h, windowedFeatures(h, one))[0];
+    expect(Math.abs(splitScore(c) - want)).toBeLessThan(1e-9);
     // And the same as the app's own pooling (float32).
     const pooled = pool(s, strategy, layer, { k: 3 });
-    expect(Math.abs(scoreOf(c) - predictHead(h, pooled)[0])).toBeLessThan(
+    expect(Math.abs(splitScore(c) - predictHead(h, pooled)[0])).toBeLessThan(
       1e-6 * (1 + Math.abs(want)),
     );
   });
 
   it('overlapping windows combine as the batch path combines them', () => {
     const h = head(strategy, layer, 3);
-    // 20 tokens read as windows [0, 12) and [8, 20): tokens 8-11 are in both.
-    const windows = [
-      { states: states(12, 4), offset: 0 },
-      { states: states(12, 5), offset: 8 },
-    ];
-    const c = tokenContributions(h, windows, 20);
-    const want = predictHead(h, features(h, windows))[0];
-    expect(Math.abs(scoreOf(c) - want)).toBeLessThan(1e-9);
+    // 30 tokens read as the engine reads them with 12-token windows: each window repeats the
+    // opening and closing special tokens, and neighbouring windows share body tokens.
+    const ids = Array.from({ length: 30 }, (_, i) => i);
+    const cut = tokenWindows(ids, 12, 2);
+    expect(cut.length).toBeGreaterThan(2);
+    const windows = cut.map((w, i) => ({
+      states: states(w.ids.length, 4 + i),
+      positions: w.positions,
+    }));
+    const c = tokenContributions(h, windows, 30);
+    const want = predictHead(h, windowedFeatures(h, windows))[0];
+    expect(Math.abs(splitScore(c) - want)).toBeLessThan(1e-9);
+    // Streaming the windows one by one gives the same terms.
+    const sum = new ContributionSum(
+      h,
+      30,
+      cut.reduce((n, w) => n + w.ids.length, 0),
+      LAYERS,
+    );
+    for (const w of windows) sum.add(w);
+    expect(Array.from(sum.result().tokens)).toEqual(Array.from(c.tokens));
   });
 });
 
@@ -109,7 +100,7 @@ it('refuses strategies with no exact split', () => {
   for (const s of ['cls', 'concat-last4', 'weighted-uniform', 'wk'] as const) {
     expect(isDecomposable(s)).toBe(false);
     expect(() =>
-      tokenContributions(head(s, 4, 1), [{ states: states(3, 1), offset: 0 }], 3),
+      tokenContributions(head(s, 4, 1), [{ states: states(3, 1), positions: positions(0, 3) }], 3),
     ).toThrow(/no exact split/);
   }
 });

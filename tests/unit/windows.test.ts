@@ -1,7 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { planBatches, windowIds } from '../../src/engine/encode.ts';
+import { planBatches, tokenWindows, windowIds } from '../../src/engine/encode.ts';
 
 const seq = (n: number) => [0, ...Array.from({ length: n }, (_, i) => 100 + i), 2];
+
+describe('tokenWindows', () => {
+  it.each([
+    [5, 7, 2],
+    [20, 8, 2],
+    [509, 128, 31],
+  ])('%i body tokens, max %i, overlap %i: each position points at its token', (n, max, overlap) => {
+    // Ids all distinct, so a wrong position cannot point at an equal id by chance.
+    const ids = [7000, ...Array.from({ length: n }, (_, i) => 100 + i), 7001];
+    for (const w of tokenWindows(ids, max, overlap)) {
+      expect(w.positions).toHaveLength(w.ids.length);
+      expect(Array.from(w.positions, (p) => ids[p])).toEqual(w.ids);
+    }
+  });
+});
 
 describe('windowIds', () => {
   it('keeps a sequence that fits as one window', () => {
