@@ -2,8 +2,10 @@
  * The page's handle on the inference worker: promise-based calls over the typed protocol. After
  * any error the worker is replaced, because a failed session or promise poisons it for later runs.
  */
+import type { RidgeHead } from '../analysis/head.ts';
 import type {
   AttendedText,
+  ContributedText,
   BatchPooling,
   EmbeddedBatch,
   EncodedText,
@@ -16,10 +18,12 @@ import type {
   TokenRequest,
 } from './protocol.ts';
 
-/** An engine failure as seen by the page. */
 /** What dtype files a source holds, read on the page (metadata only). */
 export { listDtypeFiles, type DtypeFile } from './listing.ts';
+/** What `auto` resolves to in this browser (WebGPU where an adapter is offered), for the dtype default. */
+export { autoBackend } from './session.ts';
 
+/** An engine failure as seen by the page. */
 export class EngineCallError extends Error {
   override name = 'EngineCallError';
   constructor(readonly info: EngineErrorInfo) {
@@ -99,15 +103,16 @@ export class EngineClient {
       case 'error':
         this.pending.delete(event.requestId);
         p.reject(new EngineCallError(event.error));
-        // A cancel stops between batches, and an export whose attention cannot be shown fails
-        // before any session runs: the worker and its model stay in both cases.
-        if (event.error.code !== 'cancelled' && event.error.code !== 'no-attention') {
+        // A cancel stops between batches, and an export whose attention cannot be shown or a head
+        // with no split fails before any session runs: the worker and its model stay.
+        if (!['cancelled', 'no-attention', 'no-split'].includes(event.error.code)) {
           this.restart(event.error);
         }
         return;
       case 'ready':
       case 'encoded':
       case 'attended':
+      case 'contributed':
       case 'embedded':
       case 'device-lost':
         this.pending.delete(event.requestId);
@@ -196,7 +201,6 @@ export class EngineClient {
     }
   }
 
-  /** Every layer's hidden state for one text. */
   /** Every layer's attention probabilities for one text (a second session, started on first use). */
   async attend(text: string): Promise<AttendedText> {
     return this.withRecovery(async () => {
@@ -206,6 +210,16 @@ export class EngineClient {
     });
   }
 
+  /** A ridge head's score of one text split exactly over its tokens and words. */
+  async contribute(text: string, head: RidgeHead): Promise<ContributedText> {
+    return this.withRecovery(async () => {
+      const event = await this.call({ type: 'contribute', text, head });
+      if (event.status !== 'contributed') throw new Error(`unexpected ${event.status}`);
+      return event.result;
+    });
+  }
+
+  /** Every layer's hidden state for one text. */
   async encode(text: string): Promise<EncodedText> {
     return this.withRecovery(async () => {
       const event = await this.call({ type: 'encode', text });

@@ -5,18 +5,30 @@
  */
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import { EngineError } from './errors.ts';
-import { planBatches, runBatch, toFloat32, tokenize, windowIds, type Tokenized } from './encode.ts';
+import {
+  planBatches,
+  runBatch,
+  textStates,
+  toFloat32,
+  tokenize,
+  tokenWindows,
+  type Tokenized,
+  type TokenWindow,
+} from './encode.ts';
 import { HIDDEN_STATES, POOLED_OUTPUTS, rewriteForHiddenStates } from './graph.ts';
 import type { FileStore, ProgressFn } from './download.ts';
 import { loadModelFiles, sourceLabel, type ModelConfig } from './load.ts';
-import { isDirectRegression } from '../analysis/head.ts';
+import { isDirectRegression, type RidgeHead } from '../analysis/head.ts';
+import type { ContributionWindow } from '../analysis/contributions.ts';
 import { projectTokens } from '../analysis/directions.ts';
 import { pool, poolOptionsFor, validLayers } from '../analysis/pooling.ts';
 import { AttentionRunner } from './attend.ts';
+import { contributeText } from './contribute.ts';
 import type {
   AttendedText,
   Backend,
   BatchPooling,
+  ContributedText,
   DevicePooling,
   EmbeddedBatch,
   EncodedText,
@@ -57,27 +69,6 @@ export function maxTokensOf(config: ModelConfig, tokenizer: PreTrainedTokenizer)
     positions - offset,
     Number.isFinite(fromTokenizer) && fromTokenizer > 0 ? fromTokenizer : Infinity,
   );
-}
-
-/**
- * One text's own tokens out of a padded batch's stacked states:
- * `[layers, batch, seqLen, hidden]` → `[layers, tokens, hidden]`.
- */
-function textStates(
-  all: Float32Array,
-  layers: number,
-  batch: number,
-  seqLen: number,
-  hidden: number,
-  b: number,
-  tokens: number,
-): Float32Array {
-  const out = new Float32Array(layers * tokens * hidden);
-  for (let l = 0; l < layers; l++) {
-    const from = (l * batch + b) * seqLen * hidden;
-    out.set(all.subarray(from, from + tokens * hidden), l * tokens * hidden);
-  }
-  return out;
 }
 
 /** Refuses a token request whose sizes do not fit the model, saying which sizes disagree. */
@@ -203,9 +194,9 @@ export class Engine {
   }
 
   /** The windows a batch run reads for a token sequence: one if it fits, overlapping ones if not. */
-  windowsOf(ids: readonly number[]): number[][] {
+  windowsOf(ids: readonly number[]): TokenWindow[] {
     const { maxTokens } = this.info;
-    return windowIds(ids, maxTokens, Math.floor((maxTokens - 2) / 4));
+    return tokenWindows(ids, maxTokens, Math.floor((maxTokens - 2) / 4));
   }
 
   /** Token ids of a text with special tokens, before any cut. */
@@ -216,6 +207,34 @@ export class Engine {
   /** Tokenises a text as the single-text views see it (cut to the model's length). */
   tokenize(text: string): Tokenized {
     return tokenize(this.tokenizer, text, this.info.maxTokens);
+  }
+
+  /**
+   * A ridge head's score of one text as an intercept plus one term per token, read in the batch
+   * path's windows, with the tokens grouped into words (see contribute.ts). `onWindow` sees each
+   * window's states as it is read.
+   */
+  contribute(
+    text: string,
+    head: RidgeHead,
+    onWindow?: (window: ContributionWindow) => void,
+  ): Promise<ContributedText> {
+    const { layers, hidden } = this.info;
+    const { runtime, session, tokenizer, padId } = this;
+    return contributeText(
+      {
+        ort: runtime.ort,
+        session,
+        tokenizer,
+        padId,
+        layers,
+        hidden,
+        windowsOf: (ids) => this.windowsOf(ids),
+      },
+      text,
+      head,
+      onWindow,
+    );
   }
 
   /** Every layer's hidden state for one text. */
@@ -299,7 +318,7 @@ export class Engine {
     // A text's first window is what `tokenize` keeps, so token states match the single-text views.
     const windows: { text: number; ids: number[]; isFirst: boolean }[] = [];
     fullIds.forEach((ids, text) => {
-      this.windowsOf(ids).forEach((w, k) => windows.push({ text, ids: w, isFirst: k === 0 }));
+      this.windowsOf(ids).forEach((w, k) => windows.push({ text, ids: w.ids, isFirst: k === 0 }));
     });
     const batches = planBatches(
       windows.map((w) => w.ids.length),

@@ -7,6 +7,7 @@
 export type BackendChoice = 'auto' | 'webgpu' | 'wasm';
 /** The backend that actually runs (`cpu` is onnxruntime-node). */
 export type Backend = 'webgpu' | 'wasm' | 'cpu';
+import type { RidgeHead } from '../analysis/head.ts';
 import type { Dtype } from './dtypes.ts';
 
 export type { Dtype };
@@ -85,6 +86,22 @@ export interface AttendedText {
   attentions: Float32Array;
 }
 
+/** A ridge head's score of one text split over its tokens (see engine/contribute.ts). */
+export interface ContributedText {
+  /** The whole text's token ids, special tokens included (every window's tokens). */
+  ids: number[];
+  /** The tokens grouped into words (special tokens belong to none). */
+  words: { text: string; first: number; last: number }[];
+  /** 1 where the token is a special token. */
+  special: Uint8Array;
+  /** The score's part that no token carries. */
+  intercept: number;
+  /** One term per token; intercept + their sum is the head's score of the text. */
+  tokens: Float64Array;
+  /** Windows the text was read in (1 when it fits the model). */
+  windows: number;
+}
+
 /** Last-layer token states asked of a batch run (Conv1D pooling reads them). */
 export interface TokenRequest {
   /** [dim, hidden] row-major: each token state x comes back as P·x; null: raw (dim = hidden). */
@@ -133,6 +150,8 @@ export type EngineErrorCode =
   | 'bad-onnx'
   | 'not-encoder'
   | 'no-attention'
+  /** A head whose score has no exact split over tokens on this model (the worker stays). */
+  | 'no-split'
   | 'no-webgpu'
   | 'network'
   | 'session'
@@ -153,6 +172,8 @@ export type EngineRequest =
   | { type: 'encode'; requestId: number; text: string }
   /** Attention probabilities of one text, on a second session started on first use. */
   | { type: 'attend'; requestId: number; text: string }
+  /** A ridge head's score of one text split exactly over its tokens and words. */
+  | { type: 'contribute'; requestId: number; text: string; head: RidgeHead }
   | {
       type: 'embed';
       requestId: number;
@@ -185,6 +206,7 @@ export type EngineEvent =
   | { status: 'ready'; requestId: number; info: ModelInfo }
   | { status: 'encoded'; requestId: number; result: EncodedText }
   | { status: 'attended'; requestId: number; result: AttendedText }
+  | { status: 'contributed'; requestId: number; result: ContributedText }
   | { status: 'batch-progress'; requestId: number; done: number; total: number }
   | { status: 'embedded'; requestId: number; result: EmbeddedBatch }
   | { status: 'error'; requestId: number; error: EngineErrorInfo }

@@ -93,6 +93,13 @@ async function handle(request: EngineRequest) {
         result.attentions.buffer,
       ]);
     }
+    case 'contribute': {
+      const result = await requireEngine().contribute(request.text, request.head);
+      return post({ status: 'contributed', requestId: request.requestId, result }, [
+        result.tokens.buffer,
+        result.special.buffer,
+      ]);
+    }
     case 'embed': {
       const controller = new AbortController();
       const { requestId } = request;

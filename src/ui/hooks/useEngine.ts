@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { RidgeHead } from '../../analysis/head.ts';
 import type { EmbedFn } from '../../pipeline/batchRun.ts';
 import { EngineCallError, EngineClient } from '../../engine/client.ts';
 import type {
@@ -89,6 +90,12 @@ export function useEngine() {
     return client.attend(text);
   }, []);
 
+  const contribute = useCallback((text: string, head: RidgeHead) => {
+    const client = clientRef.current;
+    if (!client) return Promise.reject(new Error('engine not started'));
+    return client.contribute(text, head);
+  }, []);
+
   const embed = useCallback((...args: Parameters<EngineClient['embed']>) => {
     const client = clientRef.current;
     if (!client) return Promise.reject(new Error('engine not started'));
@@ -102,8 +109,8 @@ export function useEngine() {
   );
 
   const actions = useMemo(
-    () => ({ load, retry, encode, attend, embed, embedChunk }),
-    [load, retry, encode, attend, embed, embedChunk],
+    () => ({ load, retry, encode, attend, contribute, embed, embedChunk }),
+    [load, retry, encode, attend, contribute, embed, embedChunk],
   );
   return { ...state, actions };
 }
