@@ -53,7 +53,8 @@ export function dtypesIn(files: Iterable<string>): Dtype[] {
  * The dtype a backend loads when the user names none, given the dtypes the folder holds (null
  * where it cannot be listed): q8 on WASM where the folder has it (on WASM it ran faster than fp32,
  * with every layer's features within cosine 0.999 of fp32: BENCHMARKS.md, "Dtypes"), fp32 on
- * WebGPU and under `auto` (which prefers WebGPU, where 8-bit files do not run). A folder without
+ * WebGPU. Callers resolve `auto` first (session.ts autoBackend); unresolved, it gets fp32, which
+ * runs on both. A folder without
  * that file gets the first dtype it holds that runs on the backend.
  */
 export function defaultDtype(

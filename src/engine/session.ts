@@ -53,6 +53,14 @@ export async function probeWebGpu(): Promise<AdapterInfo | null> {
 }
 
 /**
+ * What `auto` runs on in this browser, for choosing a dtype before the model loads: WebGPU where an
+ * adapter is offered, WASM otherwise (where the default dtype is q8, see dtypes.ts).
+ */
+export async function autoBackend(): Promise<'webgpu' | 'wasm'> {
+  return (await probeWebGpu()) ? 'webgpu' : 'wasm';
+}
+
+/**
  * Resolves the user's backend and dtype against what the browser offers (engine/dtypes.ts says
  * where each dtype runs): 8-bit files run on WASM (ORT's WebGPU EP would quietly run their integer
  * ops on the CPU), fp16 files need WebGPU with shader-f16.

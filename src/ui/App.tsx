@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'react';
-import { listDtypeFiles } from '../engine/client.ts';
+import { autoBackend, listDtypeFiles } from '../engine/client.ts';
 import { defaultDtype } from '../engine/dtypes.ts';
 import type { LoadOptions } from '../engine/protocol.ts';
 import { useKeepCalibrated } from './hooks/useCalibration.ts';
@@ -53,13 +53,17 @@ export function App() {
   useEffect(() => {
     let isLive = true;
     void (async () => {
-      // Without a dtype in the URL, the backend's default for what the folder holds; only WASM's
-      // default depends on the folder, so only then is it listed.
+      // Without a dtype in the URL, the backend's default for what the folder holds (`auto` as it
+      // resolves here); only WASM's default depends on the folder, so only then is it listed.
+      const backend =
+        initial.dtype === null && initial.backend === 'auto'
+          ? await autoBackend()
+          : initial.backend;
       const held =
-        initial.dtype === null && initial.backend === 'wasm'
+        initial.dtype === null && backend === 'wasm'
           ? ((await listDtypeFiles(initial.source))?.map((f) => f.dtype) ?? null)
           : null;
-      const dtype = initial.dtype ?? defaultDtype(initial.backend, held);
+      const dtype = initial.dtype ?? defaultDtype(backend, held);
       if (isLive) void load({ ...initial, dtype });
     })();
     return () => {

@@ -14,7 +14,13 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import type { Dtype } from '../../src/engine/dtypes.ts';
-import { artefactDir, openPage, openServedModel, serveAppInChromium } from '../support/browser.ts';
+import {
+  artefactDir,
+  launchBrowser,
+  openPage,
+  openServedModel,
+  serveAppInChromium,
+} from '../support/browser.ts';
 import {
   listRealStackFolders,
   readRealStackReference,
@@ -188,6 +194,24 @@ describe('the app', () => {
     // No dtype in the URL, WASM, a folder with model_quantized.onnx: WASM's default, q8.
     expect(await page.getByTestId('dtype').textContent()).toBe('q8');
     await page.close();
+  });
+
+  it('auto loads the default of the backend it resolves to: fp32 with an adapter, q8 without', async () => {
+    const path = served(readRealStackReference('roberta-mlm-ts14').name);
+    // This Chromium offers the software WebGPU adapter.
+    const page = await openServedModel(env.browser, env.url, path, { backend: 'auto' });
+    expect(await page.getByTestId('backend-name').textContent()).toBe('WEBGPU');
+    expect(await page.getByTestId('dtype').textContent()).toBe('fp32');
+    await page.close();
+    // One without WebGPU: auto runs on WASM, so it loads WASM's default for a folder with q8.
+    const plain = await launchBrowser({ webgpu: false });
+    try {
+      const wasm = await openServedModel(plain, env.url, path, { backend: 'auto' });
+      expect(await wasm.getByTestId('backend-name').textContent()).toBe('WASM');
+      expect(await wasm.getByTestId('dtype').textContent()).toBe('q8');
+    } finally {
+      await plain.close();
+    }
   });
 
   it('loads the q8 fill-mask RoBERTa on WASM and renders its views', async () => {

@@ -1,5 +1,5 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import { listDtypeFiles, type DtypeFile } from '../../engine/client.ts';
+import { autoBackend, listDtypeFiles, type DtypeFile } from '../../engine/client.ts';
 import { DTYPES, DTYPE_INFO, defaultDtype } from '../../engine/dtypes.ts';
 import type { BackendChoice, Dtype, LoadOptions, ModelSource } from '../../engine/protocol.ts';
 
@@ -72,6 +72,20 @@ function useDtypeFiles(source: ModelSource | null): DtypeFile[] | null {
 }
 
 /** Where the model comes from (Hub id, served folder, folder on disk), backend and dtype. */
+/** The backend choice with `auto` resolved in this browser (`auto` itself until that is known). */
+function useResolvedBackend(backend: BackendChoice): BackendChoice {
+  const [auto, setAuto] = useState<'webgpu' | 'wasm' | null>(null);
+  useEffect(() => {
+    if (backend !== 'auto' || auto) return;
+    let live = true;
+    void autoBackend().then((b) => live && setAuto(b));
+    return () => {
+      live = false;
+    };
+  }, [backend, auto]);
+  return backend === 'auto' ? (auto ?? 'auto') : backend;
+}
+
 export function ModelPicker({ initial, busy, onLoad }: Props) {
   const [kind, setKind] = useState<ModelSource['kind']>(initial.source.kind);
   const [hubId, setHubId] = useState(
@@ -94,11 +108,12 @@ export function ModelPicker({ initial, busy, onLoad }: Props) {
         : picked;
 
   const files = useDtypeFiles(source);
+  const resolved = useResolvedBackend(backend);
   // Offer what the source holds; when it cannot be listed, every dtype.
   const offered: DtypeFile[] = files?.length
     ? files
     : DTYPES.map((d) => ({ dtype: d, bytes: null }));
-  const wanted = dtype ?? defaultDtype(backend, files?.length ? files.map((f) => f.dtype) : null);
+  const wanted = dtype ?? defaultDtype(resolved, files?.length ? files.map((f) => f.dtype) : null);
   const chosen = offered.some((f) => f.dtype === wanted)
     ? wanted
     : (offered.find((f) => f.dtype === 'fp32') ?? offered[0]).dtype;
