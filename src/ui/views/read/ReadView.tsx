@@ -11,6 +11,7 @@ import { encoderSource, loadedModel } from '../../../pipeline/scoring.ts';
 import { HardSentences } from '../HardSentences.tsx';
 import { AttentionPanel } from './AttentionPanel.tsx';
 import { CalibratePanel } from './CalibratePanel.tsx';
+import { ContributionsPanel } from './ContributionsPanel.tsx';
 import { LayersPanel } from './LayersPanel.tsx';
 import { PoolingPanel } from './PoolingPanel.tsx';
 import { ScorePanel, type EncoderScore, type HeadChoice } from './ScorePanel.tsx';
@@ -55,7 +56,7 @@ function waitingMessage(engine: Props['engine'], hasText: boolean): string | nul
  * model, formulas and hard sentences in the readability worker, so typing never waits.
  */
 export function ReadView({ text, onTextChange, engine }: Props) {
-  const { encode, attend, embed } = engine.actions;
+  const { encode, attend, contribute, embed } = engine.actions;
   const info = engine.status === 'ready' ? engine.info : null;
   const settled = useDebounced(text, SETTLE_MS);
   const hasText = settled.trim().length > 0;
@@ -157,6 +158,21 @@ export function ReadView({ text, onTextChange, engine }: Props) {
     [info, calibration.state, startCalibration, cancelCalibration],
   );
 
+  // What the words panel splits: the active head's score, where a head scores this model.
+  const splitSource = useMemo(() => {
+    if (!info) return { active: null, noHead: null };
+    const source = encoderSource(info, heads.active);
+    if (source.kind === 'head') return { active: source.active, noHead: null };
+    return {
+      active: null,
+      noHead:
+        source.kind === 'regression'
+          ? 'This export scores with its own fine-tuned layers, which are not linear in the token states: its score has no exact split over words. Heads fitted in the Fit view on mean, max, mean-max or the mean of the last layers split exactly.'
+          : (source.reason ??
+            'No head is active: fit one in the Fit view, import one, or calibrate this model above; a head on mean, max, mean-max or the mean of the last layers splits exactly over the words.'),
+    };
+  }, [info, heads.active]);
+
   const waiting = waitingMessage(engine, hasText);
   // The sentences are measured by what scores the text: the encoder's scorer where there is one
   // (an engine call per variant of each settled text), the lite model meanwhile and otherwise.
@@ -211,6 +227,12 @@ export function ReadView({ text, onTextChange, engine }: Props) {
         onActivate={heads.actions.activate}
         updating={text !== settled || isEncoding || lite.scores?.text !== settled}
         calibrate={calibrate}
+      />
+      <ContributionsPanel
+        text={hasText ? settled : ''}
+        contribute={info ? contribute : null}
+        active={splitSource.active}
+        noHead={splitSource.noHead}
       />
       <LayersPanel
         result={shown?.result ?? null}
