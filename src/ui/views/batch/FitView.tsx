@@ -10,6 +10,7 @@ import { loadedModel } from '../../../pipeline/scoring.ts';
 import type { useEngine } from '../../hooks/useEngine.ts';
 import { useHeads } from '../../hooks/useHeads.ts';
 import { ClearCorpusPanel, type ChosenCorpus } from './ClearCorpusPanel.tsx';
+import { CorpusByLayer } from './CorpusByLayer.tsx';
 import { CsvPicker } from './CsvPicker.tsx';
 import { HeadList } from './HeadList.tsx';
 import { unsavedNote } from './unsavedNote.ts';
@@ -355,6 +356,7 @@ export function FitView({ engine }: Props) {
               </button>
             </p>
           )}
+          {inspected && <CorpusByLayer swept={swept} inspected={inspected} />}
           <LearnedPoolings
             key={swept.run}
             getSession={sweep.getSession}

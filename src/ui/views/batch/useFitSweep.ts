@@ -13,6 +13,7 @@ import {
   type ExtractProgress,
   type SweepCellId,
 } from '../../../pipeline/fitRun.ts';
+import type { PooledVectors } from '../../../pipeline/scoring.ts';
 import { cellOf, sweepConfirmInspect } from '../../../pipeline/sweepConfirmInspect.ts';
 import {
   cellKey,
@@ -31,6 +32,11 @@ export interface Swept {
   /** The rows' texts and targets, in the order the features were extracted. */
   texts: readonly string[];
   y: Float64Array;
+  /**
+   * Every text's cached pooled vectors (`[count, layers, hidden]` per pooling), on shared memory
+   * where the page is cross-origin isolated; elsewhere the sweep's worker took them (detached).
+   */
+  table: PooledVectors;
   info: ModelInfo;
   poolOptions: PoolOptions;
   fileName: string;
@@ -187,6 +193,7 @@ export function useFitSweep(embed: EmbedFn, db: Store | null) {
                 grid: sweepGrid(entries, info.layers),
                 texts,
                 y,
+                table,
                 info,
                 poolOptions,
                 fileName,
