@@ -2,11 +2,15 @@
  * Per-token values (a head's contributions) summed to words and placed on the user's own text.
  *
  * The tokenizer's words come decoded (lower case and without accents for an uncased model, with
- * [UNK] for what it could not read), so each is looked for in the text after the previous one,
- * comparing case- and accent-folded letters and ignoring whitespace. A word that cannot be found
+ * UNREAD where it could not read a character), so each is looked for in the text after the
+ * previous one, comparing case- and accent-folded letters, ignoring whitespace, and letting each
+ * UNREAD stand for a few characters. A word that cannot be found
  * takes the stretch of text between its found neighbours; if there is none to take, the split is
  * shown on the decoded words instead, so no token's value is ever dropped.
  */
+
+/** Stands in a word's text for what the tokenizer could not read (its unknown token). */
+export const UNREAD = '\uFFFD';
 
 /** A word as the tokenizer grouped it: decoded text and its tokens (inclusive). */
 export interface WordTokens {
@@ -57,6 +61,27 @@ const fold = (s: string) =>
 
 /** How far past the previous word a word is looked for, beyond its own length (folded characters). */
 const LOOKAHEAD = 64;
+/** Most characters one unknown token may stand for. */
+const UNREAD_SPAN = 8;
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * Where `needle` next occurs in `chars` from `from`; an UNREAD in it matches 1 to UNREAD_SPAN
+ * characters, so "caf\uFFFD" finds "café" and "\uFFFDon\uFFFDt" finds "don't".
+ */
+function find(chars: string, needle: string, from: number): { at: number; length: number } | null {
+  if (!needle.includes(UNREAD)) {
+    const at = chars.indexOf(needle, from);
+    return at < 0 ? null : { at, length: needle.length };
+  }
+  if (!needle.replaceAll(UNREAD, '')) return null; // nothing but unknown tokens: no anchor
+  const pattern = needle.split(UNREAD).map(escape).join(`.{1,${UNREAD_SPAN}}?`);
+  const re = new RegExp(pattern, 'gsu');
+  re.lastIndex = from;
+  const m = re.exec(chars);
+  return m ? { at: m.index, length: m[0].length } : null;
+}
 
 /**
  * Sums `values` (one per token) over `words` and places each word on `text`. Tokens marked in
@@ -100,22 +125,22 @@ export function wordValues(
   };
   let ok = true;
   for (const w of real) {
-    const found = chars.indexOf(w.needle, cursor);
-    if (found < 0 || found - cursor > LOOKAHEAD + w.needle.length) {
+    const hit = find(chars, w.needle, cursor);
+    if (!hit || hit.at - cursor > LOOKAHEAD + w.needle.length) {
       pending.push(w);
       continue;
     }
-    if (!settle(found)) {
+    if (!settle(hit.at)) {
       ok = false;
       break;
     }
     placed.push({
-      start: at[found],
-      end: end(found + w.needle.length - 1),
+      start: at[hit.at],
+      end: end(hit.at + hit.length - 1),
       value: w.value,
       tokens: w.tokens,
     });
-    cursor = found + w.needle.length;
+    cursor = hit.at + hit.length;
   }
   if (ok) ok = settle(chars.length);
   if (ok) return { text, fromInput: true, words: placed, special: specialSum, blank };

@@ -5,10 +5,14 @@
  * transformers.js's tokenizers give no character offsets, hence this.
  */
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
+import { UNREAD } from '../analysis/wordValues.ts';
 
 /** One word: its decoded text and the tokens that make it (inclusive). */
 export interface TokenWord {
-  /** Decoded as the tokenizer decodes it (an uncased model's is lower case), trimmed. */
+  /**
+   * Decoded as the tokenizer decodes it (an uncased model's is lower case), trimmed; U+FFFD
+   * stands where the unknown token ([UNK], <unk>) is, for text the tokenizer could not read.
+   */
   text: string;
   first: number;
   last: number;
@@ -35,8 +39,12 @@ export function tokenWords(tokenizer: PreTrainedTokenizer, ids: readonly number[
   const words: TokenWord[] = [];
   let first = -1;
   let decoded = '';
+  const unknown = tokenizer.unk_token;
   const close = (last: number) => {
-    if (first >= 0) words.push({ text: decoded.trim(), first, last });
+    if (first >= 0) {
+      const text = decoded.trim();
+      words.push({ text: unknown ? text.split(unknown).join(UNREAD) : text, first, last });
+    }
     first = -1;
   };
   const open = (i: number) => {

@@ -4,7 +4,7 @@
  * there is no gap, and every token's value ending up in exactly one of words, specials or blanks.
  */
 import { describe, expect, it } from 'vitest';
-import { wordValues, type WordTokens } from '../../src/analysis/wordValues.ts';
+import { UNREAD, wordValues, type WordTokens } from '../../src/analysis/wordValues.ts';
 
 /** Words of one token each, after a leading special token, with a closing special token. */
 function oneTokenWords(texts: string[]): { words: WordTokens[]; special: number[] } {
@@ -74,6 +74,15 @@ describe('wordValues', () => {
     expect(r.fromInput).toBe(true);
     expect(spanTexts(r)).toEqual(['I', 'like', '🙂🙂', 'and', '☕', 'a', 'lot']);
     expect(r.words.map((w) => w.value)).toEqual([1, 2, 7, 5, 6, 7, 8]);
+  });
+
+  it('lets an unknown token inside a word stand for the characters it could not read', () => {
+    const text = 'Don’t panic: Zoë’s café';
+    const u = UNREAD;
+    const { words, special } = oneTokenWords([`${u}on${u}t`, 'panic:', `${u}o${u}s`, `caf${u}`]);
+    const r = wordValues(text, words, special, [0, 1, 2, 3, 4, 0]);
+    expect(r.fromInput).toBe(true);
+    expect(spanTexts(r)).toEqual(['Don’t', 'panic:', 'Zoë’s', 'café']);
   });
 
   it('does not let a word jump far ahead to a later occurrence', () => {
