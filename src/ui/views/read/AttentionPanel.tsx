@@ -1,8 +1,9 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useMemo, useState } from 'react';
 import { headMatrix, meanOverHeads, rollout } from '../../../analysis/attention.ts';
 import type { AttendedText } from '../../../engine/protocol.ts';
 import { viridis } from '../../charts/colorScales.ts';
 import { Heatmap } from '../../charts/Heatmap.tsx';
+import { useWhenOpen } from '../../hooks/useWhenOpen.ts';
 import { displayToken } from './tokens.ts';
 
 type AttentionView = 'heads' | 'matrix' | 'rollout';
@@ -27,12 +28,6 @@ interface Props {
   model: object | null;
 }
 
-/** The attention state of the panel: what was attended, or why it could not be. */
-type Attended =
-  | { kind: 'idle' }
-  | { kind: 'ready'; text: string; result: AttendedText }
-  | { kind: 'error'; text: string; message: string };
-
 /**
  * What each head attends to, for the text in the box: a head view (BertViz's: the text on both
  * sides, a line from each token to each token it attends to, weighted by the attention; focus or
@@ -45,22 +40,12 @@ export function AttentionPanel({ text, attend, model }: Props) {
   const [view, setView] = useState<AttentionView>('heads');
   const [layer, setLayer] = useState<number | null>(null);
   const [head, setHead] = useState<number | 'mean'>('mean');
-  const [attended, setAttended] = useState<Attended>({ kind: 'idle' });
-
-  useEffect(() => {
-    if (!open || !attend || !text.trim()) return;
-    let live = true;
-    attend(text)
-      .then((result) => live && setAttended({ kind: 'ready', text, result }))
-      .catch(
-        (e: unknown) =>
-          live &&
-          setAttended({ kind: 'error', text, message: e instanceof Error ? e.message : String(e) }),
-      );
-    return () => {
-      live = false;
-    };
-  }, [open, attend, text, model]);
+  // A new model (a new `model`) is attended again, even for the same text.
+  const run = useMemo(
+    () => (model && attend && text.trim() ? () => attend(text) : null),
+    [model, attend, text],
+  );
+  const attended = useWhenOpen(open, run);
 
   const result = attended.kind === 'ready' ? attended.result : null;
   const shape = result

@@ -1,10 +1,11 @@
-import { useEffect, useMemo, useState, type ReactNode } from 'react';
+import { useMemo, useState, type ReactNode } from 'react';
 import { isDecomposable } from '../../../analysis/contributions.ts';
 import type { Head, RidgeHead } from '../../../analysis/head.ts';
 import { STRATEGIES } from '../../../analysis/pooling.ts';
 import { wordValues, type WordSplit } from '../../../analysis/wordValues.ts';
 import type { HeadRecord } from '../../../data/store.ts';
 import type { ContributedText } from '../../../engine/protocol.ts';
+import { useWhenOpen } from '../../hooks/useWhenOpen.ts';
 import { PALETTE } from '../palette.ts';
 
 /** Words listed on each side, strongest first. */
@@ -21,16 +22,13 @@ interface Props {
   noHead: string | null;
 }
 
-type Split =
-  | { kind: 'idle' }
-  | {
-      kind: 'ready';
-      text: string;
-      head: RidgeHead;
-      result: ContributedText;
-      split: WordSplit;
-    }
-  | { kind: 'error'; text: string; message: string };
+/** A finished split: the text and head it is of, the engine's terms, and the words. */
+interface Split {
+  text: string;
+  head: RidgeHead;
+  result: ContributedText;
+  split: WordSplit;
+}
 
 const signed = (x: number, digits = 3) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(digits)}`;
 
@@ -62,39 +60,32 @@ export function noSplitReason(head: Head): string | null {
  */
 export function ContributionsPanel({ text, contribute, active, noHead }: Props) {
   const [open, setOpen] = useState(false);
-  const [split, setSplit] = useState<Split>({ kind: 'idle' });
-  const [focused, setFocused] = useState<number | null>(null);
   const head =
     active?.head.kind !== 'learned' ? (active?.head as RidgeHead | undefined) : undefined;
   const reason = noHead ?? (active ? noSplitReason(active.head) : null);
+  const run = useMemo(
+    () =>
+      contribute && head && !reason && text.trim()
+        ? async (): Promise<Split> => {
+            const result = await contribute(text, head);
+            const words = wordValues(text, result.words, result.special, result.tokens);
+            return { text, head, result, split: words };
+          }
+        : null,
+    [contribute, head, reason, text],
+  );
+  const outcome = useWhenOpen(open, run);
+  /** The word outlined in the text, for the split it was chosen in (a new split clears it). */
+  const [focus, setFocus] = useState<{ of: WordSplit; word: number } | null>(null);
 
-  useEffect(() => {
-    if (!open || !contribute || !head || reason || !text.trim()) return;
-    let live = true;
-    contribute(text, head)
-      .then((result) => {
-        if (!live) return;
-        const words = wordValues(text, result.words, result.special, result.tokens);
-        setSplit({ kind: 'ready', text, head, result, split: words });
-        setFocused(null);
-      })
-      .catch(
-        (e: unknown) =>
-          live &&
-          setSplit({ kind: 'error', text, message: e instanceof Error ? e.message : String(e) }),
-      );
-    return () => {
-      live = false;
-    };
-  }, [open, contribute, head, reason, text]);
-
-  const ready = split.kind === 'ready' && split.head === head ? split : null;
+  const ready = outcome.kind === 'ready' && outcome.result.head === head ? outcome.result : null;
+  const focused = focus && focus.of === ready?.split ? focus.word : null;
   const status = reason
     ? reason
     : !contribute
       ? 'Load an encoder to see which words move its score.'
-      : split.kind === 'error' && split.text === text
-        ? `The score could not be split: ${split.message}`
+      : outcome.kind === 'error' && outcome.of === run
+        ? `The score could not be split: ${outcome.message}`
         : !text.trim()
           ? 'Enter some text to see which words move the score.'
           : !ready
@@ -125,7 +116,7 @@ export function ContributionsPanel({ text, contribute, active, noHead }: Props) 
           name={active?.name ?? ''}
           stale={ready.text !== text}
           focused={focused}
-          onFocus={setFocused}
+          onFocus={(word) => ready && setFocus(word === null ? null : { of: ready.split, word })}
         />
       )}
     </details>
